@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Starts, stops and reports the real services that Tributary's tests and examples talk to:
+#   - Apache Kafka 3.9.1, single node, KRaft mode, on 127.0.0.1:9092 (jars from Maven Central, cached in .cache/kafka)
+#   - Redis (Debian's redis-server) on 127.0.0.1:6379, no persistence
+#
+# Usage: scripts/services.sh up | down [kafka|redis|all] | status | owned | fetch
+#
+# If KAFKA_BROKERS / REDIS_URL point elsewhere, or a broker / Redis already answers on the default port, that service is
+# used as it is and nothing is started. `up` is idempotent; `down` stops only what `up` started (pids recorded under
+# .cache/services/). Every failure prints one line naming the cause and the fix, and exits non-zero.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${TRIBUTARY_CACHE:-$ROOT/.cache}"
+STATE="$CACHE/services"
+KAFKA_HOME="$CACHE/kafka"
+KAFKA_VERSION="3.9.1"
+KAFKA_HOST=127.0.0.1
+KAFKA_PORT=9092
+CONTROLLER_PORT=9093
+REDIS_HOST=127.0.0.1
+REDIS_PORT=6379
+KAFKA_START_TIMEOUT_S="${KAFKA_START_TIMEOUT_S:-90}"
+
+mkdir -p "$STATE"
+
+die() { echo "services: $*" >&2; exit 1; }
+info() { echo "services: $*"; }
+
+# port_open HOST PORT: true when something accepts TCP connections there.
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# pid_alive FILE: true when FILE holds the pid of a live process.
+pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# answers_kafka HOST PORT: true when the port speaks the Kafka protocol (ApiVersions request, correlation id echoed).
+answers_kafka() {
+  local host=$1 port=$2
+  # size=19 | api_key=18 ApiVersions | version 0 | correlation 0x7472_6962 | client id "tributary" (9 bytes)
+  local reply
+  reply=$( (exec 3<>"/dev/tcp/$host/$port" || exit 1
+    printf '\x00\x00\x00\x13\x00\x12\x00\x00\x74\x72\x69\x62\x00\x09tributary' >&3
+    timeout 3 head -c 8 <&3 | od -An -tx1 | tr -d ' \n') 2>/dev/null) || return 1
+  [[ "${reply:8:8}" == "74726962" ]]
+}
+
+answers_redis() {
+  local host=$1 port=$2 reply
+  reply=$( (exec 3<>"/dev/tcp/$host/$port" || exit 1
+    printf 'PING\r\n' >&3
+    timeout 3 head -c 5 <&3) 2>/dev/null) || return 1
+  [[ "$reply" == "+PONG" || "$reply" == -NOAU* ]]
+}
+
+# ---------------------------------------------------------------- Kafka
+kafka_fetch() {
+  if [[ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" && -f "$KAFKA_HOME/libs/kafka-tools-$KAFKA_VERSION.jar" ]]; then
+    return 0
+  fi
+  command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to an existing broker"
+  command -v mvn >/dev/null || die "mvn not found: install Maven (apt-get install maven) to fetch the Kafka jars, or set KAFKA_BROKERS to an existing broker"
+  info "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_HOME/libs (once)"
+  mkdir -p "$KAFKA_HOME/libs"
+  if ! (cd "$ROOT/scripts/kafka" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime \
+        -DoutputDirectory="$KAFKA_HOME/libs" >"$STATE/mvn.log" 2>&1); then
+    tail -5 "$STATE/mvn.log" >&2
+    die "could not fetch the Kafka jars with Maven (log: $STATE/mvn.log): check access to Maven Central"
+  fi
+}
+
+kafka_write_config() {
+  mkdir -p "$KAFKA_HOME/data" "$KAFKA_HOME/logs"
+  cat >"$KAFKA_HOME/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$KAFKA_HOST:$CONTROLLER_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_HOME/data
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+log.retention.hours=24
+log.segment.bytes=67108864
+EOF
+  cat >"$KAFKA_HOME/log4j.properties" <<EOF
+log4j.rootLogger=WARN, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$KAFKA_HOME/logs/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaBroker=INFO
+log4j.logger.kafka.Kafka=INFO
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+EOF
+}
+
+kafka_java() {
+  java -Xmx1g -Xms256m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$KAFKA_HOME/log4j.properties" \
+    -cp "$KAFKA_HOME/libs/*" "$@"
+}
+
+kafka_up() {
+  if [[ -n "${KAFKA_BROKERS:-}" ]]; then
+    info "kafka: using KAFKA_BROKERS=$KAFKA_BROKERS (nothing started)"
+    return 0
+  fi
+  if pid_alive "$STATE/kafka.pid"; then
+    info "kafka: already running (pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
+    return 0
+  fi
+  if port_open $KAFKA_HOST $KAFKA_PORT; then
+    if answers_kafka $KAFKA_HOST $KAFKA_PORT; then
+      info "kafka: a broker already answers on $KAFKA_HOST:$KAFKA_PORT; using it (nothing started)"
+      return 0
+    fi
+    die "port $KAFKA_PORT is in use by something that is not Kafka: stop it (see 'ss -ltnp sport = :$KAFKA_PORT') or set KAFKA_BROKERS to an existing broker"
+  fi
+  if port_open $KAFKA_HOST $CONTROLLER_PORT; then
+    die "port $CONTROLLER_PORT (KRaft controller) is in use: stop what listens there (see 'ss -ltnp sport = :$CONTROLLER_PORT') or set KAFKA_BROKERS to an existing broker"
+  fi
+  command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to an existing broker"
+  kafka_fetch
+  kafka_write_config
+  if [[ ! -f "$KAFKA_HOME/data/meta.properties" ]]; then
+    local cluster_id
+    cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>"$STATE/storage.log") \
+      || die "kafka: StorageTool random-uuid failed (log: $STATE/storage.log)"
+    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_HOME/server.properties" --ignore-formatted \
+      >>"$STATE/storage.log" 2>&1 || die "kafka: formatting the KRaft storage failed (log: $STATE/storage.log)"
+  fi
+  : >"$KAFKA_HOME/logs/server.log"
+  nohup java -Xmx1g -Xms256m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$KAFKA_HOME/log4j.properties" \
+    -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_HOME/server.properties" >"$KAFKA_HOME/logs/stdout.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$STATE/kafka.pid"
+  info "kafka: starting $KAFKA_VERSION (pid $pid), waiting up to ${KAFKA_START_TIMEOUT_S}s"
+  local deadline=$((SECONDS + KAFKA_START_TIMEOUT_S))
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$STATE/kafka.pid"
+      tail -5 "$KAFKA_HOME/logs/stdout.log" "$KAFKA_HOME/logs/server.log" >&2 || true
+      die "kafka exited during start-up (logs: $KAFKA_HOME/logs/): see the lines above"
+    fi
+    if grep -q "Kafka Server started" "$KAFKA_HOME/logs/server.log" 2>/dev/null && port_open $KAFKA_HOST $KAFKA_PORT; then
+      info "kafka: ready on $KAFKA_HOST:$KAFKA_PORT"
+      return 0
+    fi
+    sleep 0.5
+  done
+  kill "$pid" 2>/dev/null || true
+  rm -f "$STATE/kafka.pid"
+  die "kafka did not start within ${KAFKA_START_TIMEOUT_S}s (logs: $KAFKA_HOME/logs/): check them, or set KAFKA_BROKERS to an existing broker"
+}
+
+# ---------------------------------------------------------------- Redis
+redis_up() {
+  if [[ -n "${REDIS_URL:-}" ]]; then
+    info "redis: using REDIS_URL=$REDIS_URL (nothing started)"
+    return 0
+  fi
+  if pid_alive "$STATE/redis.pid"; then
+    info "redis: already running (pid $(cat "$STATE/redis.pid")) on $REDIS_HOST:$REDIS_PORT"
+    return 0
+  fi
+  if port_open $REDIS_HOST $REDIS_PORT; then
+    if answers_redis $REDIS_HOST $REDIS_PORT; then
+      info "redis: a server already answers on $REDIS_HOST:$REDIS_PORT; using it (nothing started)"
+      return 0
+    fi
+    die "port $REDIS_PORT is in use by something that is not Redis: stop it or set REDIS_URL to an existing server"
+  fi
+  if ! command -v redis-server >/dev/null; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+      info "redis: installing redis-server with apt-get"
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >"$STATE/apt.log" 2>&1 \
+        || die "redis: apt-get install redis-server failed (log: $STATE/apt.log)"
+    else
+      die "redis-server not found: install it (sudo apt-get install redis-server, or brew install redis), or set REDIS_URL to an existing server"
+    fi
+  fi
+  mkdir -p "$CACHE/redis"
+  redis-server --bind $REDIS_HOST --port $REDIS_PORT --save '' --appendonly no --daemonize yes \
+    --dir "$CACHE/redis" --pidfile "$STATE/redis.pid" --logfile "$CACHE/redis/redis.log" \
+    || die "redis-server failed to start (log: $CACHE/redis/redis.log)"
+  local deadline=$((SECONDS + 15))
+  while ((SECONDS < deadline)); do
+    if answers_redis $REDIS_HOST $REDIS_PORT && [[ -s "$STATE/redis.pid" ]]; then
+      info "redis: ready on $REDIS_HOST:$REDIS_PORT (pid $(cat "$STATE/redis.pid"))"
+      return 0
+    fi
+    sleep 0.2
+  done
+  die "redis did not answer within 15s (log: $CACHE/redis/redis.log)"
+}
+
+# ---------------------------------------------------------------- down / status
+stop_pid() {
+  local name=$1 file=$2 grace=$3
+  if ! pid_alive "$file"; then
+    rm -f "$file"
+    return 0
+  fi
+  local pid
+  pid=$(cat "$file")
+  kill "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + grace))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.3; done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid" 2>/dev/null || true
+    info "$name: killed (pid $pid) after ${grace}s"
+  else
+    info "$name: stopped (pid $pid)"
+  fi
+  rm -f "$file"
+}
+
+status() {
+  local code=0
+  if [[ -n "${KAFKA_BROKERS:-}" ]]; then
+    echo "kafka: external, KAFKA_BROKERS=$KAFKA_BROKERS"
+  elif pid_alive "$STATE/kafka.pid"; then
+    echo "kafka: running (started by us, pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
+  elif answers_kafka $KAFKA_HOST $KAFKA_PORT; then
+    echo "kafka: running (not started by us) on $KAFKA_HOST:$KAFKA_PORT"
+  else
+    echo "kafka: not running"; code=3
+  fi
+  if [[ -n "${REDIS_URL:-}" ]]; then
+    echo "redis: external, REDIS_URL=$REDIS_URL"
+  elif pid_alive "$STATE/redis.pid"; then
+    echo "redis: running (started by us, pid $(cat "$STATE/redis.pid")) on $REDIS_HOST:$REDIS_PORT"
+  elif answers_redis $REDIS_HOST $REDIS_PORT; then
+    echo "redis: running (not started by us) on $REDIS_HOST:$REDIS_PORT"
+  else
+    echo "redis: not running"; code=3
+  fi
+  return $code
+}
+
+case "${1:-}" in
+  up) redis_up; kafka_up ;;
+  down)
+    case "${2:-all}" in
+      kafka) stop_pid kafka "$STATE/kafka.pid" 30 ;;
+      redis) stop_pid redis "$STATE/redis.pid" 10 ;;
+      all) stop_pid kafka "$STATE/kafka.pid" 30; stop_pid redis "$STATE/redis.pid" 10 ;;
+      *) echo "usage: scripts/services.sh down [kafka|redis|all]" >&2; exit 2 ;;
+    esac ;;
+  owned)
+    # Prints the services that this script started and that still run (used by scripts/test.sh).
+    for s in kafka redis; do pid_alive "$STATE/$s.pid" && echo "$s"; done; true ;;
+  status) status ;;
+  fetch) kafka_fetch ;;
+  *) echo "usage: scripts/services.sh up | down [kafka|redis|all] | status | owned | fetch" >&2; exit 2 ;;
+esac
