@@ -1,0 +1,149 @@
+/**
+ * The flow file format, defined once as a zod schema: the studio edits it, `tributary run` executes it, and
+ * `schema/flow.schema.json` is generated from it (`npm run schema`). Browser-safe.
+ */
+import { z } from 'zod';
+import type { NodeSpec } from './node-spec';
+
+/** Node ids: unique within a flow, `[A-Za-z0-9_-]+`, at most 64 characters. */
+export const NodeIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'node ids use only letters, digits, "_" and "-"')
+  .max(64)
+  .describe('Unique node id, [A-Za-z0-9_-]+.');
+
+/** Node types: `<kind>.<name>`, e.g. `sink.redis`. */
+export const NodeTypeSchema = z
+  .string()
+  .regex(/^(source|transform|sink)\.[a-z0-9][a-z0-9-]*$/, 'node types are <kind>.<name> with kind source, transform or sink')
+  .describe('Node type, <kind>.<name>, e.g. source.kafka.');
+
+/** What happens to a failed record when the node's `error` port is not wired. */
+export const OnErrorSchema = z
+  .enum(['drop', 'stop'])
+  .describe(
+    'When the error port is not wired: "stop" ends the run with the error (nothing is committed past the record), ' +
+      '"drop" counts the record in tributary_node_errors_total, logs it with its source offset, and goes on.',
+  );
+
+export const FlowNodeSchema = z
+  .strictObject({
+    id: NodeIdSchema,
+    type: NodeTypeSchema,
+    title: z.string().max(200).optional().describe('Label shown on the canvas; defaults to the id.'),
+    config: z.record(z.string(), z.unknown()).default({}).describe("The node's config; its shape is the node type's spec."),
+    onError: OnErrorSchema.default('stop'),
+  })
+  .describe('A node of the flow.');
+
+/** An edge endpoint: `node` (default port) or `node:port`. */
+export const EndpointSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+(:[a-z][a-z0-9-]*)?$/, 'an endpoint is "node" or "node:port"')
+  .describe('"node" for its default port ("out" / "in") or "node:port".');
+
+export const FlowEdgeSchema = z
+  .strictObject({ from: EndpointSchema, to: EndpointSchema })
+  .describe('A wire from an output port to an input port.');
+
+export const FlowSettingsSchema = z
+  .strictObject({
+    shutdownTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(30_000)
+      .describe('On SIGTERM/SIGINT: how long to drain in-flight records and flush sinks before exiting anyway (ms).'),
+    maxInFlightRecords: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(20_000)
+      .describe('Upper bound of records read but not yet acknowledged by every sink; sources pause beyond it.'),
+    batchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(1_000)
+      .describe('Records per batch moved through the graph.'),
+    telemetry: z.boolean().default(true).describe('Per-node metrics and record samples (switch off only to measure their cost).'),
+  })
+  .describe('Engine settings.');
+
+export const PositionSchema = z.strictObject({ x: z.number(), y: z.number() });
+
+export const FlowSchema = z
+  .strictObject({
+    version: z.literal(1).describe('Flow file format version.'),
+    name: z.string().min(1).max(200).describe('Flow name; also the default consumer client id.'),
+    description: z.string().max(10_000).optional().describe('What the flow does.'),
+    settings: FlowSettingsSchema.prefault({}),
+    nodes: z.array(FlowNodeSchema).max(2000, 'a flow has at most 2,000 nodes'),
+    edges: z.array(FlowEdgeSchema).default([]),
+    layout: z
+      .record(NodeIdSchema, PositionSchema)
+      .optional()
+      .describe('Canvas positions by node id; the runtime ignores it, so moving nodes never touches config lines.'),
+  })
+  .describe('A Tributary flow: source, transform and sink nodes and the edges between them.');
+
+/** A parsed flow, with defaults applied. */
+export type Flow = z.output<typeof FlowSchema>;
+/** A flow as written in a file (defaults not yet applied). */
+export type FlowInput = z.input<typeof FlowSchema>;
+export type FlowNode = z.output<typeof FlowNodeSchema>;
+export type FlowEdge = z.output<typeof FlowEdgeSchema>;
+export type FlowSettings = z.output<typeof FlowSettingsSchema>;
+
+/** Largest flow file accepted, in bytes (5 MB). */
+export const MAX_FLOW_BYTES = 5 * 1024 * 1024;
+/** Most nodes accepted in one flow. */
+export const MAX_FLOW_NODES = 2000;
+
+/** An edge endpoint split into node id and port. */
+export interface Endpoint {
+  nodeId: string;
+  /** The port; `undefined` means the node's default port. */
+  port: string | undefined;
+}
+
+/** Splits `node` / `node:port`. */
+export function parseEndpoint(text: string): Endpoint {
+  const colon = text.indexOf(':');
+  return colon < 0 ? { nodeId: text, port: undefined } : { nodeId: text.slice(0, colon), port: text.slice(colon + 1) };
+}
+
+/** Where an edge connects, resolved by the compiler. */
+export interface PlanTarget {
+  nodeId: string;
+  port: string;
+}
+
+/** A node of a compiled plan: its spec, its parsed and defaulted config, and where each output port goes. */
+export interface PlanNode {
+  id: string;
+  spec: NodeSpec;
+  /** The config after zod parsing (defaults applied once, here). */
+  config: Record<string, unknown>;
+  onError: 'drop' | 'stop';
+  /** Output port -> targets (empty array when the port is not wired). Includes `error`. */
+  outputs: Map<string, PlanTarget[]>;
+  /** Ids of the nodes wired into this node. */
+  upstream: string[];
+}
+
+/** A compiled flow, ready for the engine. */
+export interface Plan {
+  flow: Flow;
+  /** Nodes in topological order (every node after all of its upstream nodes). */
+  nodes: PlanNode[];
+  byId: Map<string, PlanNode>;
+  sources: PlanNode[];
+  sinks: PlanNode[];
+}
+
+/** A registry of node specs by type. */
+export type SpecRegistry = ReadonlyMap<string, NodeSpec>;

@@ -1,0 +1,173 @@
+/**
+ * The contract between the engine and node runtimes (Node-only). A node runtime transforms a batch, and that is all:
+ * the engine owns batching, acknowledgements, offsets, backpressure, metrics and sampling.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { ErrorCode } from '../common/errors';
+import type { NodeSpec } from '../common/node-spec';
+
+/** Where a record came from. Kafka sources fill topic/partition/offset; other sources leave them undefined. */
+export interface RecordMeta {
+  /** Id of the source node that read the record. */
+  source: string;
+  topic?: string;
+  partition?: number;
+  /** Kafka offset, as a decimal string (offsets exceed 2^53). */
+  offset?: string;
+}
+
+/** What went wrong with a record routed to an `error` port. */
+export interface RecordError {
+  /** Id of the node where the record failed. */
+  nodeId: string;
+  message: string;
+  code: ErrorCode;
+}
+
+/** A record moving through a flow. `timestamp` is ms since the epoch (Kafka record timestamp, or read time). */
+export interface FlowRecord {
+  key: string | null;
+  value: unknown;
+  headers: Record<string, string>;
+  timestamp: number;
+  meta: RecordMeta;
+  /** Set on records routed to an `error` port. */
+  error?: RecordError;
+}
+
+/** Records by output port name, e.g. `{ out: [...], error: [...] }`. Ports absent from the object emit nothing. */
+export type PortBatches = Record<string, FlowRecord[]>;
+
+/** What every runtime gets when it is created. */
+export interface NodeContext {
+  nodeId: string;
+  spec: NodeSpec;
+  logger: Logger;
+  /** True in `tributary preview`: sinks are never called, sources read with a throwaway group and commit nothing. */
+  preview: boolean;
+  /** Aborted when the run stops. */
+  signal: AbortSignal;
+}
+
+/** A transform node's runtime. */
+export interface TransformRuntime {
+  /**
+   * Transforms one batch. Records that fail go to the `error` port with `error` set (use {@link failRecord}); a thrown
+   * error fails the whole batch (every record to `error`).
+   */
+  process(batch: FlowRecord[]): PortBatches | Promise<PortBatches>;
+  /** Releases resources (connections, timers). */
+  close?(): Promise<void>;
+}
+
+/** A record a sink rejected without retry (the engine routes it to the sink's `error` port). */
+export interface SinkRejection {
+  /** Index of the record in the batch given to {@link SinkRuntime.write}. */
+  index: number;
+  message: string;
+  code?: ErrorCode;
+}
+
+/** A sink node's runtime. */
+export interface SinkRuntime {
+  /** Connects; throws (retriable or not) when the target cannot be reached. */
+  open?(): Promise<void>;
+  /**
+   * Writes a batch and resolves once the target acknowledged it. Rejecting with a retriable error (network, broker or
+   * server unavailable) makes the engine retry the same batch with backoff, pausing the sources meanwhile; a
+   * non-retriable error sends the whole batch to `error`. Records the target refused one by one are returned, and only
+   * those go to `error`.
+   */
+  write(batch: FlowRecord[]): Promise<SinkRejection[] | void>;
+  /** Flushes and disconnects. */
+  close?(): Promise<void>;
+}
+
+/** Per-partition position of a Kafka source, reported to telemetry. */
+export interface PartitionPosition {
+  topic: string;
+  partition: number;
+  /** Next offset to be committed (last committed + 1), or -1 when nothing was committed yet. */
+  committed: number;
+  /** High watermark: offset of the next record the broker will append. */
+  highWatermark: number;
+  /** True while the source paused the partition (backpressure). */
+  paused: boolean;
+}
+
+/** What a source gets from the engine. */
+export interface SourceContext extends NodeContext {
+  /**
+   * Hands a batch to the graph. Resolves when every record derived from it was acknowledged by every sink it reached
+   * (at-least-once); rejects only when the run stops with an error. Waits first while too many records are in flight
+   * (backpressure), so a source that awaits it never outruns the sinks.
+   */
+  deliver(batch: FlowRecord[]): Promise<void>;
+  /** True while sinks are retrying or in-flight work is at its bound: sources should pause reading. */
+  backpressured(): boolean;
+  /** Resolves when {@link backpressured} becomes false (or the run stops). */
+  whenRelieved(): Promise<void>;
+  /** Reports Kafka partition positions for lag telemetry. */
+  reportPartitions(positions: PartitionPosition[]): void;
+  /** Reports that the source is ready (e.g. joined its consumer group); `/readyz` answers 200 after every source did. */
+  ready(): void;
+  /** Stops the run with an error (e.g. the consumer crashed more often than allowed). */
+  fail(error: Error): void;
+  /** Maximum records per delivered batch (flow setting `batchSize`). */
+  batchSize: number;
+  /** In preview: how many records to read before stopping; `undefined` otherwise. */
+  previewRecords: number | undefined;
+}
+
+/** A source node's runtime. */
+export interface SourceRuntime {
+  /**
+   * Starts reading and delivering; resolves when the source is finished (bounded sources) or after {@link stop}.
+   * Rejects when the source fails for good.
+   */
+  run(): Promise<void>;
+  /** Stops reading; in-flight deliveries still complete. */
+  stop(): Promise<void>;
+}
+
+/** The config type of a spec, after parsing and defaults. */
+export type ConfigOf<S extends NodeSpec> = z.output<S['config']>;
+
+/**
+ * The runtime half of a node type: its spec and how to build an instance from the parsed, defaulted config.
+ * Built with {@link defineSource}, {@link defineTransform} or {@link defineSink}; listed in `nodes/runtimes.ts`.
+ */
+export type NodeRuntime =
+  | { kind: 'source'; spec: NodeSpec; create(config: unknown, ctx: SourceContext): SourceRuntime | Promise<SourceRuntime> }
+  | { kind: 'transform'; spec: NodeSpec; create(config: unknown, ctx: NodeContext): TransformRuntime | Promise<TransformRuntime> }
+  | { kind: 'sink'; spec: NodeSpec; create(config: unknown, ctx: NodeContext): SinkRuntime | Promise<SinkRuntime> };
+
+/** Declares a source runtime for `spec`; `create` receives the config typed from the spec's zod schema. */
+export function defineSource<S extends NodeSpec>(
+  spec: S,
+  create: (config: ConfigOf<S>, ctx: SourceContext) => SourceRuntime | Promise<SourceRuntime>,
+): NodeRuntime {
+  return { kind: 'source', spec, create: create as (config: unknown, ctx: SourceContext) => SourceRuntime | Promise<SourceRuntime> };
+}
+
+/** Declares a transform runtime for `spec`. */
+export function defineTransform<S extends NodeSpec>(
+  spec: S,
+  create: (config: ConfigOf<S>, ctx: NodeContext) => TransformRuntime | Promise<TransformRuntime>,
+): NodeRuntime {
+  return { kind: 'transform', spec, create: create as (config: unknown, ctx: NodeContext) => TransformRuntime | Promise<TransformRuntime> };
+}
+
+/** Declares a sink runtime for `spec`. */
+export function defineSink<S extends NodeSpec>(
+  spec: S,
+  create: (config: ConfigOf<S>, ctx: NodeContext) => SinkRuntime | Promise<SinkRuntime>,
+): NodeRuntime {
+  return { kind: 'sink', spec, create: create as (config: unknown, ctx: NodeContext) => SinkRuntime | Promise<SinkRuntime> };
+}
+
+/** Returns a copy of `record` routed to an error port, with `error` set. */
+export function failRecord(record: FlowRecord, nodeId: string, message: string, code: ErrorCode): FlowRecord {
+  return { ...record, error: { nodeId, message, code } };
+}
