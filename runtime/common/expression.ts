@@ -81,7 +81,7 @@ export function checkExpression(source: string): ExpressionError | undefined {
   if (source.trim() === '') return { message: 'expression is empty', column: 1 };
   let ast: AcornNode;
   try {
-    ast = parseExpressionAt(source, 0, { ecmaVersion: 2022 });
+    ast = parseExpressionAt(source, 0, { ecmaVersion: 2022, preserveParens: true });
   } catch (error) {
     const e = error as { message?: string; pos?: number };
     const message = (e.message ?? 'syntax error').replace(/ \(\d+:\d+\)$/, '');

@@ -99,7 +99,8 @@ export interface PartitionPosition {
 /** What a source gets from the engine. */
 export interface SourceContext extends NodeContext {
   /**
-   * Hands a batch to the graph. Resolves when every record derived from it was acknowledged by every sink it reached
+   * Hands a batch to the graph. Records with `error` set (e.g. undecodable values) leave through the source's `error`
+   * port, the others through `out`. Resolves when every record derived from it was acknowledged by every sink it reached
    * (at-least-once); rejects only when the run stops with an error. Waits first while too many records are in flight
    * (backpressure), so a source that awaits it never outruns the sinks.
    */
@@ -108,7 +109,7 @@ export interface SourceContext extends NodeContext {
   backpressured(): boolean;
   /** Resolves when {@link backpressured} becomes false (or the run stops). */
   whenRelieved(): Promise<void>;
-  /** Reports Kafka partition positions for lag telemetry. */
+  /** Reports the positions of every partition the source owns now (the full set), for lag telemetry. */
   reportPartitions(positions: PartitionPosition[]): void;
   /** Reports that the source is ready (e.g. joined its consumer group); `/readyz` answers 200 after every source did. */
   ready(): void;

@@ -1,0 +1,141 @@
+/** Runtime of `sink.kafka` (Node-only): a kafkajs producer, one `send` per batch. */
+import { CompressionTypes, Partitioners, type Message, type Producer } from 'kafkajs';
+import { TributaryError } from '../../runtime/common/errors';
+import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
+import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
+import { createKafkaClient, isRetriableKafkaError, kafkaErrorMessage } from '../kafka-common.runtime';
+import { DEAD_LETTER_HEADERS, kafkaSinkSpec, type KafkaSinkConfig } from './kafka.spec';
+
+/** Longest error message copied into the `tributary-error-message` header (characters). */
+export const MAX_ERROR_HEADER_CHARS = 4096;
+
+/** A record whose message could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
+class RecordFailure extends Error {}
+
+/** Encodes a key: strings as-is, bytes raw, null/undefined -> null, objects JSON, other values `String`. */
+function encodeKey(key: unknown): string | Buffer | null {
+  if (key === null || key === undefined) return null;
+  if (typeof key === 'string') return key;
+  if (key instanceof Uint8Array) return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  if (typeof key === 'object') return JSON.stringify(key);
+  return String(key);
+}
+
+/** Encodes a value: strings as-is, bytes raw, null/undefined -> null (tombstone), anything else JSON. */
+function encodeValue(value: unknown): string | Buffer | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  return (JSON.stringify(value) as string | undefined) ?? null;
+}
+
+/** The record's headers plus, for records carrying `error`, the dead-letter headers (see {@link DEAD_LETTER_HEADERS}). */
+export function kafkaHeaders(record: FlowRecord): Record<string, string> {
+  if (record.error === undefined) return record.headers;
+  const headers: Record<string, string> = {
+    ...record.headers,
+    [DEAD_LETTER_HEADERS.node]: record.error.nodeId,
+    [DEAD_LETTER_HEADERS.code]: record.error.code,
+    [DEAD_LETTER_HEADERS.message]: record.error.message.slice(0, MAX_ERROR_HEADER_CHARS),
+  };
+  if (record.meta.topic !== undefined) headers[DEAD_LETTER_HEADERS.topic] = record.meta.topic;
+  if (record.meta.partition !== undefined) headers[DEAD_LETTER_HEADERS.partition] = String(record.meta.partition);
+  if (record.meta.offset !== undefined) headers[DEAD_LETTER_HEADERS.offset] = record.meta.offset;
+  return headers;
+}
+
+/**
+ * Creates the `sink.kafka` runtime for one node.
+ * - `open()` connects the producer; throws a `TributaryError` (`E_SINK`, retriable when the brokers are unreachable).
+ * - `write(batch)` sends the batch with one `producer.send` and resolves once the brokers acknowledged it (per
+ *   `acks`); records whose key/value expression throws are returned as rejections (`E_EXPRESSION_RUNTIME`) and not
+ *   sent; a kafkajs failure throws `TributaryError` `E_SINK`, retriable when kafkajs says so (connection, timeout,
+ *   leader not available, ...), otherwise not (e.g. message too large, not authorized).
+ * - `close()` disconnects the producer.
+ * @throws TributaryError `E_EXPRESSION` for a malformed expression
+ */
+export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): SinkRuntime {
+  const { nodeId } = ctx;
+  const compile = (field: string, source: string | undefined): ((r: ExpressionRecord) => unknown) | undefined => {
+    if (source === undefined) return undefined;
+    try {
+      return compileRecordExpression(source);
+    } catch (error) {
+      throw new TributaryError('E_EXPRESSION', `${field}: ${(error as Error).message}`, { nodeId, cause: error });
+    }
+  };
+  const keyOf = compile('key', config.key);
+  const valueOf = compile('value', config.value);
+  const evaluate = (field: string, fn: (r: ExpressionRecord) => unknown, record: FlowRecord): unknown => {
+    try {
+      return fn(record);
+    } catch (error) {
+      throw new RecordFailure(`${field} threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const kafka = createKafkaClient(config, { defaultClientId: `tributary-${nodeId}`, logger: ctx.logger });
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: true,
+    idempotent: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  let connected = false;
+
+  const failure = (what: string, error: unknown): TributaryError => {
+    const retriable = isRetriableKafkaError(error);
+    return new TributaryError('E_SINK', `Kafka ${what} (topic ${config.topic}): ${kafkaErrorMessage(error)}`, {
+      nodeId,
+      retriable,
+      cause: error,
+    });
+  };
+  const connect = async (): Promise<void> => {
+    try {
+      await producer.connect();
+      connected = true;
+    } catch (error) {
+      throw failure(`producer could not connect to ${config.brokers.join(',')}`, error);
+    }
+  };
+
+  return {
+    open: connect,
+
+    async write(batch: FlowRecord[]): Promise<SinkRejection[]> {
+      const rejections: SinkRejection[] = [];
+      const messages: Message[] = [];
+      batch.forEach((record, index) => {
+        try {
+          const key = keyOf === undefined ? record.key : encodeKey(evaluate('key', keyOf, record));
+          const value = encodeValue(valueOf === undefined ? record.value : evaluate('value', valueOf, record));
+          // No timestamp: the broker's produce time, so retention never drops re-produced old records at once.
+          messages.push({ key, value, headers: kafkaHeaders(record) });
+        } catch (error) {
+          if (!(error instanceof RecordFailure)) {
+            rejections.push({ index, message: `cannot encode the record: ${(error as Error).message}`, code: 'E_SINK' });
+            return;
+          }
+          rejections.push({ index, message: error.message, code: 'E_EXPRESSION_RUNTIME' });
+        }
+      });
+      if (messages.length === 0) return rejections;
+      if (!connected) await connect();
+      try {
+        await producer.send({ topic: config.topic, messages, acks: config.acks, compression });
+      } catch (error) {
+        throw failure('refused the batch', error);
+      }
+      return rejections;
+    },
+
+    async close(): Promise<void> {
+      connected = false;
+      await producer.disconnect();
+    },
+  };
+}
+
+/** Runtime of `sink.kafka`; see {@link createKafkaSink}. */
+export const kafkaSinkRuntime = defineSink(kafkaSinkSpec, createKafkaSink);

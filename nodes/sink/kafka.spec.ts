@@ -1,0 +1,66 @@
+/** `sink.kafka`: produces records to a Kafka topic; also the dead-letter sink for `error` ports. Browser-safe. */
+import { z } from 'zod';
+import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
+import { kafkaConnectionFields } from '../kafka-common.spec';
+
+/** Headers added to records that carry `error` (records from an `error` port), so the topic works as a dead-letter topic. */
+export const DEAD_LETTER_HEADERS = {
+  node: 'tributary-error-node',
+  code: 'tributary-error-code',
+  message: 'tributary-error-message',
+  topic: 'tributary-source-topic',
+  partition: 'tributary-source-partition',
+  offset: 'tributary-source-offset',
+} as const;
+
+/** Config of `sink.kafka`. */
+export const kafkaSinkConfigSchema = z.strictObject({
+  ...kafkaConnectionFields,
+  topic: z
+    .string()
+    .min(1)
+    .max(249)
+    .regex(/^[A-Za-z0-9._-]+$/, 'topic names use only letters, digits, ".", "_" and "-"')
+    .describe('Topic to produce to; created on first write when the cluster allows automatic topic creation.'),
+  key: z
+    .string()
+    .optional()
+    .describe(
+      'Expression for the message key; strings as-is, bytes raw, null/undefined = no key, objects as JSON, other values ' +
+        'with `String`. Absent: the record key is kept.',
+    ),
+  value: z
+    .string()
+    .optional()
+    .describe(
+      'Expression for the message value; strings and bytes as-is, null/undefined = null (a tombstone), others as JSON. ' +
+        'Absent: the record value, encoded the same way.',
+    ),
+  acks: z
+    .literal([-1, 0, 1])
+    .default(-1)
+    .describe('Acknowledgements to wait for: -1 = all in-sync replicas (safest), 1 = the partition leader only, 0 = none (fire and forget).'),
+  compression: z
+    .enum(['none', 'gzip'])
+    .default('none')
+    .describe('Compression of produced batches: `none` or `gzip` (smaller on the wire, more CPU).'),
+});
+
+/** Parsed config of `sink.kafka`. */
+export type KafkaSinkConfig = z.output<typeof kafkaSinkConfigSchema>;
+
+/** Spec of `sink.kafka`. */
+export const kafkaSinkSpec = defineNodeSpec({
+  type: 'sink.kafka',
+  kind: 'sink',
+  version: 1,
+  title: 'Kafka',
+  description:
+    'Produces each record to a Kafka topic with its key and headers. Records from an `error` port get ' +
+    '`tributary-error-*` and `tributary-source-*` headers, so the node doubles as a dead-letter topic.',
+  inputs: [{ name: DEFAULT_INPUT, description: 'Records to produce.' }],
+  outputs: [],
+  config: kafkaSinkConfigSchema,
+  expressions: ['key', 'value'],
+  example: { brokers: ['127.0.0.1:9092'], topic: 'orders-enriched', key: 'String(value.customerId)', acks: -1 },
+});

@@ -1,0 +1,319 @@
+/**
+ * Runtime of `sink.redis` (Node-only): one ioredis client per node, one pipeline per batch, every reply checked.
+ *
+ * Failure handling: a record whose command cannot be built (key or argument expression throws or gives an unusable
+ * value) is rejected before anything is sent; a reply error that Redis gives for one command (WRONGTYPE, ERR ...) rejects
+ * that record only; a connection problem or a reply meaning "server busy/unavailable" (LOADING, BUSY, TRYAGAIN, OOM,
+ * READONLY, ...) fails the whole batch with a retriable error, so the engine retries it (at-least-once: commands that did
+ * run before the failure run again, which INCRBY and XADD notice).
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { TributaryError } from '../../runtime/common/errors';
+import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
+import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
+import { redisSinkSpec, type RedisSinkConfig } from './redis.spec';
+
+/** Reply error prefixes that mean "try again later" rather than "this command is wrong". */
+const RETRIABLE_REPLY_PREFIXES = ['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'OOM', 'NOREPLICAS', 'READONLY', 'MISCONF'];
+
+/** How long `open()` waits for a connection in progress to become ready (ms). */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+/** How long one command may wait for its reply before it fails (and the batch is retried) (ms). */
+export const REDIS_COMMAND_TIMEOUT_MS = 30_000;
+
+/** A record whose command could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
+class RecordFailure extends Error {}
+
+/** One Redis command: name and arguments. */
+type RedisCommand = [name: string, args: (string | Buffer | number)[]];
+
+/** `redis://user:secret@host` -> `redis://user:***@host`, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/)([^@/]*):([^@/]*)@/, '$1$2:***@');
+}
+
+/**
+ * True when a reply or client error means the server or the connection is unavailable (so the batch should be
+ * retried) rather than that one command was refused. Errors that did not come from the server as a reply (connection
+ * refused or closed, stream not writeable, timeouts) are always retriable.
+ */
+export function isRetriableRedisError(error: unknown): boolean {
+  if (!(error instanceof Error)) return true;
+  if (error.name !== 'ReplyError') return true;
+  return RETRIABLE_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix));
+}
+
+/** What an expression threw, as text. */
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A short description of a value's type for messages: `undefined`, `null`, `array`, `object`, `string`, ... */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Encodes an expression result as a Redis argument: strings as-is, bytes raw, anything else JSON; undefined -> undefined. */
+function encodeResult(value: unknown): string | Buffer | undefined {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  return JSON.stringify(value) as string | undefined;
+}
+
+/** Encodes a record value when no expression is given: bytes raw, anything else `JSON.stringify(value)`. */
+function encodeValue(value: unknown): string | Buffer | undefined {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  return JSON.stringify(value) as string | undefined;
+}
+
+/** True for objects whose own fields can be written as hash or stream fields. */
+function isFieldObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Builds the Redis commands of one record from the config; throws {@link RecordFailure} when it cannot. */
+function commandBuilder(config: RedisSinkConfig, nodeId: string): (record: FlowRecord) => RedisCommand[] {
+  const compile = (field: string, source: string | undefined): ((r: ExpressionRecord) => unknown) | undefined => {
+    if (source === undefined) return undefined;
+    try {
+      return compileRecordExpression(source);
+    } catch (error) {
+      throw new TributaryError('E_EXPRESSION', `${field}: ${describeError(error)}`, { nodeId, cause: error });
+    }
+  };
+  const evaluate = (field: string, fn: (r: ExpressionRecord) => unknown, record: FlowRecord): unknown => {
+    try {
+      return fn(record);
+    } catch (error) {
+      throw new RecordFailure(`${field} threw: ${describeError(error)}`);
+    }
+  };
+
+  const keyOf = compile('key', config.key)!;
+  const valueOf = compile('valueExpression', config.valueExpression);
+  const fieldsOf = compile('fieldsExpression', config.fieldsExpression);
+  const incrementOf = compile('incrementExpression', config.incrementExpression)!;
+  const scoreOf = compile('scoreExpression', config.scoreExpression);
+  const memberOf = compile('memberExpression', config.memberExpression);
+  if (config.command === 'zadd' && scoreOf === undefined) {
+    throw new TributaryError('E_CONFIG', 'scoreExpression: zadd needs a scoreExpression', { nodeId });
+  }
+  const ttl = config.ttlSeconds;
+
+  const keyFor = (record: FlowRecord): string => {
+    const key = evaluate('key', keyOf, record);
+    if (typeof key === 'string' && key !== '') return key;
+    if ((typeof key === 'number' && Number.isFinite(key)) || typeof key === 'bigint') return String(key);
+    throw new RecordFailure(`key expression gave ${key === '' ? 'an empty string' : typeName(key)}; it must give a non-empty string or a number`);
+  };
+  const payloadFor = (record: FlowRecord, field: string, fn: ((r: ExpressionRecord) => unknown) | undefined): string | Buffer => {
+    const encoded = fn === undefined ? encodeValue(record.value) : encodeResult(evaluate(field, fn, record));
+    if (encoded === undefined) {
+      throw new RecordFailure(fn === undefined ? `the record value is ${typeName(record.value)}; nothing to write` : `${field} gave undefined`);
+    }
+    return encoded;
+  };
+  const fieldsFor = (record: FlowRecord): (string | Buffer)[] => {
+    const source = fieldsOf === undefined ? record.value : evaluate('fieldsExpression', fieldsOf, record);
+    const what = fieldsOf === undefined ? 'the record value' : 'fieldsExpression';
+    if (!isFieldObject(source)) throw new RecordFailure(`${config.command} needs an object of fields; ${what} is ${typeName(source)}`);
+    const args: (string | Buffer)[] = [];
+    for (const [name, value] of Object.entries(source)) {
+      const encoded = encodeResult(value);
+      if (encoded !== undefined) args.push(name, encoded);
+    }
+    if (args.length === 0) throw new RecordFailure(`${config.command} needs at least one field; ${what} has none`);
+    return args;
+  };
+  const withExpire = (key: string, command: RedisCommand): RedisCommand[] =>
+    ttl === undefined ? [command] : [command, ['expire', [key, ttl]]];
+
+  return (record) => {
+    switch (config.command) {
+      case 'set': {
+        const key = keyFor(record);
+        const value = payloadFor(record, 'valueExpression', valueOf);
+        return [['set', ttl === undefined ? [key, value] : [key, value, 'EX', ttl]]];
+      }
+      case 'publish': {
+        const channel = keyFor(record);
+        return [['publish', [channel, payloadFor(record, 'valueExpression', valueOf)]]];
+      }
+      case 'hset': {
+        const key = keyFor(record);
+        return withExpire(key, ['hset', [key, ...fieldsFor(record)]]);
+      }
+      case 'xadd': {
+        const key = keyFor(record);
+        const trim = config.maxLen === undefined ? [] : ['MAXLEN', '~', config.maxLen];
+        return withExpire(key, ['xadd', [key, ...trim, '*', ...fieldsFor(record)]]);
+      }
+      case 'incrby': {
+        const key = keyFor(record);
+        const increment = evaluate('incrementExpression', incrementOf, record);
+        if (!(Number.isSafeInteger(increment) || typeof increment === 'bigint')) {
+          throw new RecordFailure(`incrementExpression gave ${typeof increment === 'number' ? increment : typeName(increment)}; it must give an integer`);
+        }
+        return withExpire(key, ['incrby', [key, String(increment)]]);
+      }
+      case 'zadd': {
+        const key = keyFor(record);
+        const score = evaluate('scoreExpression', scoreOf!, record);
+        if (typeof score !== 'number' || !Number.isFinite(score)) {
+          throw new RecordFailure(`scoreExpression gave ${typeof score === 'number' ? score : typeName(score)}; it must give a finite number`);
+        }
+        const member = payloadFor(record, 'memberExpression', memberOf);
+        return withExpire(key, ['zadd', [key, score, member]]);
+      }
+    }
+  };
+}
+
+/**
+ * Creates the `sink.redis` runtime for one node.
+ * - `open()` connects; throws a retriable `TributaryError` (`E_SINK`) when Redis cannot be reached.
+ * - `write(batch)` sends one pipeline per batch and resolves once every reply arrived; returns a rejection per record
+ *   whose command could not be built (`E_EXPRESSION_RUNTIME`) or that Redis refused (`E_SINK`); throws a retriable
+ *   `TributaryError` (`E_SINK`) when Redis is unreachable or answers that it is unavailable.
+ * - `close()` quits the connection.
+ * @throws TributaryError `E_EXPRESSION` for a malformed expression, `E_CONFIG` for a URL that is not redis:// or rediss://
+ */
+export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): SinkRuntime {
+  const { nodeId, logger } = ctx;
+  if (!/^rediss?:\/\//.test(config.url)) {
+    throw new TributaryError('E_CONFIG', `url: "${redactRedisUrl(config.url)}" is not a redis:// or rediss:// URL`, { nodeId });
+  }
+  const where = redactRedisUrl(config.url);
+  const build = commandBuilder(config, nodeId);
+  const options: RedisOptions = {
+    lazyConnect: true,
+    // Fail fast while disconnected: the engine retries the batch with backoff and pauses the sources meanwhile.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectionName: `tributary-${nodeId}`,
+  };
+  const client = new Redis(config.url, options);
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    if (lastError?.message !== error.message) logger.warn({ err: error, url: where }, 'redis connection error');
+    lastError = error;
+  });
+  client.on('ready', () => {
+    if (lastError !== undefined) logger.info({ url: where }, 'redis connection ready again');
+    lastError = undefined;
+  });
+
+  const unavailable = (what: string, cause: unknown): TributaryError =>
+    new TributaryError('E_SINK', `Redis at ${where} ${what}: ${describeError(cause)}`, { nodeId, retriable: true, cause });
+
+  /** Starts a connection when none is under way; throws a retriable error when it fails. */
+  const connect = async (): Promise<void> => {
+    try {
+      await client.connect();
+    } catch (error) {
+      // ioredis rejects connect() with "Connection is closed."; the 'error' event carried the reason (ECONNREFUSED...).
+      throw unavailable('is unreachable', lastError ?? error);
+    }
+  };
+
+  /** Waits for a connection attempt under way to succeed or fail, at most {@link REDIS_CONNECT_TIMEOUT_MS}. */
+  const waitReady = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        client.off('ready', onReady).off('error', onError).off('end', onEnd);
+      };
+      const onReady = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        cleanup();
+        reject(unavailable('is unreachable', error));
+      };
+      const onEnd = (): void => {
+        cleanup();
+        reject(unavailable('closed the connection', new Error('connection ended')));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(unavailable(`did not become ready within ${REDIS_CONNECT_TIMEOUT_MS} ms`, new Error('connect timeout')));
+      }, REDIS_CONNECT_TIMEOUT_MS);
+      client.on('ready', onReady).on('error', onError).on('end', onEnd);
+    });
+
+  return {
+    async open(): Promise<void> {
+      if (client.status === 'ready') return;
+      if (client.status === 'wait' || client.status === 'end') return connect();
+      return waitReady();
+    },
+
+    async write(batch: FlowRecord[]): Promise<SinkRejection[]> {
+      const rejections: SinkRejection[] = [];
+      const pipeline = client.pipeline();
+      /** Record index of each queued command, in pipeline order. */
+      const owners: number[] = [];
+      /** Name of each queued command, in pipeline order. */
+      const names: string[] = [];
+      batch.forEach((record, index) => {
+        let commands: RedisCommand[];
+        try {
+          commands = build(record);
+        } catch (error) {
+          if (!(error instanceof RecordFailure)) throw error;
+          rejections.push({ index, message: error.message, code: 'E_EXPRESSION_RUNTIME' });
+          return;
+        }
+        for (const [name, args] of commands) {
+          pipeline.call(name, args);
+          owners.push(index);
+          names.push(name.toUpperCase());
+        }
+      });
+      if (owners.length === 0) return rejections;
+
+      if (client.status === 'wait' || client.status === 'end') await connect();
+      if (client.status !== 'ready') {
+        throw unavailable(`is not connected (${client.status})`, lastError ?? new Error('connection not ready'));
+      }
+      let replies: [Error | null, unknown][] | null;
+      try {
+        replies = await pipeline.exec();
+      } catch (error) {
+        throw unavailable('failed the pipeline', error);
+      }
+      if (replies === null || replies.length !== owners.length) {
+        throw unavailable('answered the pipeline incompletely', new Error(`${replies?.length ?? 0} of ${owners.length} replies`));
+      }
+      const refused = new Map<number, string>();
+      replies.forEach(([error], i) => {
+        if (error === null) return;
+        if (isRetriableRedisError(error)) throw unavailable('cannot take writes now', error);
+        const index = owners[i]!;
+        if (!refused.has(index)) refused.set(index, `Redis refused ${names[i]!}: ${error.message}`);
+      });
+      for (const [index, message] of refused) rejections.push({ index, message, code: 'E_SINK' });
+      return rejections.sort((a, b) => a.index - b.index);
+    },
+
+    async close(): Promise<void> {
+      if (client.status === 'ready') {
+        try {
+          await client.quit();
+          return;
+        } catch {
+          // fall through: the connection is already gone
+        }
+      }
+      client.disconnect();
+    },
+  };
+}
+
+/** Runtime of `sink.redis`; see {@link createRedisSink}. */
+export const redisSinkRuntime = defineSink(redisSinkSpec, createRedisSink);

@@ -1,0 +1,73 @@
+/**
+ * `source.kafka`: reads records from Kafka topics as a member of a consumer group, at-least-once.
+ */
+import { z } from 'zod';
+import { defineNodeSpec } from '../../runtime/common/node-spec';
+import { kafkaConnectionFields } from '../kafka-common.spec';
+
+export const kafkaSourceConfig = z
+  .strictObject({
+    ...kafkaConnectionFields,
+    topic: z.string().min(1).optional().describe('Topic to read. Give either topic or topics.'),
+    topics: z.array(z.string().min(1)).min(1).optional().describe('Topics to read, when more than one.'),
+    groupId: z
+      .string()
+      .min(1)
+      .describe('Consumer group id. Instances of the flow with the same group share the partitions between them.'),
+    fromBeginning: z
+      .boolean()
+      .default(false)
+      .describe('Where a group with no committed offset starts: the earliest offset (true) or new records only (false).'),
+    format: z
+      .enum(['json', 'string', 'bytes'])
+      .default('json')
+      .describe(
+        'How record values are decoded. json: parsed JSON (bad JSON goes to the error port with code E_DECODE); ' +
+          'string: UTF-8 text; bytes: base64 text of the raw bytes.',
+      ),
+    sessionTimeoutMs: z
+      .number()
+      .int()
+      .min(6000)
+      .max(300_000)
+      .default(30_000)
+      .describe('Consumer group session timeout (ms): how long the broker waits for a heartbeat before rebalancing.'),
+    partitionsConsumedConcurrently: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe('Partitions processed in parallel by this instance.'),
+    maxBytesPerPartition: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1_048_576)
+      .describe('Largest fetch per partition (bytes).'),
+    restartLimit: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(5)
+      .describe('How many times a crashed consumer is restarted before the run exits with the error.'),
+  })
+  .refine((c) => (c.topic === undefined) !== (c.topics === undefined), {
+    message: 'give exactly one of topic or topics',
+    path: ['topic'],
+  });
+
+export const kafkaSourceSpec = defineNodeSpec({
+  type: 'source.kafka',
+  kind: 'source',
+  version: 1,
+  title: 'Kafka',
+  description:
+    'Reads records from Kafka topics as a member of a consumer group. Offsets are committed only after every record ' +
+    'derived from them has been acknowledged by every sink (at-least-once).',
+  inputs: [],
+  outputs: [{ name: 'out', description: 'Decoded records with key, value, headers, timestamp and topic/partition/offset.' }],
+  config: kafkaSourceConfig,
+  example: { brokers: ['${KAFKA_BROKERS:-127.0.0.1:9092}'], topic: 'orders', groupId: 'orders-to-redis', fromBeginning: true, format: 'json' },
+});

@@ -1,0 +1,466 @@
+/**
+ * The engine: runs a compiled plan. It owns batching, acknowledgements, backpressure, error routing, retries, drain on
+ * shutdown, and telemetry; node runtimes only transform batches.
+ *
+ * Acknowledgement model (at-least-once): a source hands the graph one batch at a time with `deliver(batch)`. The batch
+ * travels through every transform and reaches every sink it is routed to; `deliver` resolves only when every sink
+ * write for every record derived from the batch has been acknowledged (records routed to an `error` port count once
+ * that port's sink acknowledges them; records filtered out count at once). A Kafka source resolves its offsets only
+ * for the contiguous prefix of delivered batches, so a crash replays what was not acknowledged and loses nothing.
+ *
+ * Backpressure: at most `settings.maxInFlightRecords` records are in flight (read, not yet acknowledged); `deliver`
+ * waits beyond that. While any sink is retrying, `backpressured()` is true and Kafka sources pause their partitions
+ * until the sink recovers. Memory stays bounded by the in-flight limit.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { TributaryError, type ErrorCode } from '../common/errors';
+import type { Plan, PlanNode } from '../common/flow';
+import { ERROR_PORT } from '../common/node-spec';
+import { edgeKey, type NodeSamples, type TelemetryFrame } from '../common/telemetry';
+import { TelemetryCollector } from './telemetry';
+import {
+  failRecord,
+  type FlowRecord,
+  type NodeContext,
+  type NodeRuntime,
+  type PortBatches,
+  type SinkRejection,
+  type SinkRuntime,
+  type SourceContext,
+  type SourceRuntime,
+  type TransformRuntime,
+} from './types';
+
+/** How the engine runs a plan. */
+export interface EngineOptions {
+  /** Runtimes by node type (normally `nodeRuntimes` from nodes/runtimes.ts). */
+  runtimes: ReadonlyMap<string, NodeRuntime>;
+  logger: Logger;
+  /**
+   * Preview mode (`tributary preview`): sources read `records` records each with a throwaway consumer group and commit
+   * nothing; sinks are never created or called, but what reaches them is counted and sampled.
+   */
+  preview?: { records: number };
+  /** Overrides `settings.telemetry` of the flow. */
+  telemetry?: boolean;
+}
+
+/** First delay between sink retries (ms); doubles up to {@link RETRY_MAX_MS}. */
+const RETRY_BASE_MS = 100;
+/** Longest delay between sink retries (ms). */
+const RETRY_MAX_MS = 5_000;
+
+type Instance =
+  | { kind: 'source'; node: PlanNode; runtime: SourceRuntime }
+  | { kind: 'transform'; node: PlanNode; runtime: TransformRuntime }
+  | { kind: 'sink'; node: PlanNode; runtime: SinkRuntime | undefined };
+
+/** Why a run ended. */
+export type StopReason = 'finished' | 'signal' | 'error';
+
+/**
+ * Runs one plan once. Create, then `await run()`; call `stop()` (e.g. on SIGTERM) to drain and finish.
+ * `run()` rejects with the fatal error when the run fails (a node with `onError: stop` failed, a sink failed for
+ * good, a source crashed too often).
+ */
+export class Engine {
+  /** Live telemetry; undefined when telemetry is switched off. */
+  readonly telemetry: TelemetryCollector | undefined;
+  private readonly instances = new Map<string, Instance>();
+  private readonly logger: Logger;
+  private readonly abort = new AbortController();
+  private readonly hardAbort = new AbortController();
+  private readonly readySources = new Set<string>();
+  private readonly retryingSinks = new Set<string>();
+  private readonly maxInFlight: number;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private fatal: Error | undefined;
+  private stopping: Promise<void> | undefined;
+  private failed!: (error: Error) => void;
+  private readonly failure = new Promise<never>((_, reject) => {
+    this.failed = reject;
+  });
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: EngineOptions,
+  ) {
+    this.logger = options.logger;
+    this.maxInFlight = plan.flow.settings.maxInFlightRecords;
+    this.failure.catch(() => undefined);
+    const telemetry = options.telemetry ?? plan.flow.settings.telemetry;
+    this.telemetry = telemetry
+      ? new TelemetryCollector(
+          plan.nodes.map((n) => n.id),
+          plan.sinks.map((n) => n.id),
+          options.preview === undefined ? undefined : Math.max(1, options.preview.records),
+        )
+      : undefined;
+  }
+
+  /** True once every source reported ready (e.g. joined its consumer group). */
+  get ready(): boolean {
+    return this.readySources.size === this.plan.sources.length;
+  }
+
+  /** The fatal error of the run, if it failed. */
+  get error(): Error | undefined {
+    return this.fatal;
+  }
+
+  /** The current telemetry frame, or undefined when telemetry is off. */
+  frame(): TelemetryFrame | undefined {
+    if (this.telemetry !== undefined) this.telemetry.inFlight = this.inFlight;
+    return this.telemetry?.frame();
+  }
+
+  /** The last records in and out of a node, or undefined (unknown node, telemetry off). */
+  samples(nodeId: string): NodeSamples | undefined {
+    return this.telemetry?.samples(nodeId);
+  }
+
+  /**
+   * Creates every runtime, opens the sinks, runs the sources until they finish or {@link stop} is called, drains
+   * in-flight records, then closes everything.
+   * @throws the fatal error of the run (see class doc); creation errors are thrown as they are
+   */
+  async run(): Promise<void> {
+    try {
+      await this.create();
+      await this.openSinks();
+      const sources = [...this.instances.values()].filter((i) => i.kind === 'source');
+      const runs = Promise.all(
+        sources.map(async (i) => {
+          await i.runtime.run();
+          this.logger.debug({ node: i.node.id }, 'source finished');
+        }),
+      );
+      await Promise.race([runs, this.failure]);
+    } catch (error) {
+      if (this.fatal === undefined) this.fatal = error instanceof Error ? error : new Error(String(error));
+    } finally {
+      await this.stop();
+    }
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  /**
+   * Graceful stop: sources stop reading, in-flight records drain through the sinks, then sinks and transforms close.
+   * After `settings.shutdownTimeoutMs` pending work is abandoned (its offsets stay uncommitted). Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.abort.abort();
+    const timeoutMs = this.plan.flow.settings.shutdownTimeoutMs;
+    const timer = setTimeout(() => {
+      this.logger.warn({ timeoutMs, inFlight: this.inFlight }, 'shutdown timeout reached: abandoning in-flight records');
+      this.hardAbort.abort();
+      this.wake();
+    }, timeoutMs);
+    timer.unref();
+    const sources = [...this.instances.values()].filter((i) => i.kind === 'source');
+    await Promise.allSettled(sources.map((i) => i.runtime.stop()));
+    await this.idle();
+    clearTimeout(timer);
+    for (const instance of this.instances.values()) {
+      try {
+        if (instance.kind === 'sink') await instance.runtime?.close?.();
+        else if (instance.kind === 'transform') await instance.runtime.close?.();
+      } catch (error) {
+        this.logger.warn({ node: instance.node.id, err: error }, 'error while closing node');
+      }
+    }
+  }
+
+  /** Ends the run with `error`: sources stop, nothing more is delivered, `run()` rejects with it. */
+  fail(error: Error): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error;
+    this.logger.error({ err: error }, 'run failed');
+    this.failed(error);
+    this.abort.abort();
+    this.wake();
+  }
+
+  private nodeContext(node: PlanNode): NodeContext {
+    return {
+      nodeId: node.id,
+      spec: node.spec,
+      logger: this.logger.child({ node: node.id }),
+      preview: this.options.preview !== undefined,
+      signal: this.abort.signal,
+    };
+  }
+
+  private async create(): Promise<void> {
+    for (const node of this.plan.nodes) {
+      const runtime = this.options.runtimes.get(node.spec.type);
+      if (runtime === undefined) {
+        throw new TributaryError('E_CONFIG', `node ${node.id}: no runtime for type ${node.spec.type}`, { nodeId: node.id });
+      }
+      if (runtime.kind === 'source') {
+        const ctx: SourceContext = {
+          ...this.nodeContext(node),
+          deliver: (batch) => this.deliver(node, batch),
+          backpressured: () => this.backpressured(),
+          whenRelieved: () => this.whenRelieved(),
+          reportPartitions: (positions) => this.telemetry?.reportPartitions(node.id, positions),
+          ready: () => {
+            this.readySources.add(node.id);
+            if (this.ready) this.logger.info('all sources ready');
+          },
+          fail: (error) => this.fail(error),
+          batchSize: this.plan.flow.settings.batchSize,
+          previewRecords: this.options.preview?.records,
+        };
+        this.instances.set(node.id, { kind: 'source', node, runtime: await runtime.create(node.config, ctx) });
+      } else if (runtime.kind === 'transform') {
+        this.instances.set(node.id, { kind: 'transform', node, runtime: await runtime.create(node.config, this.nodeContext(node)) });
+      } else {
+        // In preview, sinks are never created: nothing is written anywhere.
+        const sink = this.options.preview === undefined ? await runtime.create(node.config, this.nodeContext(node)) : undefined;
+        this.instances.set(node.id, { kind: 'sink', node, runtime: sink });
+      }
+    }
+  }
+
+  /** Opens every sink, retrying retriable failures with backoff until the run stops. */
+  private async openSinks(): Promise<void> {
+    await Promise.all(
+      [...this.instances.values()].map(async (instance) => {
+        if (instance.kind !== 'sink' || instance.runtime?.open === undefined) return;
+        const sink = instance.runtime;
+        await this.withRetry(instance.node, 'open', () => sink.open!());
+      }),
+    );
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  private backpressured(): boolean {
+    return this.retryingSinks.size > 0 || this.inFlight >= this.maxInFlight;
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private waitForChange(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private async whenRelieved(): Promise<void> {
+    while (this.backpressured() && !this.abort.signal.aborted && this.fatal === undefined) await this.waitForChange();
+  }
+
+  private async idle(): Promise<void> {
+    while (this.inFlight > 0 && !this.hardAbort.signal.aborted) await this.waitForChange();
+  }
+
+  private async deliver(source: PlanNode, batch: FlowRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    while (this.inFlight > 0 && this.inFlight + batch.length > this.maxInFlight) {
+      if (this.fatal !== undefined) throw this.fatal;
+      await this.waitForChange();
+    }
+    if (this.fatal !== undefined) throw this.fatal;
+    this.inFlight += batch.length;
+    try {
+      this.telemetry?.recordIn(source.id, batch, true);
+      let failed: FlowRecord[] | undefined;
+      let good = batch;
+      for (let i = 0; i < batch.length; i++) {
+        if (batch[i]!.error !== undefined) {
+          failed = batch.filter((r) => r.error !== undefined);
+          good = batch.filter((r) => r.error === undefined);
+          break;
+        }
+      }
+      if (failed === undefined) await this.emit(source, 'out', good);
+      else await Promise.all([this.emit(source, 'out', good), this.emit(source, ERROR_PORT, failed)]);
+      if (this.fatal !== undefined) throw this.fatal;
+      this.telemetry?.recordDelivered(batch.length);
+    } finally {
+      this.inFlight -= batch.length;
+      this.wake();
+    }
+  }
+
+  /** Sends `records` out of `node`'s `port` to every target; resolves when all downstream sinks acknowledged. */
+  private async emit(node: PlanNode, port: string, records: FlowRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const telemetry = this.telemetry;
+    if (telemetry !== undefined) {
+      telemetry.recordOut(node.id, port, records);
+      if (port === ERROR_PORT) telemetry.recordErrors(node.id, records.length, 0, records[0]!.error?.message);
+    }
+    const targets = node.outputs.get(port) ?? [];
+    if (targets.length === 0) {
+      if (port === ERROR_PORT) this.unwiredErrors(node, records);
+      return;
+    }
+    if (targets.length === 1) {
+      const target = targets[0]!;
+      return this.process(this.plan.byId.get(target.nodeId)!, edgeKey(node.id, port, target.nodeId, target.port), records);
+    }
+    await Promise.all(
+      targets.map((t) => this.process(this.plan.byId.get(t.nodeId)!, edgeKey(node.id, port, t.nodeId, t.port), records)),
+    );
+  }
+
+  /** Applies `onError` to failed records of a node whose `error` port is not wired. */
+  private unwiredErrors(node: PlanNode, records: FlowRecord[]): void {
+    const first = records[0]!;
+    const where = describeRecord(first);
+    const message = first.error?.message ?? 'record failed';
+    if (node.onError === 'drop') {
+      this.telemetry?.recordErrors(node.id, 0, records.length, undefined);
+      this.logger.warn(
+        { node: node.id, count: records.length, code: first.error?.code, record: where },
+        `dropped ${records.length} failed record(s) (onError: drop): ${message}`,
+      );
+      return;
+    }
+    const code: ErrorCode = first.error?.code ?? 'E_INTERNAL';
+    this.fail(
+      new TributaryError(
+        code,
+        `node ${node.id}: ${message} (record ${where}); wire its error port or set onError: drop to go on`,
+        { nodeId: node.id },
+      ),
+    );
+  }
+
+  private async process(node: PlanNode, edge: string, records: FlowRecord[]): Promise<void> {
+    if (this.fatal !== undefined) throw this.fatal;
+    const instance = this.instances.get(node.id)!;
+    const telemetry = this.telemetry;
+    if (telemetry !== undefined) {
+      telemetry.recordEdge(edge, records.length);
+      telemetry.recordIn(node.id, records, false);
+    }
+    const started = performance.now();
+    if (instance.kind === 'transform') {
+      let out: PortBatches;
+      try {
+        out = await instance.runtime.process(records);
+      } catch (error) {
+        const e = asTributaryError(error, 'E_INTERNAL');
+        out = { [ERROR_PORT]: records.map((r) => failRecord(r, node.id, e.message, e.code)) };
+      }
+      telemetry?.recordLatency(node.id, performance.now() - started);
+      const ports = Object.keys(out);
+      if (ports.length === 1) return this.emit(node, ports[0]!, out[ports[0]!]!);
+      await Promise.all(ports.map((port) => this.emit(node, port, out[port]!)));
+      return;
+    }
+    if (instance.kind === 'sink') {
+      if (instance.runtime === undefined) {
+        telemetry?.recordLatency(node.id, performance.now() - started);
+        return;
+      }
+      const sink = instance.runtime;
+      let rejections: SinkRejection[] | void;
+      try {
+        rejections = await this.withRetry(node, 'write', () => sink.write(records));
+      } catch (error) {
+        if (this.fatal !== undefined || this.hardAbort.signal.aborted) throw error;
+        // Not retriable: the whole batch goes to the sink's error port.
+        const e = asTributaryError(error, 'E_SINK');
+        this.logger.warn({ node: node.id, err: e.message }, 'sink rejected a batch (not retriable): records go to its error port');
+        rejections = records.map((_, index) => ({ index, message: e.message, code: e.code }));
+      }
+      const ackMs = performance.now() - started;
+      if (telemetry !== undefined) {
+        telemetry.recordLatency(node.id, ackMs);
+        telemetry.recordSinkAck(node.id, ackMs, records);
+      }
+      if (rejections !== undefined && rejections.length > 0) {
+        await this.emit(
+          node,
+          ERROR_PORT,
+          rejections.map((r) => failRecord(records[r.index]!, node.id, r.message, r.code ?? 'E_SINK')),
+        );
+      }
+      return;
+    }
+    throw new TributaryError('E_INTERNAL', `node ${node.id}: a source cannot receive records`, { nodeId: node.id });
+  }
+
+  /**
+   * Runs a sink operation, retrying retriable failures with exponential backoff (100 ms doubling to 5 s, with jitter)
+   * while marking the sink as backpressured.
+   * @throws TributaryError naming the node on a non-retriable failure; the run's fatal error after a hard stop
+   */
+  private async withRetry(
+    node: PlanNode,
+    operation: 'open' | 'write',
+    attempt: () => Promise<SinkRejection[] | void>,
+  ): Promise<SinkRejection[] | void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        const result = await attempt();
+        if (this.retryingSinks.delete(node.id)) {
+          this.telemetry?.setBackpressured(node.id, false);
+          this.logger.info({ node: node.id, tries }, `sink recovered: ${operation} succeeded`);
+          this.wake();
+        }
+        return result;
+      } catch (error) {
+        const e = asTributaryError(error, 'E_SINK');
+        if (!e.retriable) {
+          throw new TributaryError(e.code, `node ${node.id}: ${e.message}`, { nodeId: node.id, cause: error });
+        }
+        if (this.hardAbort.signal.aborted || this.fatal !== undefined) throw this.fatal ?? e;
+        if (!this.retryingSinks.has(node.id)) {
+          this.retryingSinks.add(node.id);
+          this.telemetry?.setBackpressured(node.id, true);
+        }
+        this.telemetry?.recordErrors(node.id, 0, 0, e.message);
+        const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(tries - 1, 16)) * (0.75 + Math.random() * 0.5);
+        if (tries === 1 || tries % 10 === 0) {
+          this.logger.warn({ node: node.id, tries, delayMs: Math.round(delay), err: e.message }, `sink ${operation} failed; retrying`);
+        }
+        await sleep(delay, this.hardAbort.signal);
+      }
+    }
+  }
+}
+
+/** `topic/partition@offset` or the source node id, for messages. */
+export function describeRecord(record: FlowRecord): string {
+  const m = record.meta;
+  return m.topic !== undefined ? `${m.topic}/${m.partition}@${m.offset}` : `from ${m.source}`;
+}
+
+/** Wraps anything thrown into a {@link TributaryError}, keeping `retriable` from kafkajs/ioredis-style errors. */
+export function asTributaryError(error: unknown, code: ErrorCode): TributaryError {
+  if (error instanceof TributaryError) return error;
+  const e = error as { message?: unknown; retriable?: unknown } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  return new TributaryError(code, message, { retriable: e?.retriable === true, cause: error });
+}
+
+/** Resolves after `ms`, or rejects at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
