@@ -32,6 +32,42 @@ export function createMetricsRegistry(engine: Engine): Registry {
   const seenOut: Seen = new Map();
   const seenErrors: Seen = new Map();
   const seenDropped: Seen = new Map();
+  // One collect hook refreshes every metric from a single telemetry frame. It is registered first because prom-client
+  // serializes metrics in registration order, calling each one's collect just before writing it.
+  new Gauge({
+    name: 'tributary_up',
+    help: '1 while the run is up.',
+    registers: [registry],
+    collect() {
+      this.set(1);
+      const frame = engine.frame();
+      if (frame === undefined) return;
+      inFlight.set(frame.inFlight);
+      for (const [node, t] of Object.entries(frame.nodes)) {
+        addDelta(recordsIn, seenIn, { node }, t.in);
+        for (const [port, n] of Object.entries(t.out)) addDelta(recordsOut, seenOut, { node, port }, n);
+        addDelta(errors, seenErrors, { node }, t.errors);
+        addDelta(dropped, seenDropped, { node }, t.dropped);
+        if (t.batchLatency.p50 !== null) batchLatency.set({ node, quantile: '0.5' }, t.batchLatency.p50);
+        if (t.batchLatency.p99 !== null) batchLatency.set({ node, quantile: '0.99' }, t.batchLatency.p99);
+      }
+      lag.reset();
+      committed.reset();
+      for (const [node, partitions] of Object.entries(frame.partitions)) {
+        for (const p of partitions) {
+          const labels = { node, topic: p.topic, partition: String(p.partition) };
+          lag.set(labels, p.lag);
+          committed.set(labels, p.committed);
+        }
+      }
+      for (const [node, q] of Object.entries(frame.sinkAck)) {
+        if (q.p50 !== null) sinkAck.set({ node, quantile: '0.5' }, q.p50);
+        if (q.p99 !== null) sinkAck.set({ node, quantile: '0.99' }, q.p99);
+      }
+      if (frame.endToEnd.p50 !== null) endToEnd.set({ quantile: '0.5' }, frame.endToEnd.p50);
+      if (frame.endToEnd.p99 !== null) endToEnd.set({ quantile: '0.99' }, frame.endToEnd.p99);
+    },
+  });
   const recordsIn = new Counter({ name: 'tributary_node_records_in_total', help: 'Records received by a node.', labelNames: ['node'], registers: [registry] });
   const recordsOut = new Counter({
     name: 'tributary_node_records_out_total',
@@ -78,41 +114,6 @@ export function createMetricsRegistry(engine: Engine): Registry {
   });
   const inFlight = new Gauge({ name: 'tributary_in_flight_records', help: 'Records read but not yet acknowledged.', registers: [registry] });
 
-  // One collect hook refreshes every metric from a single telemetry frame.
-  new Gauge({
-    name: 'tributary_up',
-    help: '1 while the run is up.',
-    registers: [registry],
-    collect() {
-      this.set(1);
-      const frame = engine.frame();
-      if (frame === undefined) return;
-      inFlight.set(frame.inFlight);
-      for (const [node, t] of Object.entries(frame.nodes)) {
-        addDelta(recordsIn, seenIn, { node }, t.in);
-        for (const [port, n] of Object.entries(t.out)) addDelta(recordsOut, seenOut, { node, port }, n);
-        addDelta(errors, seenErrors, { node }, t.errors);
-        addDelta(dropped, seenDropped, { node }, t.dropped);
-        if (t.batchLatency.p50 !== null) batchLatency.set({ node, quantile: '0.5' }, t.batchLatency.p50);
-        if (t.batchLatency.p99 !== null) batchLatency.set({ node, quantile: '0.99' }, t.batchLatency.p99);
-      }
-      lag.reset();
-      committed.reset();
-      for (const [node, partitions] of Object.entries(frame.partitions)) {
-        for (const p of partitions) {
-          const labels = { node, topic: p.topic, partition: String(p.partition) };
-          lag.set(labels, p.lag);
-          committed.set(labels, p.committed);
-        }
-      }
-      for (const [node, q] of Object.entries(frame.sinkAck)) {
-        if (q.p50 !== null) sinkAck.set({ node, quantile: '0.5' }, q.p50);
-        if (q.p99 !== null) sinkAck.set({ node, quantile: '0.99' }, q.p99);
-      }
-      if (frame.endToEnd.p50 !== null) endToEnd.set({ quantile: '0.5' }, frame.endToEnd.p50);
-      if (frame.endToEnd.p99 !== null) endToEnd.set({ quantile: '0.99' }, frame.endToEnd.p99);
-    },
-  });
   return registry;
 }
 

@@ -82,6 +82,10 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
   });
   const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   let connected = false;
+  // kafkajs disconnects the producer for good on some fatal errors; the next write then connects again.
+  producer.on(producer.events.DISCONNECT, () => {
+    connected = false;
+  });
 
   const failure = (what: string, error: unknown): TributaryError => {
     const retriable = isRetriableKafkaError(error);

@@ -6,6 +6,10 @@
  * that record only; a connection problem or a reply meaning "server busy/unavailable" (LOADING, BUSY, TRYAGAIN, OOM,
  * READONLY, ...) fails the whole batch with a retriable error, so the engine retries it (at-least-once: commands that did
  * run before the failure run again, which INCRBY and XADD notice).
+ *
+ * `ttlSeconds` is an `EXPIRE` queued right after the record's command in the same pipeline (not a transaction): when
+ * Redis refuses the command (e.g. WRONGTYPE because the key holds another type) the `EXPIRE` still applies to the
+ * existing key.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { TributaryError } from '../../runtime/common/errors';

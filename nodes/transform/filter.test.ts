@@ -16,7 +16,8 @@ function context(): NodeContext {
 }
 
 async function create(config: Record<string, unknown>): Promise<TransformRuntime> {
-  return (await filterTransformRuntime.create(filterTransformSpec.config.parse(config), context())) as TransformRuntime;
+  if (filterTransformRuntime.kind !== 'transform') throw new Error('transform.filter is not a transform runtime');
+  return filterTransformRuntime.create(filterTransformSpec.config.parse(config), context());
 }
 
 function record(value: unknown, key: string | null = null, headers: Record<string, string> = {}): FlowRecord {

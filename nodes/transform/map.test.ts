@@ -17,8 +17,8 @@ function context(): NodeContext {
 }
 
 async function create(config: Record<string, unknown>): Promise<TransformRuntime> {
-  const runtime = await mapTransformRuntime.create(mapTransformSpec.config.parse(config), context());
-  return runtime as TransformRuntime;
+  if (mapTransformRuntime.kind !== 'transform') throw new Error('transform.map is not a transform runtime');
+  return mapTransformRuntime.create(mapTransformSpec.config.parse(config), context());
 }
 
 function record(value: unknown, key: string | null = 'k', offset = '0'): FlowRecord {

@@ -136,6 +136,7 @@ function findCycles(ids: readonly string[], next: ReadonlyMap<string, string[]>)
         for (const successor of next.get(id) ?? []) {
           if (!members.has(successor)) continue;
           if (successor === start) {
+            if (id === start) continue; // the self-loop, reported on its own
             last = id;
             break;
           }

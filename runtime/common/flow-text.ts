@@ -493,7 +493,7 @@ export function parseFlowText(text: string, options: ParseFlowOptions): ParseFlo
     }
   });
 
-  // Duplicate node ids, on the raw data so that they are reported together with schema problems.
+  // Duplicate node ids, checked before the schema so that they are reported together with schema problems.
   const nodes = valueAt(data, ['nodes']).value;
   if (Array.isArray(nodes)) {
     const firstIndex = new Map<string, number>();
@@ -553,7 +553,12 @@ export function locateProblems(text: string, problems: readonly Problem[]): Prob
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) return problems.map((p) => ({ ...p }));
   const locator = new Locator(doc, lines);
-  const nodes = (doc.toJS({ maxAliasCount: 100 }) as { nodes?: unknown } | null)?.nodes;
+  let nodes: unknown;
+  try {
+    nodes = (doc.toJS({ maxAliasCount: 100 }) as { nodes?: unknown } | null)?.nodes;
+  } catch {
+    return problems.map((p) => ({ ...p }));
+  }
   return problems.map((problem) => {
     if (problem.line !== undefined) return { ...problem };
     const inner = parsePath(problem.path) ?? [];

@@ -45,7 +45,7 @@ describe('tributary validate', () => {
         '',
       ].join('\n'),
     );
-    const result = await runCli(['validate', file], { TRIBUTARY_TEST_UNSET_VAR: '' });
+    const result = await runCli(['validate', file]);
     expect(result.code).toBe(1);
     // The loader reports the missing variable first (substitution happens at load, before compiling).
     expect(result.stdout).toMatch(/node out: config\.url: .*TRIBUTARY_TEST_UNSET_VAR/);

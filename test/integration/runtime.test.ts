@@ -215,10 +215,18 @@ describe('tributary run (real Kafka and Redis)', () => {
   it('shares a 4-partition topic between two instances of the same consumer group', async () => {
     const o = { ...names('rt-group'), command: 'incrby' as const };
     await createTopic(o.topic, 4);
-    await seedTopic(o.topic, RECORDS, orderValue);
     const flowFile = writeFlow(dir, 'group.flow.yaml', pipelineFlow(o));
     const a = startCli(['run', flowFile, '--metrics-port', '19464']);
     const b = startCli(['run', flowFile, '--metrics-port', '19465']);
+    // Records arrive once both instances are members of the group, each with its share of the 4 partitions.
+    const admin = testKafka().admin();
+    await admin.connect();
+    await waitFor('a stable group of two members', async () => {
+      const { groups } = await admin.describeGroups([o.groupId]);
+      return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
+    }, 60_000, 300);
+    await admin.disconnect();
+    await seedTopic(o.topic, RECORDS, orderValue);
     await waitFor('every offset committed', async () => (await groupProgress(o.groupId, o.topic)).committed === RECORDS, 120_000, 500);
     const readIn = async (port: number): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

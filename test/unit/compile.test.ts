@@ -461,6 +461,25 @@ describe('compileFlow: graph problems', () => {
     ).toEqual([{ code: 'E_GRAPH', nodeId: 'a', path: '', message: 'cycle: a -> b -> a; a flow must not loop back' }]);
   });
 
+  it('reports self-loops on their own, also inside a larger cycle', () => {
+    const found = problems(
+      flowOf({
+        nodes: [src(), map('a'), map('b'), sink()],
+        edges: [
+          { from: 'src', to: 'a' },
+          { from: 'a', to: 'a' },
+          { from: 'a', to: 'b' },
+          { from: 'b', to: 'a' },
+          { from: 'b', to: 'out' },
+        ],
+      }),
+    );
+    expect(found.map((p) => `${p.nodeId}: ${p.message}`)).toEqual([
+      'a: cycle: a -> b -> a; a flow must not loop back',
+      'a: cycle: a -> a; a flow must not loop back',
+    ]);
+  });
+
   it('reports each separate cycle once', () => {
     const found = problems(
       flowOf({
