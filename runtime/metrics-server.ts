@@ -23,6 +23,7 @@ function addDelta(counter: Counter<string>, seen: Seen, labels: Record<string, s
  * `tributary_node_records_out_total{node,port}`, `tributary_node_errors_total{node}`,
  * `tributary_node_dropped_total{node}`, `tributary_node_batch_latency_ms{node,quantile}`,
  * `tributary_kafka_consumer_lag{node,topic,partition}`, `tributary_kafka_committed_offset{...}`,
+ * `tributary_kafka_partition_paused{...}`,
  * `tributary_sink_ack_latency_ms{node,quantile}`, `tributary_end_to_end_latency_ms{quantile}`, plus Node's defaults.
  */
 export function createMetricsRegistry(engine: Engine): Registry {
@@ -53,11 +54,13 @@ export function createMetricsRegistry(engine: Engine): Registry {
       }
       lag.reset();
       committed.reset();
+      paused.reset();
       for (const [node, partitions] of Object.entries(frame.partitions)) {
         for (const p of partitions) {
           const labels = { node, topic: p.topic, partition: String(p.partition) };
           lag.set(labels, p.lag);
           committed.set(labels, p.committed);
+          paused.set(labels, p.paused ? 1 : 0);
         }
       }
       for (const [node, q] of Object.entries(frame.sinkAck)) {
@@ -97,6 +100,12 @@ export function createMetricsRegistry(engine: Engine): Registry {
   const committed = new Gauge({
     name: 'tributary_kafka_committed_offset',
     help: 'Next offset to commit of a partition.',
+    labelNames: ['node', 'topic', 'partition'],
+    registers: [registry],
+  });
+  const paused = new Gauge({
+    name: 'tributary_kafka_partition_paused',
+    help: '1 while a partition is paused by backpressure (a sink retrying or too many records in flight).',
     labelNames: ['node', 'topic', 'partition'],
     registers: [registry],
   });

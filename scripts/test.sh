@@ -21,6 +21,6 @@ bash scripts/services.sh up
 step() { echo; echo "== $*"; }
 step "type-check"; npx tsc -b
 step "lint"; npx eslint --max-warnings 0 .
-if [[ -f scripts/check-generated.ts ]]; then step "generated files"; npx tsx scripts/check-generated.ts; fi
+step "generated files are up to date"; npx tsx scripts/check-generated.ts; npx tsx scripts/check-node-docs.ts
 step "unit tests"; npx vitest run --project unit
 step "integration tests (real Kafka and Redis)"; npx vitest run --project integration

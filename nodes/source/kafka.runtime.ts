@@ -27,6 +27,8 @@ type KafkaSourceConfig = z.output<typeof kafkaSourceSpec.config>;
 export const PIPELINE_DEPTH = 4;
 /** Heartbeat interval while a batch is being processed (ms); below the 3 s kafkajs default session heartbeat. */
 const HEARTBEAT_MS = 2_000;
+/** How often a partition being processed checks the engine's backpressure state (ms). */
+const BACKPRESSURE_CHECK_MS = 100;
 /** In preview: stop after this long without new records once the group has joined (ms). */
 const PREVIEW_IDLE_MS = 3_000;
 
@@ -198,6 +200,9 @@ class KafkaSource implements SourceRuntime {
     if (ctx.preview) this.armPreviewIdle();
 
     const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
+    // While the engine is backpressured (a sink retrying, too much in flight) the partition is paused, so no more is
+    // fetched for it; it resumes by itself once the engine is relieved.
+    const watch = setInterval(() => this.followBackpressure(topic, partition, position), BACKPRESSURE_CHECK_MS);
     const chunks: { last: string; done: boolean; delivery: Promise<void> }[] = [];
     let resolved = 0;
     const resolvePrefix = (): void => {
@@ -214,8 +219,11 @@ class KafkaSource implements SourceRuntime {
       const size = ctx.batchSize;
       for (let start = 0; start < messages.length; start += size) {
         if (!isRunning() || isStale() || this.stopping !== undefined) break;
-        if (ctx.backpressured()) await this.holdBack(payload, position);
-        if (!isRunning() || isStale() || this.stopping !== undefined) break;
+        if (ctx.backpressured()) {
+          this.followBackpressure(topic, partition, position);
+          await ctx.whenRelieved();
+          if (!isRunning() || isStale() || this.stopping !== undefined) break;
+        }
         let slice = messages.slice(start, start + size);
         if (ctx.previewRecords !== undefined) {
           slice = slice.slice(0, Math.max(0, ctx.previewRecords - this.previewDelivered));
@@ -237,25 +245,24 @@ class KafkaSource implements SourceRuntime {
       if (ctx.previewRecords !== undefined && this.previewDelivered >= ctx.previewRecords) void this.stop();
     } finally {
       clearInterval(beat);
+      clearInterval(watch);
+      if (position.paused) this.setPaused(topic, partition, position, false);
     }
   }
 
-  /** Pauses the partition while the engine is backpressured, heartbeating, then resumes it. */
-  private async holdBack(payload: EachBatchPayload, position: PartitionPosition): Promise<void> {
-    const { topic, partition } = payload.batch;
+  /** Pauses or resumes the partition to follow the engine's backpressure state. */
+  private followBackpressure(topic: string, partition: number, position: PartitionPosition): void {
+    const backpressured = this.ctx.backpressured();
+    if (backpressured !== position.paused) this.setPaused(topic, partition, position, backpressured);
+  }
+
+  private setPaused(topic: string, partition: number, position: PartitionPosition, paused: boolean): void {
     const consumer = this.consumer!;
-    consumer.pause([{ topic, partitions: [partition] }]);
-    position.paused = true;
+    if (paused) consumer.pause([{ topic, partitions: [partition] }]);
+    else consumer.resume([{ topic, partitions: [partition] }]);
+    position.paused = paused;
     this.report();
-    this.ctx.logger.info({ topic, partition }, 'partition paused: sinks are backpressured');
-    try {
-      await this.ctx.whenRelieved();
-    } finally {
-      consumer.resume([{ topic, partitions: [partition] }]);
-      position.paused = false;
-      this.report();
-      this.ctx.logger.info({ topic, partition }, 'partition resumed');
-    }
+    this.ctx.logger.debug({ topic, partition }, paused ? 'partition paused: backpressure' : 'partition resumed');
   }
 }
 

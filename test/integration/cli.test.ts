@@ -1,12 +1,13 @@
 // `tributary validate` and `tributary preview` as a user runs them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createTopic, kafkaBrokers, redisUrl, testRedis, uniqueName } from '../support/services';
-import { countKeys, runCli, seedTopic, tempDir, writeFlow } from '../support/runtime';
+import { countKeys, runCli, seedTopic, tempDir, writeFlow, killAllCli } from '../support/runtime';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 describe('tributary validate', () => {
+  afterEach(killAllCli);
   const dir = tempDir();
 
   it('accepts a valid flow with exit code 0', async () => {

@@ -2,10 +2,10 @@
 // This test starts its own redis-server (append-only file, so its data survives the outage) on a spare port, so the
 // shared Redis of the other tests is never stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createTopic, kafkaBrokers, uniqueName } from '../support/services';
-import { countKeys, groupProgress, seedTopic, startCli, tempDir, waitFor, writeFlow } from '../support/runtime';
+import { countKeys, groupProgress, seedTopic, startCli, tempDir, waitFor, writeFlow, killAllCli } from '../support/runtime';
 
 const PORT = 6391;
 const url = `redis://127.0.0.1:${PORT}`;
@@ -30,6 +30,7 @@ async function redisAnswers(): Promise<boolean> {
 }
 
 describe('sink outage', () => {
+  afterEach(killAllCli);
   const dir = tempDir('tributary-redis-');
   let server: ChildProcess | undefined;
   afterAll(async () => {
@@ -61,9 +62,10 @@ describe('sink outage', () => {
     await new Promise((resolve) => server!.once('exit', resolve));
     const outageStart = Date.now();
     await seedTopic(topic, 40_000, (i) => ({ id: i }));
-    await waitFor('the partitions to pause', () => run.output.stderr.includes('partition paused'), 20_000, 100);
-    const metrics = await (await fetch('http://127.0.0.1:19466/metrics')).text();
-    expect(metrics).toMatch(/tributary_kafka_consumer_lag\{node="in",topic="[^"]+",partition="\d"\} [1-9]/);
+    const metrics = (): Promise<string> => fetch('http://127.0.0.1:19466/metrics').then((r) => r.text());
+    await waitFor('a paused partition', async () => /tributary_kafka_partition_paused\{[^}]+\} 1/.test(await metrics()), 20_000, 200);
+    expect(await metrics()).toMatch(/tributary_kafka_consumer_lag\{node="in",topic="[^"]+",partition="\d"\} [1-9]/);
+    await waitFor('the sink to be retrying', () => run.output.stderr.includes('sink write failed; retrying'), 20_000, 100);
     // Nothing past the first 20,000 was committed while the sink was down.
     expect((await groupProgress(groupId, topic)).committed).toBe(20_000);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (Date.now() - outageStart))));
@@ -71,7 +73,8 @@ describe('sink outage', () => {
 
     server = startRedis(dir);
     await waitFor('every offset committed', async () => (await groupProgress(groupId, topic)).committed === 60_000, 120_000, 300);
-    expect(run.output.stderr).toContain('partition resumed');
+    expect(run.output.stderr).toContain('sink recovered');
+    expect(await metrics()).not.toMatch(/tributary_kafka_partition_paused\{[^}]+\} 1/);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
 

@@ -1,9 +1,9 @@
 // The runtime end to end: `tributary run` as a real process, on the real Kafka broker and Redis server.
 // Flow under test: source.kafka -> transform.map -> transform.filter -> sink.redis.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createTopic, deleteKeys, kafkaBrokers, redisUrl, testKafka, testRedis, uniqueName } from '../support/services';
-import { countKeys, groupProgress, seedTopic, startCli, tempDir, waitFor, writeFlow, type RunningCli } from '../support/runtime';
+import { countKeys, groupProgress, seedTopic, startCli, tempDir, waitFor, writeFlow, type RunningCli, killAllCli } from '../support/runtime';
 
 const RECORDS = 50_000;
 /** Records whose id is a multiple of 5 are filtered out. */
@@ -57,6 +57,7 @@ async function valuesOf(redis: Redis, prefix: string, count: number): Promise<(s
 }
 
 describe('tributary run (real Kafka and Redis)', () => {
+  afterEach(killAllCli);
   let redis: Redis;
   const dir = tempDir();
   const prefixes: string[] = [];

@@ -21,12 +21,23 @@ export interface RunningCli {
   exited: Promise<number | string>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every CLI process a test started that is still running; call it in `afterAll`/`afterEach`. */
+export function killAllCli(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+process.on('exit', killAllCli);
+
 /** Starts `tributary <args>`; env is merged over the test's environment. */
 export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
