@@ -47,6 +47,14 @@ export interface KafkaClientOptions {
 }
 
 /**
+ * Flattens broker entries that hold comma-separated lists, as `${KAFKA_BROKERS}` does when it names several brokers
+ * (`["a:9092,b:9092"]` -> `["a:9092", "b:9092"]`); blanks are dropped.
+ */
+export function splitBrokers(brokers: readonly string[]): string[] {
+  return brokers.flatMap((entry) => entry.split(',')).map((b) => b.trim()).filter((b) => b !== '');
+}
+
+/**
  * Builds a kafkajs client from the shared connection fields.
  * @param config parsed `brokers`, `clientId`, `sasl`, `ssl`
  * @param options default client id, logger and timeouts
@@ -59,7 +67,7 @@ export function createKafkaClient(config: KafkaConnectionConfig, options: KafkaC
       : ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions);
   return new Kafka({
     clientId: config.clientId ?? options.defaultClientId,
-    brokers: config.brokers,
+    brokers: splitBrokers(config.brokers),
     ssl: config.ssl,
     ...(sasl === undefined ? {} : { sasl }),
     connectionTimeout: options.connectionTimeoutMs ?? 10_000,
