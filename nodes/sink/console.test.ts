@@ -1,19 +1,13 @@
 // sink.console through its spec: parse the config, create the runtime, write batches and check exactly what reached
 // stdout (process.stdout.write is captured for the duration of each write).
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FlowRecord, NodeContext, SinkRuntime } from '../../runtime/engine/types';
 import { consoleSinkRuntime } from './console.runtime';
 import { consoleSinkSpec } from './console.spec';
+import { testNodeContext } from '../../test/support/node-context';
 
 function context(): NodeContext {
-  return {
-    nodeId: 'print',
-    spec: consoleSinkSpec,
-    logger: pino({ level: 'silent' }),
-    preview: false,
-    signal: new AbortController().signal,
-  };
+  return testNodeContext('print', consoleSinkSpec);
 }
 
 async function create(config: Record<string, unknown>): Promise<SinkRuntime> {

@@ -25,6 +25,7 @@ function harness(options: { batchSize?: number; previewRecords?: number; onDeliv
     logger: pino({ level: 'silent' }),
     preview: options.previewRecords !== undefined,
     signal: abort.signal,
+    emit: async () => undefined,
     deliver: async (batch) => {
       batches.push(batch);
       events.push(`deliver:${batch.length}`);

@@ -2,16 +2,18 @@
  * `source.kafka` runtime: a kafkajs consumer-group member that hands records to the engine batch by batch and commits
  * offsets only for what every sink acknowledged (at-least-once).
  *
- * Per fetched batch of a partition (kafkajs `eachBatch`, `eachBatchAutoResolve: false`):
- * - the messages are decoded and cut into chunks of `settings.batchSize` records;
- * - up to {@link PIPELINE_DEPTH} chunks per partition are in the graph at once (pipelining);
- * - when a chunk is acknowledged everywhere, the contiguous prefix of acknowledged chunks is resolved with
- *   `resolveOffset`, so an offset is never resolved while an earlier record is still in flight; kafkajs commits the
- *   resolved offsets after the batch (and on stop);
- * - `isRunning()` / `isStale()` stop dispatching (a stop or a rebalance); dispatched chunks still complete;
- * - a heartbeat runs every 2 s while the batch is processed, so a long batch (slow sink) keeps the membership;
- * - while the engine is backpressured (a sink retrying, in-flight bound reached) the partition is paused and resumes
- *   by itself when the engine is relieved.
+ * Two positions are kept per partition:
+ * - the **fetch position** (kafkajs `resolveOffset`, `eachBatchAutoResolve: false`): advanced once a chunk has passed
+ *   through the graph, so the next fetch continues after it;
+ * - the **commit position** (`autoCommit: false`; committed by this source): the end of the contiguous prefix of chunks
+ *   acknowledged everywhere. A chunk held by a stateful transform (an open window) is processed long before it is
+ *   acknowledged; the commit position waits for it, so a restart or a rebalance replays it and rebuilds the state.
+ *
+ * Per fetched batch (kafkajs `eachBatch`): the messages are decoded and cut into chunks of `settings.batchSize`
+ * records; up to {@link PIPELINE_DEPTH} chunks per partition are in the graph at once; `isRunning()` / `isStale()` stop
+ * dispatching (a stop or a rebalance); a heartbeat runs every 2 s while the batch is processed; while the engine is
+ * backpressured (a sink retrying, in-flight bound reached) the partition is paused and resumes by itself. Acknowledged
+ * offsets are committed at the end of every batch and every {@link COMMIT_INTERVAL_MS} while held chunks get released.
  */
 import { randomBytes } from 'node:crypto';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
@@ -27,6 +29,8 @@ type KafkaSourceConfig = z.output<typeof kafkaSourceSpec.config>;
 export const PIPELINE_DEPTH = 4;
 /** Heartbeat interval while a batch is being processed (ms); below the 3 s kafkajs default session heartbeat. */
 const HEARTBEAT_MS = 2_000;
+/** How often acknowledged offsets are committed when no batch is being processed (ms). */
+const COMMIT_INTERVAL_MS = 1_000;
 /** How often a partition being processed checks the engine's backpressure state (ms). */
 const BACKPRESSURE_CHECK_MS = 100;
 /** In preview: stop after this long without new records once the group has joined (ms). */
@@ -75,6 +79,13 @@ export function decodeMessage(
   return record;
 }
 
+/** A chunk of a partition handed to the engine. */
+interface Chunk {
+  /** Offset of its last record. */
+  last: string;
+  acked: boolean;
+}
+
 class KafkaSource implements SourceRuntime {
   private consumer: Consumer | undefined;
   private stopping: Promise<void> | undefined;
@@ -83,6 +94,11 @@ class KafkaSource implements SourceRuntime {
     this.finish = resolve;
   });
   private readonly positions = new Map<string, PartitionPosition>();
+  /** Per `topic:partition`: chunks delivered but not yet acknowledged, oldest first. */
+  private readonly unacked = new Map<string, Chunk[]>();
+  /** Per `topic:partition`: the next offset to commit (end of the acknowledged prefix) and the last one committed. */
+  private readonly commitTo = new Map<string, { offset: number; committed: number }>();
+  private commitTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
   private previewDelivered = 0;
   private previewIdle: NodeJS.Timeout | undefined;
@@ -124,6 +140,10 @@ class KafkaSource implements SourceRuntime {
       }
       this.positions.clear();
       for (const [key, p] of owned) this.positions.set(key, p);
+      // Partitions lost in a rebalance: their unacknowledged chunks are replayed by the new owner from the commit
+      // position, so nothing more is committed for them here.
+      for (const key of [...this.unacked.keys()]) if (!owned.has(key)) this.unacked.delete(key);
+      for (const key of [...this.commitTo.keys()]) if (!owned.has(key)) this.commitTo.delete(key);
       this.report();
       ctx.logger.info({ groupId, assigned }, 'joined consumer group');
       ctx.ready();
@@ -146,8 +166,12 @@ class KafkaSource implements SourceRuntime {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: ctx.preview ? true : config.fromBeginning });
+      if (!ctx.preview) {
+        this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), COMMIT_INTERVAL_MS);
+        this.commitTimer.unref();
+      }
       await consumer.run({
-        autoCommit: !ctx.preview,
+        autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
         eachBatch: (payload) => this.eachBatch(payload),
@@ -166,8 +190,9 @@ class KafkaSource implements SourceRuntime {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.previewIdle !== undefined) clearTimeout(this.previewIdle);
-      // disconnect() stops fetching, waits for the running eachBatch calls (which wait for their chunks to be
-      // acknowledged), commits the resolved offsets and leaves the group.
+      if (this.commitTimer !== undefined) clearInterval(this.commitTimer);
+      // disconnect() stops fetching, waits for the running eachBatch calls (each commits what was acknowledged before
+      // it returns) and leaves the group.
       await this.consumer?.disconnect();
       this.finish();
     })();
@@ -190,35 +215,75 @@ class KafkaSource implements SourceRuntime {
     return p;
   }
 
+  /** Records that `chunk` was acknowledged and moves the partition's commit position over the acknowledged prefix. */
+  private acknowledge(key: string, position: PartitionPosition, chunk: Chunk): void {
+    chunk.acked = true;
+    const queue = this.unacked.get(key);
+    if (queue === undefined) return; // the partition was revoked meanwhile
+    let last: string | undefined;
+    while (queue.length > 0 && queue[0]!.acked) last = queue.shift()!.last;
+    if (last === undefined) return;
+    const next = Number(last) + 1;
+    const target = this.commitTo.get(key);
+    if (target === undefined) this.commitTo.set(key, { offset: next, committed: -1 });
+    else target.offset = Math.max(target.offset, next);
+    position.committed = next;
+    this.report();
+  }
+
+  /** Commits the acknowledged prefix of every owned partition that moved since its last commit. */
+  private async commit(commitOffsets?: EachBatchPayload['commitOffsetsIfNecessary']): Promise<void> {
+    if (this.ctx.preview) return;
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const targets: { offset: number; target: { offset: number; committed: number } }[] = [];
+    for (const [key, target] of this.commitTo) {
+      if (target.offset <= target.committed) continue;
+      const p = this.positions.get(key);
+      if (p === undefined) continue;
+      offsets.push({ topic: p.topic, partition: p.partition, offset: String(target.offset) });
+      targets.push({ offset: target.offset, target });
+    }
+    if (offsets.length === 0) return;
+    if (commitOffsets !== undefined) {
+      await commitOffsets({ topics: groupByTopic(offsets) });
+    } else {
+      await this.consumer?.commitOffsets(offsets);
+    }
+    for (const t of targets) t.target.committed = Math.max(t.target.committed, t.offset);
+  }
+
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const { ctx, config } = this;
     const { topic, partition } = batch;
+    const key = `${topic}:${partition}`;
     const position = this.position(topic, partition);
     position.highWatermark = Number(batch.highWatermark);
     this.report();
     if (ctx.preview) this.armPreviewIdle();
+    let queue = this.unacked.get(key);
+    if (queue === undefined) this.unacked.set(key, (queue = []));
 
     const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
     // While the engine is backpressured (a sink retrying, too much in flight) the partition is paused, so no more is
     // fetched for it; it resumes by itself once the engine is relieved.
     const watch = setInterval(() => this.followBackpressure(topic, partition, position), BACKPRESSURE_CHECK_MS);
-    const chunks: { last: string; done: boolean; delivery: Promise<void> }[] = [];
-    let resolved = 0;
-    const resolvePrefix = (): void => {
-      while (resolved < chunks.length && chunks[resolved]!.done) {
-        const last = chunks[resolved]!.last;
-        resolveOffset(last);
-        position.committed = Number(last) + 1;
-        resolved++;
+    const dispatched: { last: string; processed: boolean; done: Promise<void> }[] = [];
+    let fetchResolved = 0;
+    const resolveProcessedPrefix = (): void => {
+      while (fetchResolved < dispatched.length && dispatched[fetchResolved]!.processed) {
+        resolveOffset(dispatched[fetchResolved]!.last);
+        fetchResolved++;
       }
-      this.report();
     };
+    let failure: unknown;
+    let inGraph = 0;
+    const slotFreed: (() => void)[] = [];
     try {
       const messages = batch.messages;
       const size = ctx.batchSize;
       for (let start = 0; start < messages.length; start += size) {
-        if (!isRunning() || isStale() || this.stopping !== undefined) break;
+        if (!isRunning() || isStale() || this.stopping !== undefined || failure !== undefined) break;
         if (ctx.backpressured()) {
           this.followBackpressure(topic, partition, position);
           await ctx.whenRelieved();
@@ -231,17 +296,39 @@ class KafkaSource implements SourceRuntime {
           this.previewDelivered += slice.length;
         }
         const records = slice.map((m) => decodeMessage(m, topic, partition, config.format, ctx.nodeId));
-        const chunk = { last: slice[slice.length - 1]!.offset, done: false, delivery: Promise.resolve() };
-        chunk.delivery = ctx.deliver(records).then(() => {
-          chunk.done = true;
-          resolvePrefix();
+        const chunk: Chunk = { last: slice[slice.length - 1]!.offset, acked: false };
+        queue.push(chunk);
+        let markDone!: () => void;
+        const entry = { last: chunk.last, processed: false, done: new Promise<void>((resolve) => (markDone = resolve)) };
+        dispatched.push(entry);
+        inGraph++;
+        let left = false;
+        const leaveGraph = (): void => {
+          if (left) return;
+          left = true;
+          inGraph--;
+          markDone();
+          slotFreed.shift()?.();
+        };
+        const delivery = ctx.deliver(records, () => {
+          entry.processed = true;
+          resolveProcessedPrefix();
+          leaveGraph();
         });
-        chunk.delivery.catch(() => undefined);
-        chunks.push(chunk);
-        const pending = chunks.slice(resolved).filter((c) => !c.done);
-        if (pending.length >= PIPELINE_DEPTH) await Promise.race(pending.map((c) => c.delivery));
+        delivery.then(
+          () => this.acknowledge(key, position, chunk),
+          (error: unknown) => {
+            failure ??= error;
+            leaveGraph();
+          },
+        );
+        // Pipelining: at most PIPELINE_DEPTH chunks of this partition in the graph at once. A chunk held by a stateful
+        // transform has left the graph; only its commit waits.
+        if (inGraph >= PIPELINE_DEPTH) await new Promise<void>((resolve) => slotFreed.push(resolve));
       }
-      await Promise.all(chunks.map((c) => c.delivery));
+      await Promise.all(dispatched.map((d) => d.done));
+      if (failure !== undefined && this.stopping === undefined && !ctx.signal.aborted) throw failure;
+      await this.commit(commitOffsetsIfNecessary);
       if (ctx.previewRecords !== undefined && this.previewDelivered >= ctx.previewRecords) void this.stop();
     } finally {
       clearInterval(beat);
@@ -264,6 +351,19 @@ class KafkaSource implements SourceRuntime {
     this.report();
     this.ctx.logger.debug({ topic, partition }, paused ? 'partition paused: backpressure' : 'partition resumed');
   }
+}
+
+/** Groups `{ topic, partition, offset }` entries as kafkajs `commitOffsetsIfNecessary` takes them. */
+function groupByTopic(
+  offsets: { topic: string; partition: number; offset: string }[],
+): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const o of offsets) {
+    let list = byTopic.get(o.topic);
+    if (list === undefined) byTopic.set(o.topic, (list = []));
+    list.push({ partition: o.partition, offset: o.offset });
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
 /** The `source.kafka` runtime. */

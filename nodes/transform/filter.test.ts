@@ -1,18 +1,12 @@
 // transform.filter through its spec: parse the config, create the runtime, process hand-made batches.
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord, NodeContext, TransformRuntime } from '../../runtime/engine/types';
 import { filterTransformRuntime } from './filter.runtime';
 import { filterTransformSpec } from './filter.spec';
+import { testNodeContext, noHold } from '../../test/support/node-context';
 
 function context(): NodeContext {
-  return {
-    nodeId: 'filter1',
-    spec: filterTransformSpec,
-    logger: pino({ level: 'silent' }),
-    preview: false,
-    signal: new AbortController().signal,
-  };
+  return testNodeContext('filter1', filterTransformSpec);
 }
 
 async function create(config: Record<string, unknown>): Promise<TransformRuntime> {
@@ -28,7 +22,7 @@ describe('transform.filter', () => {
   it('keeps the records for which the expression is truthy, unchanged and in order', async () => {
     const filter = await create({ expression: 'value.amount > 100' });
     const input = [record({ amount: 50 }), record({ amount: 150 }, 'a'), record({ amount: 100 }), record({ amount: 101 }, 'b')];
-    const result = await filter.process(input);
+    const result = await filter.process(input, noHold);
     expect(result).toEqual({ out: [input[1], input[3]], error: [] });
     expect(result.out![0]).toBe(input[1]);
   });
@@ -43,13 +37,13 @@ describe('transform.filter', () => {
       record('y', 'k', { env: 'test' }),
       record({}, 'k', { env: 'prod' }),
     ];
-    expect((await filter.process(input)).out).toEqual([input[0], input[5]]);
+    expect((await filter.process(input, noHold)).out).toEqual([input[0], input[5]]);
   });
 
   it('routes a record whose expression throws to error and goes on with the batch', async () => {
     const filter = await create({ expression: 'value.customer.tier === "gold"' });
     const input = [record({ customer: { tier: 'gold' } }), record({}), record({ customer: { tier: 'silver' } }), record({ customer: { tier: 'gold' } })];
-    const result = await filter.process(input);
+    const result = await filter.process(input, noHold);
     expect(result.out).toEqual([input[0], input[3]]);
     expect(result.error).toEqual([
       {

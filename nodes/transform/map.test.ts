@@ -1,19 +1,13 @@
 // transform.map through its spec: parse the config, create the runtime, process hand-made batches.
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../../runtime/common/errors';
 import type { FlowRecord, NodeContext, TransformRuntime } from '../../runtime/engine/types';
 import { mapTransformRuntime } from './map.runtime';
 import { mapTransformSpec } from './map.spec';
+import { testNodeContext, noHold } from '../../test/support/node-context';
 
 function context(): NodeContext {
-  return {
-    nodeId: 'map1',
-    spec: mapTransformSpec,
-    logger: pino({ level: 'silent' }),
-    preview: false,
-    signal: new AbortController().signal,
-  };
+  return testNodeContext('map1', mapTransformSpec);
 }
 
 async function create(config: Record<string, unknown>): Promise<TransformRuntime> {
@@ -35,7 +29,7 @@ describe('transform.map', () => {
   it('replaces the value and keeps key, headers, timestamp and meta', async () => {
     const map = await create({ expression: '({ id: value.id, total: value.qty * value.price })' });
     const input = [record({ id: 1, qty: 2, price: 5 }, 'a', '10'), record({ id: 2, qty: 3, price: 1 }, null, '11')];
-    expect(await map.process(input)).toEqual({
+    expect(await map.process(input, noHold)).toEqual({
       out: [
         { ...input[0], value: { id: 1, total: 10 } },
         { ...input[1], value: { id: 2, total: 3 } },
@@ -51,7 +45,7 @@ describe('transform.map', () => {
       record({ n: 2, k: 42 }),
       record({ n: 3, k: 'none' }),
       record({ n: 4 }),
-    ])).out!;
+    ], noHold)).out!;
     expect(out.map((r) => [r.key, r.value])).toEqual([
       ['x', 10],
       ['42', 20],
@@ -62,13 +56,13 @@ describe('transform.map', () => {
 
   it('keeps the key when no key expression is given, and may read key, headers and meta', async () => {
     const map = await create({ expression: "[key, headers.trace, meta.offset, fn.upper(value)].join('/')" });
-    expect((await map.process([record('abc', 'k1', '7')])).out!.map((r) => [r.key, r.value])).toEqual([['k1', 'k1/t1/7/ABC']]);
+    expect((await map.process([record('abc', 'k1', '7')], noHold)).out!.map((r) => [r.key, r.value])).toEqual([['k1', 'k1/t1/7/ABC']]);
   });
 
   it('routes a record whose expression throws to error and goes on with the batch', async () => {
     const map = await create({ expression: "(() => { if (value.qty === undefined) throw new Error('no qty'); return value.qty * 2; })()" });
     const input = [record({ qty: 1 }, 'a', '1'), record({}, 'b', '2'), record({ qty: 3 }, 'c', '3')];
-    expect(await map.process(input)).toEqual({
+    expect(await map.process(input, noHold)).toEqual({
       out: [
         { ...input[0], value: 2 },
         { ...input[2], value: 6 },
@@ -80,7 +74,7 @@ describe('transform.map', () => {
   it('routes a record whose key expression throws to error with the original value', async () => {
     const map = await create({ expression: 'value.n + 1', key: 'value.id.toFixed(0)' });
     const input = [record({ n: 1, id: 7 }), record({ n: 2 })];
-    const result = await map.process(input);
+    const result = await map.process(input, noHold);
     expect(result.out!.map((r) => [r.key, r.value])).toEqual([['7', 2]]);
     expect(result.error).toHaveLength(1);
     expect(result.error![0]!.value).toEqual({ n: 2 });
@@ -90,7 +84,7 @@ describe('transform.map', () => {
 
   it('returns empty ports for an empty batch', async () => {
     const map = await create({ expression: 'value' });
-    expect(await map.process([])).toEqual({ out: [], error: [] });
+    expect(await map.process([], noHold)).toEqual({ out: [], error: [] });
   });
 
   it('refuses a malformed expression when created, and a config without expression or with unknown keys', async () => {

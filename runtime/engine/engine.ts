@@ -24,7 +24,9 @@ import {
   type FlowRecord,
   type NodeContext,
   type NodeRuntime,
+  type BatchScope,
   type PortBatches,
+  type Release,
   type SinkRejection,
   type SinkRuntime,
   type SourceContext,
@@ -51,6 +53,49 @@ const RETRY_BASE_MS = 100;
 /** Longest delay between sink retries (ms). */
 const RETRY_MAX_MS = 5_000;
 
+/** The acknowledgement of one delivered source batch: done once the graph pass finished and every hold is released. */
+class Delivery implements BatchScope {
+  private holds = 0;
+  private processed = false;
+  private settle!: (error?: Error) => void;
+  readonly acknowledged = new Promise<void>((resolve, reject) => {
+    this.settle = (error) => (error === undefined ? resolve() : reject(error));
+  });
+
+  get held(): boolean {
+    return this.holds > 0;
+  }
+
+  hold(): Release {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.check();
+    };
+  }
+
+  /** The graph pass is over: acknowledged now, unless something still holds it. */
+  passed(): void {
+    this.processed = true;
+    this.check();
+  }
+
+  /** Gives up on the acknowledgement (the run stopped with the batch still held). */
+  abandon(error: Error): void {
+    this.settle(error);
+  }
+
+  private check(): void {
+    if (this.processed && this.holds === 0) this.settle();
+  }
+}
+
+/** The scope of records emitted outside a source batch (`ctx.emit`): holds have nothing to defer. */
+const UNHELD: BatchScope = { hold: () => () => undefined };
+
 type Instance =
   | { kind: 'source'; node: PlanNode; runtime: SourceRuntime }
   | { kind: 'transform'; node: PlanNode; runtime: TransformRuntime }
@@ -73,6 +118,7 @@ export class Engine {
   private readonly hardAbort = new AbortController();
   private readonly readySources = new Set<string>();
   private readonly retryingSinks = new Set<string>();
+  private readonly heldDeliveries = new Set<Delivery>();
   private readonly maxInFlight: number;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
@@ -168,6 +214,12 @@ export class Engine {
     await Promise.allSettled(sources.map((i) => i.runtime.stop()));
     await this.idle();
     clearTimeout(timer);
+    // Batches still held by stateful transforms (open windows) are not acknowledged: their offsets stay uncommitted
+    // and the records are replayed after a restart, which rebuilds the open state.
+    for (const delivery of this.heldDeliveries) {
+      delivery.abandon(new TributaryError('E_INTERNAL', 'the run stopped while this batch was held in open state; it will be replayed'));
+    }
+    this.heldDeliveries.clear();
     for (const instance of this.instances.values()) {
       try {
         if (instance.kind === 'sink') await instance.runtime?.close?.();
@@ -195,6 +247,7 @@ export class Engine {
       logger: this.logger.child({ node: node.id }),
       preview: this.options.preview !== undefined,
       signal: this.abort.signal,
+      emit: (port, records) => this.emit(node, port, records, UNHELD),
     };
   }
 
@@ -207,7 +260,7 @@ export class Engine {
       if (runtime.kind === 'source') {
         const ctx: SourceContext = {
           ...this.nodeContext(node),
-          deliver: (batch) => this.deliver(node, batch),
+          deliver: (batch, onProcessed) => this.deliver(node, batch, onProcessed),
           backpressured: () => this.backpressured(),
           whenRelieved: () => this.whenRelieved(),
           reportPartitions: (positions) => this.telemetry?.reportPartitions(node.id, positions),
@@ -265,13 +318,17 @@ export class Engine {
     while (this.inFlight > 0 && !this.hardAbort.signal.aborted) await this.waitForChange();
   }
 
-  private async deliver(source: PlanNode, batch: FlowRecord[]): Promise<void> {
-    if (batch.length === 0) return;
+  private async deliver(source: PlanNode, batch: FlowRecord[], onProcessed?: () => void): Promise<void> {
+    if (batch.length === 0) {
+      onProcessed?.();
+      return;
+    }
     while (this.inFlight > 0 && this.inFlight + batch.length > this.maxInFlight) {
       if (this.fatal !== undefined) throw this.fatal;
       await this.waitForChange();
     }
     if (this.fatal !== undefined) throw this.fatal;
+    const delivery = new Delivery();
     this.inFlight += batch.length;
     try {
       this.telemetry?.recordIn(source.id, batch, true);
@@ -284,18 +341,28 @@ export class Engine {
           break;
         }
       }
-      if (failed === undefined) await this.emit(source, 'out', good);
-      else await Promise.all([this.emit(source, 'out', good), this.emit(source, ERROR_PORT, failed)]);
+      if (failed === undefined) await this.emit(source, 'out', good, delivery);
+      else await Promise.all([this.emit(source, 'out', good, delivery), this.emit(source, ERROR_PORT, failed, delivery)]);
       if (this.fatal !== undefined) throw this.fatal;
-      this.telemetry?.recordDelivered(batch.length);
     } finally {
       this.inFlight -= batch.length;
       this.wake();
     }
+    onProcessed?.();
+    delivery.passed();
+    if (delivery.held) {
+      this.heldDeliveries.add(delivery);
+      try {
+        await delivery.acknowledged;
+      } finally {
+        this.heldDeliveries.delete(delivery);
+      }
+    }
+    this.telemetry?.recordDelivered(batch.length);
   }
 
   /** Sends `records` out of `node`'s `port` to every target; resolves when all downstream sinks acknowledged. */
-  private async emit(node: PlanNode, port: string, records: FlowRecord[]): Promise<void> {
+  private async emit(node: PlanNode, port: string, records: FlowRecord[], scope: BatchScope): Promise<void> {
     if (records.length === 0) return;
     const telemetry = this.telemetry;
     if (telemetry !== undefined) {
@@ -309,10 +376,10 @@ export class Engine {
     }
     if (targets.length === 1) {
       const target = targets[0]!;
-      return this.process(this.plan.byId.get(target.nodeId)!, edgeKey(node.id, port, target.nodeId, target.port), records);
+      return this.process(this.plan.byId.get(target.nodeId)!, edgeKey(node.id, port, target.nodeId, target.port), records, scope);
     }
     await Promise.all(
-      targets.map((t) => this.process(this.plan.byId.get(t.nodeId)!, edgeKey(node.id, port, t.nodeId, t.port), records)),
+      targets.map((t) => this.process(this.plan.byId.get(t.nodeId)!, edgeKey(node.id, port, t.nodeId, t.port), records, scope)),
     );
   }
 
@@ -339,7 +406,7 @@ export class Engine {
     );
   }
 
-  private async process(node: PlanNode, edge: string, records: FlowRecord[]): Promise<void> {
+  private async process(node: PlanNode, edge: string, records: FlowRecord[], scope: BatchScope): Promise<void> {
     if (this.fatal !== undefined) throw this.fatal;
     const instance = this.instances.get(node.id)!;
     const telemetry = this.telemetry;
@@ -351,15 +418,15 @@ export class Engine {
     if (instance.kind === 'transform') {
       let out: PortBatches;
       try {
-        out = await instance.runtime.process(records);
+        out = await instance.runtime.process(records, scope);
       } catch (error) {
         const e = asTributaryError(error, 'E_INTERNAL');
         out = { [ERROR_PORT]: records.map((r) => failRecord(r, node.id, e.message, e.code)) };
       }
       telemetry?.recordLatency(node.id, performance.now() - started);
       const ports = Object.keys(out);
-      if (ports.length === 1) return this.emit(node, ports[0]!, out[ports[0]!]!);
-      await Promise.all(ports.map((port) => this.emit(node, port, out[port]!)));
+      if (ports.length === 1) return this.emit(node, ports[0]!, out[ports[0]!]!, scope);
+      await Promise.all(ports.map((port) => this.emit(node, port, out[port]!, scope)));
       return;
     }
     if (instance.kind === 'sink') {
@@ -388,6 +455,7 @@ export class Engine {
           node,
           ERROR_PORT,
           rejections.map((r) => failRecord(records[r.index]!, node.id, r.message, r.code ?? 'E_SINK')),
+          scope,
         );
       }
       return;

@@ -48,15 +48,34 @@ export interface NodeContext {
   preview: boolean;
   /** Aborted when the run stops. */
   signal: AbortSignal;
+  /**
+   * Emits records from this node outside `process()` (e.g. a window closed by a timer). Resolves when every sink
+   * downstream acknowledged them; rejects when the run fails.
+   */
+  emit(port: string, records: FlowRecord[]): Promise<void>;
+}
+
+/** Ends a hold taken with {@link BatchScope.hold}; calling it more than once does nothing. */
+export type Release = () => void;
+
+/** What a transform may do with the acknowledgement of the batch it is processing. */
+export interface BatchScope {
+  /**
+   * Holds the acknowledgement of the source batch the records being processed came from until the returned function
+   * is called. Stateful transforms use it: a window holds while a record sits in an open window, and releases once
+   * the window's result was emitted and acknowledged (`await ctx.emit(...)`). Until every hold is released, the
+   * source does not commit the batch's offsets, so open state is rebuilt from Kafka after a crash or a restart.
+   */
+  hold(): Release;
 }
 
 /** A transform node's runtime. */
 export interface TransformRuntime {
   /**
    * Transforms one batch. Records that fail go to the `error` port with `error` set (use {@link failRecord}); a thrown
-   * error fails the whole batch (every record to `error`).
+   * error fails the whole batch (every record to `error`). `scope` defers the batch's acknowledgement (windows).
    */
-  process(batch: FlowRecord[]): PortBatches | Promise<PortBatches>;
+  process(batch: FlowRecord[], scope: BatchScope): PortBatches | Promise<PortBatches>;
   /** Releases resources (connections, timers). */
   close?(): Promise<void>;
 }
@@ -102,9 +121,11 @@ export interface SourceContext extends NodeContext {
    * Hands a batch to the graph. Records with `error` set (e.g. undecodable values) leave through the source's `error`
    * port, the others through `out`. Resolves when every record derived from it was acknowledged by every sink it reached
    * (at-least-once); rejects only when the run stops with an error. Waits first while too many records are in flight
-   * (backpressure), so a source that awaits it never outruns the sinks.
+   * (backpressure), so a source that awaits it never outruns the sinks. `onProcessed` is called once the batch has
+   * passed through the graph and every sink write is done, which may be long before the acknowledgement when a
+   * stateful transform holds it (see {@link BatchScope.hold}); sources use it to pipeline further batches.
    */
-  deliver(batch: FlowRecord[]): Promise<void>;
+  deliver(batch: FlowRecord[], onProcessed?: () => void): Promise<void>;
   /** True while sinks are retrying or in-flight work is at its bound: sources should pause reading. */
   backpressured(): boolean;
   /** Resolves when {@link backpressured} becomes false (or the run stops). */

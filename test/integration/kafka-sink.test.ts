@@ -2,16 +2,16 @@
 // with a consumer), error records carry the dead-letter headers, expression failures are rejections for exactly their
 // records, and broker failures are classified retriable or not.
 import type { KafkaMessage } from 'kafkajs';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../../runtime/common/errors';
 import type { FlowRecord, NodeContext, SinkRuntime } from '../../runtime/engine/types';
 import { kafkaSinkRuntime } from '../../nodes/sink/kafka.runtime';
 import { DEAD_LETTER_HEADERS, kafkaSinkSpec } from '../../nodes/sink/kafka.spec';
 import { createTopic, kafkaBrokers, testKafka, uniqueName } from '../support/services';
+import { testNodeContext } from '../support/node-context';
 
 function context(): NodeContext {
-  return { nodeId: 'kafka-out', spec: kafkaSinkSpec, logger: pino({ level: 'silent' }), preview: false, signal: new AbortController().signal };
+  return testNodeContext('kafka-out', kafkaSinkSpec);
 }
 
 /** Parses `config` with the spec (brokers default to the test broker), creates the sink; call close() when done. */

@@ -1,20 +1,20 @@
 // sink.redis against the real local Redis: every command writes exactly what it should, reply errors and bad
 // expressions become rejections for exactly their records, and an unreachable server is a retriable failure.
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TributaryError } from '../../runtime/common/errors';
 import type { FlowRecord, NodeContext, SinkRuntime } from '../../runtime/engine/types';
 import { redisSinkRuntime } from '../../nodes/sink/redis.runtime';
 import { redisSinkSpec } from '../../nodes/sink/redis.spec';
 import { deleteKeys, redisUrl, testRedis, uniqueName } from '../support/services';
+import { testNodeContext } from '../support/node-context';
 
 const prefix = `${uniqueName('redis-sink')}:`;
 let redis: Redis;
 const opened: SinkRuntime[] = [];
 
 function context(): NodeContext {
-  return { nodeId: 'redis1', spec: redisSinkSpec, logger: pino({ level: 'silent' }), preview: false, signal: new AbortController().signal };
+  return testNodeContext('redis1', redisSinkSpec);
 }
 
 /** Creates a `sink.redis` runtime from an already parsed config. */

@@ -66,12 +66,23 @@ export function writeFlow(dir: string, name: string, flow: unknown): string {
   return path;
 }
 
-/** Polls `check` every `intervalMs` until it returns true; throws with `what` after `timeoutMs`. */
+/**
+ * Polls `check` every `intervalMs` until it returns true; a check that throws counts as "not yet" (a fresh broker
+ * answers "not the coordinator" for a while). Throws with `what` and the last error after `timeoutMs`.
+ */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000, intervalMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
