@@ -117,6 +117,11 @@ function round(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms * 100) / 100;
 }
 
+/** Ring slot of a second (61 slots: the current second and the 60 before it). */
+function slot(second: number): number {
+  return ((second % 61) + 61) % 61;
+}
+
 /** Counts per wall-clock second over the last 60 s: rates over 1 s and 10 s, and a sparkline history. */
 export class RateCounter {
   private readonly seconds = new Float64Array(61);
@@ -128,14 +133,14 @@ export class RateCounter {
   /** Adds `n` events at `now` (ms). */
   add(n: number, now = Date.now()): void {
     this.advance(now);
-    this.seconds[this.currentSecond % 61]! += n;
+    this.seconds[slot(this.currentSecond)]! += n;
   }
 
   /** Events per second over the last `span` complete seconds. */
   rate(span: number, now = Date.now()): number {
     this.advance(now);
     let sum = 0;
-    for (let s = 1; s <= span; s++) sum += this.seconds[(this.currentSecond - s) % 61]!;
+    for (let s = 1; s <= span; s++) sum += this.seconds[slot(this.currentSecond - s)]!;
     return sum / span;
   }
 
@@ -143,7 +148,7 @@ export class RateCounter {
   history(now = Date.now()): number[] {
     this.advance(now);
     const out: number[] = [];
-    for (let s = 60; s >= 1; s--) out.push(this.seconds[(this.currentSecond - s) % 61]!);
+    for (let s = 60; s >= 1; s--) out.push(this.seconds[slot(this.currentSecond - s)]!);
     return out;
   }
 
@@ -151,7 +156,7 @@ export class RateCounter {
     const second = Math.floor(now / 1000);
     if (second <= this.currentSecond) return;
     const steps = Math.min(61, second - this.currentSecond);
-    for (let s = 1; s <= steps; s++) this.seconds[(this.currentSecond + s) % 61] = 0;
+    for (let s = 1; s <= steps; s++) this.seconds[slot(this.currentSecond + s)] = 0;
     this.currentSecond = second;
   }
 }

@@ -1,0 +1,86 @@
+// Telemetry building blocks: latency quantiles, per-second rates, sample truncation, frames.
+import { describe, expect, it } from 'vitest';
+import { LatencyHistogram, RateCounter, TelemetryCollector, WindowedLatency, SAMPLE_MAX_VALUE_CHARS, toSample } from '../../runtime/engine/telemetry';
+import type { FlowRecord } from '../../runtime/engine/types';
+
+const record = (value: unknown): FlowRecord => ({ key: null, value, headers: {}, timestamp: 0, meta: { source: 's' } });
+
+describe('LatencyHistogram', () => {
+  it('gives quantiles within 5 % of the exact values', () => {
+    const h = new LatencyHistogram();
+    for (let ms = 1; ms <= 1000; ms++) h.record(ms);
+    expect(h.count).toBe(1000);
+    const p50 = h.quantile(0.5)!;
+    const p99 = h.quantile(0.99)!;
+    expect(p50).toBeGreaterThanOrEqual(500);
+    expect(p50).toBeLessThanOrEqual(500 * 1.05);
+    expect(p99).toBeGreaterThanOrEqual(990);
+    expect(p99).toBeLessThanOrEqual(990 * 1.05);
+  });
+
+  it('is empty until something is recorded', () => {
+    expect(new LatencyHistogram().quantile(0.5)).toBeNull();
+  });
+});
+
+describe('WindowedLatency', () => {
+  it('forgets observations older than two windows', () => {
+    const w = new WindowedLatency(1000, 0);
+    w.record(100, 1, 0);
+    expect(w.quantiles(500).p50).not.toBeNull();
+    expect(w.quantiles(1500).p50).not.toBeNull(); // previous window still counts
+    expect(w.quantiles(3500).p50).toBeNull();
+  });
+});
+
+describe('RateCounter', () => {
+  it('reports records/s over the last complete seconds and a 60 s history', () => {
+    const r = new RateCounter(0);
+    r.add(100, 100);
+    r.add(50, 900);
+    r.add(30, 1500);
+    expect(r.rate(1, 2000)).toBe(30);
+    expect(r.rate(10, 2000)).toBe((150 + 30) / 10);
+    const history = r.history(2000);
+    expect(history).toHaveLength(60);
+    expect(history.slice(-2)).toEqual([150, 30]);
+    expect(r.rate(1, 120_000)).toBe(0);
+  });
+});
+
+describe('samples', () => {
+  it('truncates values over 4 KB and marks them', () => {
+    const big = toSample(record({ text: 'x'.repeat(10_000) }));
+    expect(big.truncated).toBe(true);
+    expect((big.value as string).length).toBe(SAMPLE_MAX_VALUE_CHARS);
+    const small = toSample(record({ a: 1 }));
+    expect(small.truncated).toBeUndefined();
+    expect(small.value).toEqual({ a: 1 });
+  });
+
+  it('keeps the last 20 records in and out per node, oldest first', () => {
+    const t = new TelemetryCollector(['a'], []);
+    const batch = Array.from({ length: 30 }, (_, i) => record(i));
+    t.recordIn('a', batch, false);
+    t.recordOut('a', 'out', batch.slice(0, 5));
+    t.recordOut('a', 'error', batch.slice(5, 7));
+    const s = t.samples('a')!;
+    expect(s.in.map((r) => r.value)).toEqual(Array.from({ length: 20 }, (_, i) => i + 10));
+    expect(s.out.map((r) => [r.port, r.value])).toEqual([
+      ['out', 0], ['out', 1], ['out', 2], ['out', 3], ['out', 4], ['error', 5], ['error', 6],
+    ]);
+    expect(t.samples('nope')).toBeUndefined();
+  });
+
+  it('computes lag per partition in frames', () => {
+    const t = new TelemetryCollector(['k'], []);
+    t.reportPartitions('k', [
+      { topic: 't', partition: 1, committed: 40, highWatermark: 100, paused: false },
+      { topic: 't', partition: 0, committed: -1, highWatermark: 7, paused: true },
+    ]);
+    expect(t.frame().partitions.k).toEqual([
+      { topic: 't', partition: 0, committed: -1, highWatermark: 7, paused: true, lag: 7 },
+      { topic: 't', partition: 1, committed: 40, highWatermark: 100, paused: false, lag: 60 },
+    ]);
+  });
+});
