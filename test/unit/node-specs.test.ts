@@ -6,8 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { expressionFields } from '../../runtime/common/compile';
 import { checkExpression } from '../../runtime/common/expression';
-import type { NodeSpec } from '../../runtime/common/node-spec';
+import { outputPorts, type NodeSpec } from '../../runtime/common/node-spec';
 import { nodeRuntimes } from '../../nodes/runtimes';
 import { nodeSpecs, specRegistry } from '../../nodes/specs';
 import { redisSinkSpec } from '../../nodes/sink/redis.spec';
@@ -53,12 +54,23 @@ describe('node specs', () => {
     expect(nodeRuntimes.size).toBe(nodeSpecs.length);
     expect([...specRegistry.keys()].sort()).toEqual([
       'sink.console',
+      'sink.file',
+      'sink.http',
       'sink.kafka',
       'sink.redis',
       'source.generator',
       'source.kafka',
+      'source.redis-stream',
+      'transform.dedupe',
+      'transform.enrich',
       'transform.filter',
+      'transform.flatten',
       'transform.map',
+      'transform.parse',
+      'transform.route',
+      'transform.throttle',
+      'transform.validate',
+      'transform.window',
     ]);
   });
 
@@ -75,7 +87,13 @@ describe('node specs', () => {
       if (spec.kind === 'source') expect(spec.inputs).toEqual([]);
       else expect(spec.inputs.map((p) => p.name)).toEqual(['in']);
       if (spec.kind === 'sink') expect(spec.outputs).toEqual([]);
-      else expect(spec.outputs.map((p) => p.name)).toContain('out');
+      else if (spec.outputsFromConfig === undefined) expect(spec.outputs.map((p) => p.name)).toContain('out');
+      else {
+        // Config-derived ports (transform.route): the example's ports are well-formed and include the static ones.
+        const derived = outputPorts(spec, spec.config.parse(spec.example)).map((p) => p.name);
+        expect(derived).toEqual(expect.arrayContaining(spec.outputs.map((p) => p.name)));
+        for (const name of derived) expect(name).toMatch(/^[a-z][a-z0-9-]*$/);
+      }
       for (const port of [...spec.inputs, ...spec.outputs]) {
         expect(port.name).toMatch(/^[a-z][a-z0-9-]*$/);
         expect(port.description.length).toBeGreaterThan(0);
@@ -102,13 +120,20 @@ describe('node specs', () => {
     });
 
     it('lists expression fields that are string fields, with checkable defaults and example values', () => {
-      const properties = jsonSchemaOf(spec).properties ?? {};
+      const schema = jsonSchemaOf(spec);
       for (const field of spec.expressions ?? []) {
-        expect(properties[field]?.type, `${field} is a string field`).toBe('string');
-        const fallback = properties[field]?.default;
+        // `routes[].expression`: object keys separated by dots, `[]` for array items.
+        let property: JsonSchema | undefined = schema;
+        for (const part of field.split('.')) {
+          property = property?.properties?.[part.replace(/(\[\])+$/, '')];
+          for (let i = 0; i < (part.match(/\[\]/g) ?? []).length; i++) property = property?.items;
+        }
+        expect(property?.type, `${field} is a string field`).toBe('string');
+        const fallback = property?.default;
         if (typeof fallback === 'string') expect(checkExpression(fallback), `default of ${field}`).toBeUndefined();
-        const example = spec.example?.[field];
-        if (typeof example === 'string') expect(checkExpression(example), `example ${field}`).toBeUndefined();
+        for (const example of expressionFields(spec.example, field)) {
+          if (typeof example.value === 'string') expect(checkExpression(example.value), `example ${field}`).toBeUndefined();
+        }
       }
     });
   });

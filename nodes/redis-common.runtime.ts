@@ -1,0 +1,174 @@
+/**
+ * Redis helpers shared by the Redis-backed transforms and the Redis stream source (Node-only): one client per node
+ * with fail-fast options, and a retry loop for operations that have no engine retry (transforms, source reads).
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { TributaryError, type ErrorCode } from '../runtime/common/errors';
+import { isRetriableRedisError, redactRedisUrl, REDIS_CONNECT_TIMEOUT_MS, REDIS_COMMAND_TIMEOUT_MS } from './sink/redis.runtime';
+
+/** First delay between retries of a failed Redis operation (ms); doubles up to {@link REDIS_RETRY_MAX_MS}. */
+export const REDIS_RETRY_BASE_MS = 100;
+/** Longest delay between retries of a failed Redis operation (ms). */
+export const REDIS_RETRY_MAX_MS = 5_000;
+
+/** A node's Redis connection and what it needs for messages. */
+export interface NodeRedis {
+  client: Redis;
+  /** The URL with its password hidden, for messages. */
+  where: string;
+  /** The last connection error, cleared when the connection is ready again. */
+  lastError(): Error | undefined;
+  /** Quits (or disconnects, when not connected). Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a lazily connecting ioredis client for a node: no offline queue and no per-request retries (a command fails
+ * at once while disconnected, so the caller decides how to retry), connection errors logged once per distinct message.
+ * @param url `redis://` or `rediss://` URL
+ * @param options extra ioredis options (e.g. `commandTimeout: 0` for blocking reads)
+ * @throws TributaryError `E_CONFIG` when the URL is not a redis:// or rediss:// URL
+ */
+export function createNodeRedis(url: string, nodeId: string, logger: Logger, options: RedisOptions = {}): NodeRedis {
+  if (!/^rediss?:\/\//.test(url)) {
+    throw new TributaryError('E_CONFIG', `url: "${redactRedisUrl(url)}" is not a redis:// or rediss:// URL`, { nodeId });
+  }
+  const where = redactRedisUrl(url);
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectionName: `tributary-${nodeId}`,
+    ...options,
+  });
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    if (lastError?.message !== error.message) logger.warn({ err: error, url: where }, 'redis connection error');
+    lastError = error;
+  });
+  client.on('ready', () => {
+    if (lastError !== undefined) logger.info({ url: where }, 'redis connection ready again');
+    lastError = undefined;
+  });
+  return {
+    client,
+    where,
+    lastError: () => lastError,
+    async close(): Promise<void> {
+      if (client.status === 'ready') {
+        try {
+          await client.quit();
+          return;
+        } catch {
+          // the connection is already gone
+        }
+      }
+      client.disconnect();
+    },
+  };
+}
+
+/**
+ * Makes sure `redis` is connected (or connecting) before a command: starts a connection when none is under way and
+ * waits until it is ready.
+ * @throws the connection error (retriable for {@link withRedisRetry}) when the server cannot be reached
+ */
+export async function ensureConnected(redis: NodeRedis): Promise<void> {
+  const { client } = redis;
+  if (client.status === 'ready') return;
+  if (client.status === 'wait' || client.status === 'end') {
+    try {
+      await client.connect();
+    } catch (error) {
+      throw redis.lastError() ?? error;
+    }
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady).off('error', onError).off('end', onEnd);
+    };
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new Error('connection ended'));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`not ready within ${REDIS_CONNECT_TIMEOUT_MS} ms`));
+    }, REDIS_CONNECT_TIMEOUT_MS);
+    client.on('ready', onReady).on('error', onError).on('end', onEnd);
+  });
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. Never rejects. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** What {@link withRedisRetry} needs to retry and report. */
+export interface RedisRetryOptions {
+  redis: NodeRedis;
+  nodeId: string;
+  logger: Logger;
+  /** Retrying stops when it aborts (the run stops); the last error is thrown then. */
+  signal: AbortSignal;
+  /** What the operation does, for messages, e.g. `look up 12 keys`. */
+  what: string;
+  /** Code of the error thrown when retrying stops. */
+  code: ErrorCode;
+}
+
+/**
+ * Runs a Redis operation (connecting first), retrying it while it fails with a retriable error (connection refused or
+ * lost, LOADING, BUSY, ...; see `isRetriableRedisError`) with exponential backoff from {@link REDIS_RETRY_BASE_MS} to
+ * {@link REDIS_RETRY_MAX_MS} (with jitter), logging the first failure and every tenth, until `signal` aborts.
+ * @throws TributaryError with `code`, retriable, when `signal` aborted while the operation kept failing
+ * @throws the operation's own error when it is not retriable (a reply error such as WRONGTYPE)
+ */
+export async function withRedisRetry<T>(operation: () => Promise<T>, options: RedisRetryOptions): Promise<T> {
+  const { redis, nodeId, logger, signal, what, code } = options;
+  for (let tries = 1; ; tries++) {
+    try {
+      await ensureConnected(redis);
+      const result = await operation();
+      if (tries > 1) logger.info({ node: nodeId, tries }, `redis recovered: ${what} succeeded`);
+      return result;
+    } catch (error) {
+      if (!isRetriableRedisError(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (signal.aborted) {
+        throw new TributaryError(code, `Redis at ${redis.where} is unavailable (${what}): ${message}`, {
+          nodeId,
+          retriable: true,
+          cause: error,
+        });
+      }
+      const delay = Math.min(REDIS_RETRY_MAX_MS, REDIS_RETRY_BASE_MS * 2 ** Math.min(tries - 1, 16)) * (0.75 + Math.random() * 0.5);
+      if (tries === 1 || tries % 10 === 0) {
+        logger.warn({ node: nodeId, tries, delayMs: Math.round(delay), err: message, url: redis.where }, `redis ${what} failed; retrying`);
+      }
+      await pause(delay, signal);
+    }
+  }
+}

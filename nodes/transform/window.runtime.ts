@@ -1,0 +1,657 @@
+/**
+ * Runtime of `transform.window` (Node-only): keyed aggregates over tumbling or hopping windows.
+ *
+ * **State** is kept per source partition (`meta.source` + `meta.topic` + `meta.partition`; sources without partitions
+ * have one state per source node): its open windows (one per key and window start, at most `maxKeys`), its newest event
+ * time and its watermark (`newest event time - allowedLatenessMs`). Windows are `[start, start + sizeMs)` with `start`
+ * a multiple of `advanceMs` (`sizeMs` for tumbling windows).
+ *
+ * **Closing.** Event time: after each batch, every window of a touched partition whose end is at or below the
+ * partition's watermark closes. A partition that receives nothing never moves its watermark, so its windows stay open
+ * until records arrive, unless `idleTimeoutMs` is set: then a timer closes every window of a partition idle for that
+ * long (processing time) and raises its watermark to the end of those windows (records for them are late afterwards).
+ * Processing time: windows follow `Date.now()` at `process()`; a timer closes each window {@link PROCESSING_GRACE_MS}
+ * after its end (and `process()` closes any window already over before assigning new records). Beyond `maxKeys` open
+ * windows in a partition, the oldest (lowest start, then first opened) closes early with a partial result.
+ *
+ * **At-least-once (holds).** Each `process()` call has one hold token: the first time a record of the batch enters a
+ * window, the token takes `scope.hold()`; the token counts the open windows that contain records of its batch and
+ * releases the hold when that count drops to zero. A window's count is dropped only once its result was acknowledged:
+ * - windows closed inside `process()` whose records all come from the batch being processed are returned on `out`,
+ *   so the batch's own graph pass covers them (and its hold is released at once: nothing waits);
+ * - windows closed inside `process()` that contain records of earlier, still held batches are emitted with
+ *   `await ctx.emit('out', ...)` before `process()` returns, and the earlier batches are released after that resolves
+ *   (returning them on `out` would let the earlier batches be committed before the result reached the sinks);
+ * - windows closed by a timer are emitted with `await ctx.emit('out', ...)`, then released.
+ * So a batch whose records all went to windows closed in the same call is not held at all, and a source never commits
+ * an offset whose record sits in an open window. If an emit fails (the run is failing) nothing is released.
+ *
+ * **Restart.** `close()` clears the timer and releases nothing: the engine abandons the batches still held, their
+ * offsets stay uncommitted, and after a restart the source replays them, which rebuilds the open windows. Nothing is
+ * lost; results emitted but not yet acknowledged at a crash may be emitted again (at-least-once).
+ *
+ * **Rebalance.** A transform is not told about partition revocations. When a partition is revoked and later assigned
+ * back to this process, the source replays from the committed offset, into a state that still holds those records.
+ * A record whose offset is at or below the highest offset seen for its partition and inside the offset range of a batch
+ * whose records still sit in open windows (so not merely a batch that overtook another one in the graph) is therefore
+ * taken as a replay: the partition's state is dropped (counted in {@link WindowStats.replays} and `droppedWindows`) and rebuilt from
+ * the replay. The batches that held the dropped windows are not released at once (their offsets would be committed
+ * while the replayed copies of their records sit in new windows): they stay held by every window of the partition that
+ * opens or grows until the replay passes the last offset seen before it, and are released when those windows close.
+ * State of a partition revoked for good lingers (bounded by `maxKeys`) until `idleTimeoutMs` closes it, which emits a
+ * result the new owner emits too.
+ */
+import { TributaryError } from '../../runtime/common/errors';
+import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
+import {
+  defineTransform,
+  failRecord,
+  type BatchScope,
+  type FlowRecord,
+  type NodeContext,
+  type PortBatches,
+  type Release,
+  type TransformRuntime,
+} from '../../runtime/engine/types';
+import { windowTransformSpec, type WindowConfig } from './window.spec';
+
+/** Processing time: how long after its end a window's timer fires (ms), so the timer never fires early. */
+export const PROCESSING_GRACE_MS = 5;
+
+/** Counters of one window node, since it was created. */
+export interface WindowStats {
+  /** Windows closed and handed on (records on `out`), early-closed ones included. */
+  closed: number;
+  /** Windows closed early because their partition reached `maxKeys` (their results are partial). */
+  evicted: number;
+  /** Records sent to `late`. */
+  late: number;
+  /** Replays detected (a record whose offset is already in an open window of its partition); each dropped that partition's state. */
+  replays: number;
+  /** Open windows thrown away by replays (rebuilt from the replayed records). */
+  droppedWindows: number;
+  /** Windows open now, all partitions together. */
+  open: number;
+  /** Source batches held now (their acknowledgement waits for open windows). */
+  heldBatches: number;
+}
+
+/** The `transform.window` runtime: a transform plus its counters. */
+export interface WindowTransformRuntime extends TransformRuntime {
+  /** A snapshot of the counters. */
+  stats(): WindowStats;
+  /** Clears the timer; releases no hold (open windows are replayed after a restart). */
+  close(): Promise<void>;
+}
+
+/** The hold of one processed batch, counting the open windows (and replay carries) that contain its records. */
+interface Token {
+  remaining: number;
+  scope: BatchScope;
+  release: Release | undefined;
+  /** Per partition: the lowest and highest offsets of the batch's records that entered windows. */
+  ranges: Map<PartitionState, { lo: string; hi: string }>;
+}
+
+/** Running state of one aggregate. */
+type AggState =
+  | { op: 'count'; n: number }
+  | { op: 'sum' | 'avg'; sum: number; n: number }
+  | { op: 'min' | 'max'; v: number | null }
+  | { op: 'distinctCount'; seen: Set<string> };
+
+interface OpenWindow {
+  key: string | null;
+  start: number;
+  end: number;
+  aggs: AggState[];
+  tokens: Set<Token>;
+  /** The last record that entered the window (its meta goes on the result). */
+  last: FlowRecord;
+}
+
+interface PartitionState {
+  /** Open windows by start, then by encoded key, in opening order. */
+  buckets: Map<number, Map<string, OpenWindow>>;
+  /** Starts of {@link buckets}, ascending. */
+  starts: number[];
+  open: number;
+  maxEventTime: number;
+  watermark: number;
+  /** Highest offset seen. */
+  lastOffset: string | undefined;
+  /** Tokens that put records into windows of this partition (some may be released already). */
+  live: Set<Token>;
+  /** Processing time of the last record (ms). */
+  lastActivity: number;
+  /** Tokens of windows dropped by a replay, held until the replay passes `until`. */
+  carry: { tokens: Set<Token>; until: string } | undefined;
+}
+
+/**
+ * Compares two source offsets: Kafka offsets (decimal strings) numerically, Redis stream ids (`ms-seq`) part by part.
+ * @returns negative, zero or positive, or undefined when the offsets are not comparable
+ */
+export function compareOffsets(a: string, b: string): number | undefined {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const ma = /^(\d+)-(\d+)$/.exec(a);
+  const mb = /^(\d+)-(\d+)$/.exec(b);
+  if (ma === null || mb === null) return undefined;
+  const ms = BigInt(ma[1]!) - BigInt(mb[1]!);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(ma[2]!) - BigInt(mb[2]!);
+  return seq < 0n ? -1 : seq > 0n ? 1 : 0;
+}
+
+/** A short description of a value's type for messages. */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A record that cannot be windowed; goes to `error` with code `E_EXPRESSION_RUNTIME`. */
+class RecordFailure extends Error {}
+
+/** Sentinel for an aggregate value to skip (null/undefined). */
+const SKIP = Symbol('skip');
+
+/**
+ * Creates the `transform.window` runtime for one node (see the module doc for closing, holds, restart and rebalance).
+ * `process(batch, scope)` returns `{ out, late, error }`: `out` the windows closed by this batch whose records all came
+ * from it, `late` late records (event time), `error` records whose keyBy/timestamp/aggregate expression threw or gave
+ * an unusable value (`E_EXPRESSION_RUNTIME`).
+ * @throws TributaryError `E_EXPRESSION` for a malformed expression, `E_CONFIG` for an impossible window shape
+ */
+export function createWindowTransform(config: WindowConfig, ctx: NodeContext): WindowTransformRuntime {
+  const { nodeId, logger } = ctx;
+  const compile = (field: string, source: string): ((r: ExpressionRecord) => unknown) => {
+    try {
+      return compileRecordExpression(source);
+    } catch (error) {
+      throw new TributaryError('E_EXPRESSION', `${field}: ${describeError(error)}`, { nodeId, cause: error });
+    }
+  };
+  const size = config.sizeMs;
+  const advance = config.type === 'hopping' ? config.advanceMs : size;
+  if (advance === undefined || advance < 1 || advance > size) {
+    throw new TributaryError('E_CONFIG', 'advanceMs: hopping windows need 1 <= advanceMs < sizeMs', { nodeId });
+  }
+  const eventTime = config.time === 'event';
+  const keyOf = compile('keyBy', config.keyBy);
+  const timeOf = config.timestampExpression === undefined ? undefined : compile('timestampExpression', config.timestampExpression);
+  const aggregates = config.aggregates.map((a, i) => ({
+    name: a.name,
+    op: a.op,
+    valueOf: a.expression === undefined ? undefined : compile(`aggregates[${i}].expression`, a.expression),
+  }));
+  const idleMs = eventTime ? config.idleTimeoutMs : undefined;
+
+  const partitions = new Map<string, PartitionState>();
+  const stats: WindowStats = { closed: 0, evicted: 0, late: 0, replays: 0, droppedWindows: 0, open: 0, heldBatches: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  let closed = false;
+
+  // ---------------------------------------------------------------- tokens
+
+  const attach = (window: OpenWindow, token: Token): void => {
+    if (window.tokens.has(token)) return;
+    window.tokens.add(token);
+    if (token.remaining++ === 0 && token.release === undefined) {
+      token.release = token.scope.hold();
+      stats.heldBatches++;
+    }
+  };
+  const unref = (token: Token): void => {
+    if (--token.remaining > 0 || token.release === undefined) return;
+    const release = token.release;
+    token.release = undefined;
+    stats.heldBatches--;
+    release();
+  };
+  /** The window's result was acknowledged (or is covered by the current pass): its batches need it no more. */
+  const detach = (window: OpenWindow): void => {
+    const tokens = [...window.tokens];
+    window.tokens.clear();
+    for (const token of tokens) unref(token);
+  };
+
+  // ---------------------------------------------------------------- state
+
+  const partitionOf = (record: FlowRecord): PartitionState => {
+    const m = record.meta;
+    const id = `${m.source}\u0000${m.topic ?? ''}\u0000${m.partition ?? ''}`;
+    let p = partitions.get(id);
+    if (p === undefined) {
+      p = {
+        buckets: new Map(),
+        starts: [],
+        open: 0,
+        maxEventTime: -Infinity,
+        watermark: -Infinity,
+        lastOffset: undefined,
+        live: new Set(),
+        lastActivity: Date.now(),
+        carry: undefined,
+      };
+      partitions.set(id, p);
+    }
+    return p;
+  };
+
+  const newAggs = (): AggState[] =>
+    aggregates.map((a): AggState => {
+      switch (a.op) {
+        case 'count':
+          return { op: 'count', n: 0 };
+        case 'sum':
+        case 'avg':
+          return { op: a.op, sum: 0, n: 0 };
+        case 'min':
+        case 'max':
+          return { op: a.op, v: null };
+        case 'distinctCount':
+          return { op: 'distinctCount', seen: new Set() };
+      }
+    });
+
+  const removeWindow = (p: PartitionState, window: OpenWindow, encodedKey: string): void => {
+    const bucket = p.buckets.get(window.start)!;
+    bucket.delete(encodedKey);
+    p.open--;
+    stats.open--;
+    if (bucket.size === 0) {
+      p.buckets.delete(window.start);
+      p.starts.splice(p.starts.indexOf(window.start), 1);
+    }
+  };
+
+  /** Closes every window of `p` whose end is at or below `limit`, oldest first, into `into`. */
+  const closeUpTo = (p: PartitionState, limit: number, into: OpenWindow[]): void => {
+    while (p.starts.length > 0 && p.starts[0]! + size <= limit) {
+      const start = p.starts[0]!;
+      const bucket = p.buckets.get(start)!;
+      for (const [encoded, window] of [...bucket]) {
+        removeWindow(p, window, encoded);
+        into.push(window);
+      }
+    }
+  };
+
+  /** Closes the oldest window of `p` (lowest start, first opened) early, into `into`. */
+  const evictOldest = (p: PartitionState, into: OpenWindow[]): void => {
+    const bucket = p.buckets.get(p.starts[0]!)!;
+    const [encoded, window] = bucket.entries().next().value!;
+    removeWindow(p, window, encoded);
+    into.push(window);
+    stats.evicted++;
+    if (stats.evicted === 1 || stats.evicted % 1000 === 0) {
+      logger.warn(
+        { node: nodeId, evicted: stats.evicted, maxKeys: config.maxKeys },
+        `maxKeys (${config.maxKeys}) open windows reached in a partition: closed the oldest window early (partial result); ${stats.evicted} so far`,
+      );
+    }
+  };
+
+  const windowFor = (p: PartitionState, start: number, key: string | null, record: FlowRecord, into: OpenWindow[]): OpenWindow => {
+    const encoded = key === null ? 'n' : `s${key}`;
+    let bucket = p.buckets.get(start);
+    let window = bucket?.get(encoded);
+    if (window !== undefined) return window;
+    if (p.open >= config.maxKeys) {
+      evictOldest(p, into);
+      bucket = p.buckets.get(start);
+    }
+    if (bucket === undefined) {
+      bucket = new Map();
+      p.buckets.set(start, bucket);
+      let i = p.starts.length;
+      while (i > 0 && p.starts[i - 1]! > start) i--;
+      p.starts.splice(i, 0, start);
+    }
+    window = { key, start, end: start + size, aggs: newAggs(), tokens: new Set(), last: record };
+    bucket.set(encoded, window);
+    p.open++;
+    stats.open++;
+    return window;
+  };
+
+  /** Drops the state of `p` on a replay; the batches it held are carried until the replay passes `until`. */
+  const dropForReplay = (p: PartitionState, until: string): void => {
+    const carried = p.carry?.tokens ?? new Set<Token>();
+    const windows: OpenWindow[] = [];
+    for (const bucket of p.buckets.values()) windows.push(...bucket.values());
+    for (const window of windows) {
+      for (const token of window.tokens) {
+        if (!carried.has(token)) {
+          carried.add(token);
+          token.remaining++; // the carry's own reference, dropped when the replay passes `until`
+        }
+      }
+    }
+    for (const window of windows) detach(window);
+    stats.replays++;
+    stats.droppedWindows += windows.length;
+    stats.open -= p.open;
+    logger.warn(
+      { node: nodeId, offset: p.lastOffset, windows: windows.length },
+      'replay detected (an offset at or below the last one seen): dropped the partition\'s open windows; they are rebuilt from the replay',
+    );
+    p.buckets.clear();
+    p.live.clear();
+    p.starts = [];
+    p.open = 0;
+    p.maxEventTime = -Infinity;
+    p.watermark = -Infinity;
+    const previous = p.carry?.until;
+    p.carry = { tokens: carried, until: previous !== undefined && (compareOffsets(previous, until) ?? 0) > 0 ? previous : until };
+  };
+
+  /**
+   * True when `offset` (at or below the highest offset seen) belongs to a batch whose records still sit in open
+   * windows of `p`: the source is replaying. A lower offset that is new (batches overtaking each other in the graph)
+   * is not a replay.
+   */
+  const isReplayed = (p: PartitionState, offset: string, current: Token): boolean => {
+    for (const t of p.live) {
+      if (t.remaining === 0) {
+        p.live.delete(t);
+        continue;
+      }
+      if (t === current || p.carry?.tokens.has(t) === true) continue;
+      const range = t.ranges.get(p);
+      if (range !== undefined && (compareOffsets(offset, range.lo) ?? -1) >= 0 && (compareOffsets(offset, range.hi) ?? 1) <= 0) return true;
+    }
+    return false;
+  };
+
+  /** Notes that a record of `token`'s batch at `offset` entered windows of `p`. */
+  const track = (p: PartitionState, token: Token, offset: string): void => {
+    p.live.add(token);
+    const range = token.ranges.get(p);
+    if (range === undefined) token.ranges.set(p, { lo: offset, hi: offset });
+    else {
+      if ((compareOffsets(offset, range.lo) ?? 0) < 0) range.lo = offset;
+      if ((compareOffsets(offset, range.hi) ?? 0) > 0) range.hi = offset;
+    }
+  };
+
+  const endCarry = (p: PartitionState): void => {
+    const tokens = p.carry!.tokens;
+    p.carry = undefined;
+    for (const token of tokens) unref(token);
+  };
+
+  // ---------------------------------------------------------------- records
+
+  const keyFor = (record: FlowRecord): string | null => {
+    let result: unknown;
+    try {
+      result = keyOf(record);
+    } catch (error) {
+      throw new RecordFailure(`keyBy threw: ${describeError(error)}`);
+    }
+    if (result === null || result === undefined) return null;
+    return typeof result === 'string' ? result : String(result);
+  };
+
+  const eventTimeOf = (record: FlowRecord): number => {
+    if (timeOf === undefined) {
+      if (!Number.isFinite(record.timestamp)) throw new RecordFailure(`the record timestamp is ${record.timestamp}; it must be a finite number`);
+      return record.timestamp;
+    }
+    let result: unknown;
+    try {
+      result = timeOf(record);
+    } catch (error) {
+      throw new RecordFailure(`timestampExpression threw: ${describeError(error)}`);
+    }
+    const ms = typeof result === 'number' ? result : result instanceof Date ? result.getTime() : typeof result === 'string' ? Date.parse(result) : NaN;
+    if (!Number.isFinite(ms)) {
+      throw new RecordFailure(
+        `timestampExpression gave ${typeof result === 'string' ? JSON.stringify(result) : typeof result === 'number' ? result : typeName(result)}; ` +
+          'it must give ms since the epoch, a Date or an ISO-8601 string',
+      );
+    }
+    return ms;
+  };
+
+  /** The value each aggregate takes from the record ({@link SKIP} for null/undefined). */
+  const valuesOf = (record: FlowRecord): unknown[] =>
+    aggregates.map((a, i) => {
+      if (a.valueOf === undefined) return true;
+      let v: unknown;
+      try {
+        v = a.valueOf(record);
+      } catch (error) {
+        throw new RecordFailure(`aggregates[${i}] (${a.name}) threw: ${describeError(error)}`);
+      }
+      if (v === null || v === undefined) return SKIP;
+      if (a.op === 'count') return true;
+      if (a.op === 'distinctCount') {
+        try {
+          return typeof v === 'string' ? `s${v}` : `j${JSON.stringify(v)}`;
+        } catch (error) {
+          throw new RecordFailure(`aggregates[${i}] (${a.name}) gave a value that is not JSON: ${describeError(error)}`);
+        }
+      }
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new RecordFailure(
+          `aggregates[${i}] (${a.name}) gave ${typeof v === 'number' ? v : typeName(v)}; ${a.op} needs a finite number`,
+        );
+      }
+      return v;
+    });
+
+  const addTo = (window: OpenWindow, values: unknown[]): void => {
+    window.aggs.forEach((agg, i) => {
+      const v = values[i];
+      if (v === SKIP) return;
+      switch (agg.op) {
+        case 'count':
+          agg.n++;
+          return;
+        case 'sum':
+        case 'avg':
+          agg.sum += v as number;
+          agg.n++;
+          return;
+        case 'min':
+          if (agg.v === null || (v as number) < agg.v) agg.v = v as number;
+          return;
+        case 'max':
+          if (agg.v === null || (v as number) > agg.v) agg.v = v as number;
+          return;
+        case 'distinctCount':
+          agg.seen.add(v as string);
+          return;
+      }
+    });
+  };
+
+  const resultOf = (window: OpenWindow): FlowRecord => {
+    const value: Record<string, unknown> = { key: window.key, windowStart: window.start, windowEnd: window.end };
+    window.aggs.forEach((agg, i) => {
+      const name = aggregates[i]!.name;
+      switch (agg.op) {
+        case 'count':
+          value[name] = agg.n;
+          break;
+        case 'sum':
+          value[name] = agg.sum;
+          break;
+        case 'avg':
+          value[name] = agg.n === 0 ? null : agg.sum / agg.n;
+          break;
+        case 'min':
+        case 'max':
+          value[name] = agg.v;
+          break;
+        case 'distinctCount':
+          value[name] = agg.seen.size;
+          break;
+      }
+    });
+    return { key: window.key, value, headers: {}, timestamp: window.end, meta: { ...window.last.meta } };
+  };
+
+  /** Windows a time belongs to, latest start first. */
+  const startsFor = (t: number): number[] => {
+    const starts: number[] = [];
+    for (let s = Math.floor(t / advance) * advance; s + size > t; s -= advance) starts.push(s);
+    return starts;
+  };
+
+  // ---------------------------------------------------------------- emission and timers
+
+  /** Emits closed windows outside the current pass, then releases the batches they held. Never rejects. */
+  const emitAndRelease = async (windows: OpenWindow[]): Promise<void> => {
+    if (windows.length === 0) return;
+    stats.closed += windows.length;
+    try {
+      await ctx.emit('out', windows.map(resultOf));
+    } catch (error) {
+      // The run is failing: the batches stay held, so their offsets are not committed and they are replayed.
+      logger.warn({ node: nodeId, err: describeError(error), windows: windows.length }, 'could not emit closed windows; their input will be replayed');
+      return;
+    }
+    for (const window of windows) detach(window);
+  };
+
+  /** When the timer must fire next (ms since the epoch), or Infinity. */
+  const nextDue = (): number => {
+    let due = Infinity;
+    for (const p of partitions.values()) {
+      if (p.open === 0) continue;
+      if (!eventTime) due = Math.min(due, p.starts[0]! + size + PROCESSING_GRACE_MS);
+      else if (idleMs !== undefined) due = Math.min(due, p.lastActivity + idleMs);
+    }
+    return due;
+  };
+
+  const schedule = (): void => {
+    if (closed || (eventTime && idleMs === undefined)) return;
+    const due = nextDue();
+    if (due === timerAt) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    timerAt = due;
+    if (due === Infinity) return;
+    timer = setTimeout(onTimer, Math.max(0, due - Date.now()));
+    timer.unref();
+  };
+
+  const onTimer = (): void => {
+    timer = undefined;
+    timerAt = Infinity;
+    if (closed) return;
+    const now = Date.now();
+    const due: OpenWindow[] = [];
+    for (const p of partitions.values()) {
+      if (p.open === 0) continue;
+      if (!eventTime) closeUpTo(p, now, due);
+      else if (idleMs !== undefined && now - p.lastActivity >= idleMs) {
+        const before = due.length;
+        closeUpTo(p, Infinity, due);
+        for (let i = before; i < due.length; i++) p.watermark = Math.max(p.watermark, due[i]!.end);
+      }
+    }
+    void emitAndRelease(due);
+    schedule();
+  };
+
+  // ---------------------------------------------------------------- process
+
+  return {
+    async process(batch: FlowRecord[], scope: BatchScope): Promise<PortBatches> {
+      const token: Token = { remaining: 0, scope, release: undefined, ranges: new Map() };
+      const closedNow: OpenWindow[] = [];
+      const late: FlowRecord[] = [];
+      const error: FlowRecord[] = [];
+      const now = Date.now();
+      if (!eventTime) for (const p of partitions.values()) closeUpTo(p, now, closedNow);
+      const touched = new Set<PartitionState>();
+
+      for (const record of batch) {
+        const p = partitionOf(record);
+        const offset = record.meta.offset;
+        if (offset !== undefined) {
+          const order = p.lastOffset === undefined ? 1 : (compareOffsets(offset, p.lastOffset) ?? 1);
+          if (order <= 0 && isReplayed(p, offset, token)) dropForReplay(p, p.lastOffset!);
+          if (order > 0) p.lastOffset = offset;
+        }
+        p.lastActivity = now;
+        touched.add(p);
+        let key: string | null;
+        let t: number;
+        let values: unknown[];
+        try {
+          key = keyFor(record);
+          t = eventTime ? eventTimeOf(record) : now;
+          values = valuesOf(record);
+        } catch (e) {
+          if (!(e instanceof RecordFailure)) throw e;
+          error.push(failRecord(record, nodeId, e.message, 'E_EXPRESSION_RUNTIME'));
+          continue;
+        } finally {
+          if (p.carry !== undefined && offset !== undefined && (compareOffsets(offset, p.carry.until) ?? 1) > 0) endCarry(p);
+        }
+        const starts = startsFor(t).filter((s) => s + size > p.watermark);
+        if (starts.length === 0) {
+          late.push(record);
+          stats.late++;
+          continue;
+        }
+        if (offset !== undefined) track(p, token, offset);
+        for (const start of starts) {
+          const window = windowFor(p, start, key, record, closedNow);
+          addTo(window, values);
+          window.last = record;
+          attach(window, token);
+          if (p.carry !== undefined) for (const carried of p.carry.tokens) attach(window, carried);
+        }
+        if (eventTime && t > p.maxEventTime) {
+          p.maxEventTime = t;
+          p.watermark = t - config.allowedLatenessMs;
+        }
+      }
+      if (eventTime) for (const p of touched) closeUpTo(p, p.watermark, closedNow);
+
+      let out: FlowRecord[] = [];
+      if (closedNow.length > 0) {
+        const onlyThisBatch = closedNow.every((w) => w.tokens.size === 1 && w.tokens.has(token));
+        if (onlyThisBatch) {
+          // This batch's graph pass carries the results: its acknowledgement covers them.
+          stats.closed += closedNow.length;
+          out = closedNow.map(resultOf);
+          for (const window of closedNow) detach(window);
+        } else {
+          await emitAndRelease(closedNow);
+        }
+      }
+      schedule();
+      return { out, late, error };
+    },
+
+    stats: () => ({ ...stats }),
+
+    async close(): Promise<void> {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      timerAt = Infinity;
+    },
+  };
+}
+
+/** Runtime of `transform.window`; see {@link createWindowTransform}. */
+export const windowTransformRuntime = defineTransform(windowTransformSpec, createWindowTransform);
