@@ -265,6 +265,23 @@ export function createProgram(): Command {
     .option('--json', 'print JSON with each config schema', false)
     .action((options: { json: boolean }) => nodesCommand(options));
 
+  program
+    .command('studio')
+    .description('open the studio in the browser: serves the editor and its backend on 127.0.0.1 (token-guarded WebSocket)')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one; default 4780, or a free one when taken)', positiveInt)
+    .option('--no-open', 'do not open a browser, only print the URL')
+    .option('--static <dir>', 'serve the renderer from this directory instead of dist/renderer')
+    .option('--allow-origin <origin>', 'also accept WebSocket connections from this origin (e.g. a Vite dev server; repeatable)', collect, [])
+    .action(async (options: { port?: number; open: boolean; static?: string; allowOrigin: string[] }) => {
+      const { runStudioCommand } = await import('./studio/server');
+      try {
+        await runStudioCommand(options);
+      } catch (error) {
+        process.stderr.write(`tributary studio: ${(error as Error).message}\n`);
+        process.exit(ExitCode.usage);
+      }
+    });
+
   return program;
 }
 

@@ -24,3 +24,4 @@ step "lint"; npx eslint --max-warnings 0 .
 step "generated files are up to date"; npx tsx scripts/check-generated.ts; npx tsx scripts/check-node-docs.ts
 step "unit tests"; npx vitest run --project unit
 step "integration tests (real Kafka and Redis)"; npx vitest run --project integration
+step "end-to-end tests (the studio in Chromium, browser mode)"; npx vitest run --project e2e

@@ -1,0 +1,180 @@
+/**
+ * The canvas: React Flow over the store's nodes and edges. Drop palette entries to add nodes, drag from an output port
+ * to an input port to connect (refused connections say why), minimap, fit view, auto-layout. Read-only while a run is
+ * active.
+ */
+import {
+  Background,
+  Controls,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeTypes,
+} from '@xyflow/react';
+import { useCallback, useEffect, type DragEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { specRegistry } from '../../nodes/specs';
+import { autoLayout } from '../canvas/auto-layout';
+import { registerCanvasCommands } from '../menu';
+import { useUi } from '../store/ui-store';
+import { runStore, studioStore, useRun, useStudio } from '../store/index';
+import { isRunActive } from '../store/run-store';
+import { connectionProblem } from '../store/graph-ops';
+import { uiStore } from '../store/ui-store';
+import { FlowNode } from './FlowNode';
+
+/** The drag-and-drop data type of palette entries (its value is the node type). */
+export const NODE_DRAG_TYPE = 'application/x-tributary-node';
+
+/** Node components by React Flow type: module scope, so React Flow never sees a new object. */
+const nodeTypes: NodeTypes = { flowNode: FlowNode };
+
+const isValidConnection: IsValidConnection = (connection) => {
+  const { nodes, edges } = studioStore.getState();
+  return connectionProblem(nodes, edges, connection) === undefined;
+};
+
+function onConnect(connection: Connection): void {
+  if (isRunActive(runStore.getState().runState)) return;
+  const reason = studioStore.getState().edgeConnected(connection);
+  if (reason !== undefined) uiStore.getState().noticeShown('error', `Connection refused: ${reason}`);
+}
+
+function onConnectEnd(_event: MouseEvent | TouchEvent, state: FinalConnectionState): void {
+  if (state.isValid !== false || state.fromNode === null || state.toNode === null || state.fromHandle === null) return;
+  const from = state.fromHandle.type === 'source';
+  const connection = {
+    source: from ? state.fromNode.id : state.toNode.id,
+    sourceHandle: from ? state.fromHandle.id ?? null : state.toHandle?.id ?? null,
+    target: from ? state.toNode.id : state.fromNode.id,
+    targetHandle: from ? state.toHandle?.id ?? null : state.fromHandle.id ?? null,
+  };
+  const { nodes, edges } = studioStore.getState();
+  const reason = connectionProblem(nodes, edges, connection) ?? 'connect an output port (right) to an input port (left)';
+  uiStore.getState().noticeShown('error', `Connection refused: ${reason}`);
+}
+
+/** Minimap colours by node kind (the palette's). */
+const KIND_COLORS: Record<string, string> = { source: '#0e9f6e', transform: '#6d4aff', sink: '#d97706' };
+
+function minimapColor(node: { data: Record<string, unknown> }): string {
+  const type = typeof node.data.type === 'string' ? node.data.type : '';
+  return KIND_COLORS[type.split('.')[0] ?? ''] ?? '#98a2b3';
+}
+
+/** The flow canvas. */
+export function Canvas() {
+  const { nodes, edges } = useStudio(useShallow((s) => ({ nodes: s.nodes, edges: s.edges })));
+  const actions = useStudio(
+    useShallow((s) => ({ nodesChanged: s.nodesChanged, edgesChanged: s.edgesChanged, selectionCleared: s.selectionCleared })),
+  );
+  const running = useRun((s) => isRunActive(s.runState));
+  const theme = useUi((s) => s.theme);
+  const opened = useStudio((s) => s.opened);
+  const flow = useReactFlow();
+
+  // A freshly opened flow is shown whole; an empty one starts at the origin, at 100 %.
+  useEffect(() => {
+    if (opened === 0) return;
+    const timer = setTimeout(() => {
+      if (studioStore.getState().nodes.length > 0) void flow.fitView({ padding: 0.2, maxZoom: 1 });
+      else void flow.setViewport({ x: 0, y: 0, zoom: 1 });
+    }, 50);
+    return () => clearTimeout(timer);
+  }, [opened, flow]);
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (!event.dataTransfer.types.includes(NODE_DRAG_TYPE)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const type = event.dataTransfer.getData(NODE_DRAG_TYPE);
+      if (type === '' || !specRegistry.has(type)) return;
+      event.preventDefault();
+      if (isRunActive(runStore.getState().runState)) {
+        uiStore.getState().noticeShown('error', 'The canvas is read-only while the flow runs; stop it to edit.');
+        return;
+      }
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      // Snap to a 20 px grid so that files stay tidy.
+      studioStore.getState().nodeDropped(type, { x: Math.round(at.x / 20) * 20, y: Math.round(at.y / 20) * 20 });
+    },
+    [flow],
+  );
+
+  const layout = useCallback(async () => {
+    const state = studioStore.getState();
+    try {
+      state.layoutApplied(await autoLayout(state.nodes, state.edges));
+      requestAnimationFrame(() => void flow.fitView({ padding: 0.2, duration: 200 }));
+    } catch (error) {
+      uiStore.getState().noticeShown('error', `auto-layout failed: ${(error as Error).message}`);
+    }
+  }, [flow]);
+
+  useEffect(() => {
+    registerCanvasCommands({
+      zoomIn: () => void flow.zoomIn({ duration: 150 }),
+      zoomOut: () => void flow.zoomOut({ duration: 150 }),
+      zoomReset: () => void flow.zoomTo(1, { duration: 150 }),
+      fit: () => void flow.fitView({ padding: 0.2, duration: 200 }),
+      autoLayout: () => void layout(),
+    });
+    return () => registerCanvasCommands(undefined);
+  }, [flow, layout]);
+
+  return (
+    <div className={`canvas${running ? ' read-only' : ''}`} data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={actions.nodesChanged}
+        onEdgesChange={actions.edgesChanged}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        onPaneClick={actions.selectionCleared}
+        isValidConnection={isValidConnection}
+        nodesDraggable={!running}
+        nodesConnectable={!running}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        colorMode={theme}
+        defaultEdgeOptions={{ type: 'smoothstep' }}
+        minZoom={0.2}
+        maxZoom={2}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={20} />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} data-testid="minimap" />
+        <Panel position="top-right" className="canvas-actions">
+          <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={running}>
+            Auto-layout
+          </button>
+          <button type="button" data-testid="fit-view" onClick={() => void flow.fitView({ padding: 0.2, duration: 200 })}>
+            Fit view
+          </button>
+        </Panel>
+        {running && (
+          <Panel position="top-center" className="read-only-banner" data-testid="read-only-banner">
+            The flow is running: the canvas is read-only. Stop the run to edit.
+          </Panel>
+        )}
+        {nodes.length === 0 && (
+          <Panel position="top-center" className="empty-hint" data-testid="empty-hint">
+            Drag a source, transforms and a sink from the palette, then wire output ports (right) to input ports (left).
+          </Panel>
+        )}
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+/**
+ * The one canvas node component, rendered from the node's spec: title, type, named input ports on the left, named
+ * output ports on the right (the spec's, the config-derived ones, then `error`), and a problem badge when the node has
+ * compile problems. Memoized; reads its own problem count by id.
+ */
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo, useMemo } from 'react';
+import { specRegistry } from '../../nodes/specs';
+import { useStudio } from '../store/index';
+import type { GraphNode } from '../store/convert';
+import { nodeInputPorts, nodeOutputPorts } from '../store/graph-ops';
+
+/** Vertical distance between ports (px). */
+const PORT_GAP = 22;
+/** Height of the node header (px). */
+const HEADER = 46;
+
+function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
+  const spec = specRegistry.get(data.type);
+  const problems = useStudio((s) => s.problemCounts[id] ?? 0);
+  const inputs = useMemo(() => (spec === undefined ? [] : nodeInputPorts({ id, data } as GraphNode)), [spec, id, data]);
+  const outputs = useMemo(() => nodeOutputPorts({ id, data } as GraphNode), [id, data]);
+  const rows = Math.max(inputs.length, outputs.length, 1);
+  const kind = spec?.kind ?? 'unknown';
+  return (
+    <div
+      className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}`}
+      data-testid={`node-${id}`}
+      style={{ minHeight: HEADER + rows * PORT_GAP + 6 }}
+    >
+      <div className="flow-node-header">
+        <span className="flow-node-title">{data.title ?? id}</span>
+        {problems > 0 && (
+          <span className="flow-node-badge" data-testid={`node-problems-${id}`} title={`${problems} problem${problems === 1 ? '' : 's'}`}>
+            {problems}
+          </span>
+        )}
+        <div className="flow-node-type">{spec?.title ?? 'Unknown type'} · {data.type}</div>
+      </div>
+      {inputs.map((port, i) => (
+        <div key={`in-${port.name}`} className="flow-port flow-port-in" style={{ top: HEADER + i * PORT_GAP }} title={port.description}>
+          <Handle
+            type="target"
+            id={port.name}
+            position={Position.Left}
+            data-testid={`handle-${id}-in-${port.name}`}
+            className="flow-handle"
+          />
+          <span>{port.name}</span>
+        </div>
+      ))}
+      {outputs.map((port, i) => (
+        <div
+          key={`out-${port.name}`}
+          className={`flow-port flow-port-out${port.name === 'error' ? ' port-error' : ''}`}
+          style={{ top: HEADER + i * PORT_GAP }}
+          title={port.description}
+        >
+          <span>{port.name}</span>
+          <Handle
+            type="source"
+            id={port.name}
+            position={Position.Right}
+            data-testid={`handle-${id}-out-${port.name}`}
+            className="flow-handle"
+          />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** The memoized generic node. */
+export const FlowNode = memo(FlowNodeView);

@@ -1,0 +1,285 @@
+/**
+ * The studio session: everything that talks to the backend (files, autosave, run, preview, export) as plain async
+ * functions over the stores. Components call these; nothing here renders.
+ */
+import { formatProblems } from '../runtime/common/errors';
+import { parseFlowText } from '../runtime/common/flow-text';
+import type { FlowFile, StudioApi } from '../runtime/common/studio-api';
+import { onConnectionChange, studioApi } from './api/studio-api';
+import { runStore, studioStore } from './store/index';
+import { isRunActive } from './store/run-store';
+import { flowText, newFlow, watchProblems } from './store/store';
+import { uiStore } from './store/ui-store';
+
+/** localStorage key set after the first launch (the first launch opens the demo flow). */
+const LAUNCHED_KEY = 'tributary.launched';
+/** Delay between the last edit and the crash-safe autosave (ms). */
+const AUTOSAVE_DELAY_MS = 1000;
+/** Accepted flow file names. */
+const FLOW_FILE = /\.flow\.(ya?ml|json)$/i;
+
+function api(): StudioApi {
+  return studioApi();
+}
+
+function notify(kind: 'info' | 'error', text: string): void {
+  uiStore.getState().noticeShown(kind, text);
+}
+
+function fail(what: string): (error: unknown) => void {
+  return (error) => notify('error', `${what}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+async function refreshRecent(): Promise<void> {
+  try {
+    studioStore.getState().recentFilesLoaded(await api().recentFiles());
+  } catch {
+    // the list is a convenience; a failure is not worth a notice
+  }
+}
+
+/**
+ * Loads flow text into the editor. A file that does not parse is not opened (the canvas cannot show it); its
+ * problems are shown instead, as `tributary validate` prints them.
+ */
+export function loadFlowText(text: string, file: { path: string | null; external: boolean; dirty?: boolean }): boolean {
+  const parsed = parseFlowText(text, { env: {}, substitute: false, ...(file.path === null ? {} : { fileName: file.path }) });
+  if (!parsed.ok) {
+    notify('error', `cannot open ${file.path ?? 'the flow'}:\n${formatProblems(parsed.problems, file.path ?? 'flow').join('\n')}`);
+    return false;
+  }
+  studioStore.getState().flowOpened(parsed.flow, file);
+  return true;
+}
+
+function loadFile(file: FlowFile): void {
+  if (loadFlowText(file.text, { path: file.path, external: file.external })) {
+    notify('info', `opened ${file.path}`);
+    void refreshRecent();
+  }
+}
+
+/** Starts the session: connection state, run state, problems, autosave, then recovery / demo / empty flow. */
+export async function startSession(): Promise<void> {
+  onConnectionChange((connected) => uiStore.getState().connectionChanged(connected));
+  const backend = api();
+  backend.onRunState((state) => runStore.getState().runStateChanged(state));
+  backend.onTelemetry((frame) => runStore.getState().telemetryReceived(frame));
+  watchProblems(studioStore);
+  watchAutosave();
+  backend.runState().then((s) => runStore.getState().runStateChanged(s), () => undefined);
+  void refreshRecent();
+
+  try {
+    const saved = await backend.readAutosave();
+    if (saved !== null) {
+      uiStore.getState().modalOpened({ kind: 'recover', ...saved });
+      return;
+    }
+  } catch (error) {
+    fail('cannot read the autosaved copy')(error);
+  }
+  let firstLaunch = false;
+  try {
+    firstLaunch = localStorage.getItem(LAUNCHED_KEY) === null;
+    localStorage.setItem(LAUNCHED_KEY, String(Date.now()));
+  } catch {
+    // storage unavailable: treat as a later launch
+  }
+  if (firstLaunch) {
+    try {
+      const demo = await backend.demoFlow();
+      loadFlowText(demo.text, { path: null, external: false });
+      notify('info', 'This is the demo flow: a generator, a map, a filter and the console. Press Run to watch it.');
+      return;
+    } catch (error) {
+      fail('cannot load the demo flow')(error);
+    }
+  }
+  newFlow(studioStore);
+}
+
+/** Writes a crash-safe copy of unsaved work shortly after each edit. */
+function watchAutosave(): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  studioStore.subscribe((state, previous) => {
+    if (!state.dirty || (state.nodes === previous.nodes && state.edges === previous.edges && state.meta === previous.meta)) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      const now = studioStore.getState();
+      if (!now.dirty) return;
+      api().writeAutosave(flowText(now), now.path).catch(() => undefined);
+    }, AUTOSAVE_DELAY_MS);
+  });
+}
+
+/** The recovery dialog's answer. */
+export async function recoveryAnswered(recover: boolean): Promise<void> {
+  const modal = uiStore.getState().modal;
+  uiStore.getState().modalClosed();
+  if (modal?.kind !== 'recover') return;
+  if (recover && loadFlowText(modal.text, { path: modal.path, external: false, dirty: true })) {
+    notify('info', 'Recovered your unsaved work. Save it to keep it.');
+    return;
+  }
+  await api().clearAutosave().catch(() => undefined);
+  newFlow(studioStore);
+}
+
+/** File > New. Asks first when there are unsaved edits. */
+export function newRequested(confirmed = false): void {
+  if (!confirmed && studioStore.getState().dirty) {
+    uiStore.getState().modalOpened({ kind: 'confirmDiscard', action: 'new' });
+    return;
+  }
+  uiStore.getState().modalClosed();
+  uiStore.getState().noticeDismissed();
+  newFlow(studioStore);
+  void api().clearAutosave().catch(() => undefined);
+}
+
+/** File > Open: the native dialog in Electron; in a browser, a dialog with recent files and a path field. */
+export async function openRequested(confirmed = false): Promise<void> {
+  if (!confirmed && studioStore.getState().dirty) {
+    uiStore.getState().modalOpened({ kind: 'confirmDiscard', action: 'open' });
+    return;
+  }
+  uiStore.getState().modalClosed();
+  if (api().transport === 'electron') {
+    try {
+      const file = await api().openFlow();
+      if (file !== null) loadFile(file);
+    } catch (error) {
+      fail('cannot open the flow')(error);
+    }
+    return;
+  }
+  void refreshRecent();
+  uiStore.getState().modalOpened({ kind: 'open' });
+}
+
+/** Opens a flow file by path (browser Open dialog, recent files). */
+export async function openPath(path: string): Promise<void> {
+  try {
+    const file = await api().openFlow(path);
+    if (file !== null) {
+      uiStore.getState().modalClosed();
+      loadFile(file);
+    }
+  } catch (error) {
+    fail(`cannot open ${path}`)(error);
+  }
+}
+
+async function writeTo(path: string | undefined): Promise<boolean> {
+  const state = studioStore.getState();
+  const target = path ?? state.path;
+  if (target !== null && !FLOW_FILE.test(target)) {
+    notify('error', `cannot save as ${target}: flow files are named *.flow.yaml or *.flow.json`);
+    return false;
+  }
+  try {
+    const written = await api().saveFlow(flowText(state, target), target ?? undefined);
+    if (written === null) return false;
+    studioStore.getState().flowSaved(written);
+    await api().clearAutosave().catch(() => undefined);
+    notify('info', `saved ${written}`);
+    void refreshRecent();
+    return true;
+  } catch (error) {
+    fail('cannot save the flow')(error);
+    return false;
+  }
+}
+
+/** File > Save (Ctrl/Cmd+S): to the flow's path, or Save As for a new flow. */
+export async function saveRequested(): Promise<boolean> {
+  if (studioStore.getState().path === null) return saveAsRequested();
+  return writeTo(undefined);
+}
+
+/** File > Save As: the native dialog in Electron; in a browser, a dialog asking for the path. */
+export async function saveAsRequested(): Promise<boolean> {
+  if (api().transport === 'electron') {
+    const state = studioStore.getState();
+    try {
+      const written = await api().saveFlow(flowText(state));
+      if (written === null) return false;
+      // The dialog may have chosen JSON: write again in the chosen format when it differs.
+      if (/\.json$/i.test(written)) await api().saveFlow(flowText(state, written), written);
+      studioStore.getState().flowSaved(written);
+      await api().clearAutosave().catch(() => undefined);
+      notify('info', `saved ${written}`);
+      void refreshRecent();
+      return true;
+    } catch (error) {
+      fail('cannot save the flow')(error);
+      return false;
+    }
+  }
+  const state = studioStore.getState();
+  uiStore.getState().modalOpened({ kind: 'saveAs', suggested: state.path ?? `${state.meta.name || 'untitled'}.flow.yaml` });
+  return false;
+}
+
+/** The browser Save As dialog's answer. */
+export async function saveAsPathChosen(path: string): Promise<void> {
+  if (await writeTo(path.trim())) uiStore.getState().modalClosed();
+}
+
+/** Toolbar Run. A flow from outside this studio asks once before it runs (its expressions are code). */
+export async function runRequested(confirmed = false): Promise<void> {
+  const state = studioStore.getState();
+  if (state.external && !confirmed) {
+    uiStore.getState().modalOpened({ kind: 'confirmExternal', path: state.path });
+    return;
+  }
+  if (state.external) state.externalRunConfirmed();
+  uiStore.getState().modalClosed();
+  try {
+    await api().run(flowText(state), state.path);
+  } catch (error) {
+    fail('cannot start the run')(error);
+  }
+}
+
+/** Toolbar Stop. */
+export async function stopRequested(): Promise<void> {
+  try {
+    await api().stop();
+  } catch (error) {
+    fail('cannot stop the run')(error);
+  }
+}
+
+/** Toolbar Preview: a few records through the graph, nothing written to sinks. */
+export async function previewRequested(): Promise<void> {
+  const state = studioStore.getState();
+  if (state.external) {
+    uiStore.getState().modalOpened({ kind: 'confirmExternal', path: state.path });
+    return;
+  }
+  runStore.getState().previewStarted();
+  try {
+    runStore.getState().previewFinished(await api().preview(flowText(state)));
+  } catch (error) {
+    runStore.getState().previewFinished(null);
+    fail('preview failed')(error);
+  }
+}
+
+/** File > Export headless: the flow with secrets as `${VAR}` and the exact `tributary run` command. */
+export async function exportRequested(): Promise<void> {
+  const state = studioStore.getState();
+  try {
+    const result = await api().exportHeadless(flowText(state), state.path);
+    uiStore.getState().modalOpened({ kind: 'export', ...result });
+  } catch (error) {
+    fail('cannot export the flow')(error);
+  }
+}
+
+/** True while edits are refused because a run is active. */
+export function isReadOnly(): boolean {
+  return isRunActive(runStore.getState().runState);
+}

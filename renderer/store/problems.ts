@@ -1,0 +1,34 @@
+/**
+ * Problems of the flow being edited, computed exactly as `tributary validate` does (serialize, parse with `${VAR}`
+ * kept, compile, locate lines), so that the studio and the CLI always show the same messages. Pure, no DOM.
+ */
+import { compileFlow } from '../../runtime/common/compile';
+import type { Problem } from '../../runtime/common/errors';
+import { locateProblems, parseFlowText, serializeFlow } from '../../runtime/common/flow-text';
+import { specRegistry } from '../../nodes/specs';
+import { graphToFlow, type Graph } from './convert';
+
+/** Every problem of a graph: loader problems (ids, names) and compiler problems, with file lines of its YAML. */
+export function computeProblems(graph: Graph): Problem[] {
+  const text = serializeFlow(graphToFlow(graph), 'yaml');
+  const parsed = parseFlowText(text, { env: {}, substitute: false });
+  if (!parsed.ok) return parsed.problems;
+  const compiled = compileFlow(parsed.flow, specRegistry);
+  return compiled.ok ? [] : locateProblems(text, compiled.problems);
+}
+
+/** Number of problems per node id (flow-level problems are not counted). */
+export function problemCounts(problems: readonly Problem[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const p of problems) if (p.nodeId !== undefined) counts[p.nodeId] = (counts[p.nodeId] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The config field a problem is about (`config.routes[1].expression` -> `routes`), or undefined when it is not about
+ * a config field.
+ */
+export function problemField(problem: Problem): string | undefined {
+  const m = /^config\.([A-Za-z_$][A-Za-z0-9_$-]*)/.exec(problem.path);
+  return m?.[1];
+}
