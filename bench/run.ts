@@ -1,0 +1,641 @@
+/**
+ * `npm run bench [-- options]`: the throughput, CPU, memory and latency benchmark of the Tributary runtime against a
+ * hand-written kafkajs + ioredis pipeline and the ceilings of the machine. See docs/BENCHMARKS.md.
+ *
+ * Options:
+ * - `--quick`            200,000 records, 3 repetitions, one short latency run per variant (a few minutes)
+ * - `--records <n>`      records in the data set (default 1,000,000)
+ * - `--reps <n>`         interleaved repetitions (default 3)
+ * - `--latency-seconds <s>`  seconds of steady production per latency run (default 40; --quick 30)
+ * - `--latency-reps <n>` latency repetitions (default 3; --quick 1)
+ * - `--no-latency`       skip the latency runs
+ * - `--only <a,b>`       throughput variants to run (default all)
+ * - `--profile`          afterwards, run `tributary run` once under `--cpu-prof` and print its top self-time functions
+ *
+ * Every throughput variant is a fresh process (with a fresh consumer group where it consumes) reading the same N
+ * records from the beginning of a 4-partition topic. Consumer variants are measured by the parent between the first
+ * and the last commit of the group it polls (so process start-up and the group join are not counted): records/s,
+ * CPU µs per record from `/proc/<pid>/stat`, peak RSS from `/proc/<pid>/status` VmHWM just before SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { stringify } from 'yaml';
+import {
+  FLOW_EXPRESSIONS,
+  RESULT_PREFIX,
+  expectedKeys,
+  makeRecordJson,
+  procCpuUs,
+  procPeakRss,
+  type VariantConfig,
+  type VariantReport,
+} from './lib';
+import { summariseProfile, type ProfileSummary } from './profile';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BROKERS = [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'];
+/** A Redis database of its own, flushed before every run that writes. */
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const PARTITIONS = 4;
+const LATENCY_TOPIC = 'tributary-bench-latency';
+const LATENCY_RATE = 5_000;
+const POLL_MS = 50;
+
+/** Throughput variants, in the order they are interleaved. */
+export const VARIANTS = ['ceiling-cpu', 'ceiling-kafka', 'kafkajs-noop', 'handwritten', 'tributary', 'tributary-no-telemetry'] as const;
+/** A throughput variant. */
+export type Variant = (typeof VARIANTS)[number];
+
+/** The goals of the issue, as ratios and limits. */
+export const GOALS = {
+  tributaryOverHandwritten: 1.0,
+  tributaryOverNoop: 0.6,
+  telemetryCost: 0.97,
+  p99Ms: 25,
+  peakRssMb: 200,
+} as const;
+
+/** Command-line options. */
+interface Options {
+  quick: boolean;
+  records: number;
+  reps: number;
+  latency: boolean;
+  latencySeconds: number;
+  latencyReps: number;
+  only: Variant[];
+  profile: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const only = value('--only')?.split(',') ?? [...VARIANTS];
+  for (const v of only) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`--only: unknown variant ${v}`);
+  return {
+    quick,
+    records: Number(value('--records') ?? (quick ? 200_000 : 1_000_000)),
+    reps: Number(value('--reps') ?? 3),
+    latency: !argv.includes('--no-latency'),
+    latencySeconds: Number(value('--latency-seconds') ?? (quick ? 30 : 40)),
+    latencyReps: Number(value('--latency-reps') ?? (quick ? 1 : 3)),
+    only: only as Variant[],
+    profile: argv.includes('--profile'),
+  };
+}
+
+/** One measured run of a throughput variant. */
+export interface Sample {
+  variant: Variant;
+  rep: number;
+  records: number;
+  wallMs: number;
+  recordsPerSec: number;
+  cpuUsPerRecord: number;
+  peakRssMb: number;
+  /** Redis writers: the database held exactly the expected keys afterwards. */
+  verified?: boolean;
+}
+
+/** One latency run. */
+export interface LatencySample {
+  variant: 'tributary' | 'handwritten';
+  rep: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU of the consumer process while records arrived at 5,000/s, % of one core. */
+  cpuPercent: number;
+  /** Records the quantiles are computed from (tributary: its 10–20 s window; handwritten: after the warm-up). */
+  count: number | null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** Starts a child and collects its stdout and the tail of its stderr. */
+function start(command: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    if (out.length > 1_000_000) out = out.slice(-100_000);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err = (err + chunk).slice(-8_000);
+  });
+  const exit = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
+async function stop(child: ChildProcess, exit: Promise<number | null>, graceMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exit;
+  clearTimeout(timer);
+}
+
+function parseReport(out: string): VariantReport {
+  const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (line === undefined) throw new Error('the variant printed no result line');
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as VariantReport;
+}
+
+function nodeVariant(name: string): [string, string[]] {
+  return [process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'variants', `${name}.ts`)]];
+}
+
+/** Sum over the partitions of `topic` of what `groupId` committed. */
+async function committedTotal(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  let sum = 0;
+  for (const p of entry?.partitions ?? []) sum += Math.max(0, Number(p.offset));
+  return sum;
+}
+
+/** Records in a topic (sum of high minus low watermarks), or undefined when it does not exist. */
+async function topicSize(admin: Admin, topic: string): Promise<number | undefined> {
+  const topics = await admin.listTopics();
+  if (!topics.includes(topic)) return undefined;
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+}
+
+/** Makes sure `topic` holds exactly records 0..n-1 (4 partitions, round robin), producing them when it does not. */
+async function seed(kafka: Kafka, admin: Admin, topic: string, n: number): Promise<void> {
+  const size = await topicSize(admin, topic);
+  if (size === n) {
+    log(`data: ${topic} already holds ${n} records`);
+    return;
+  }
+  if (size !== undefined) {
+    log(`data: ${topic} holds ${size} records, recreating it`);
+    await admin.deleteTopics({ topics: [topic] });
+    await sleep(2_000);
+  }
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const t0 = performance.now();
+  const BATCH = 5_000;
+  const inFlight: Promise<unknown>[] = [];
+  for (let first = 0; first < n; first += BATCH) {
+    const messages = [];
+    for (let i = first; i < Math.min(n, first + BATCH); i++) {
+      messages.push({ key: String(i), value: makeRecordJson(i), partition: i % PARTITIONS });
+    }
+    inFlight.push(producer.send({ topic, acks: 1, messages }));
+    if (inFlight.length >= 4) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  await producer.disconnect();
+  log(`data: produced ${n} records into ${topic} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Writes the benchmark flow file: source.kafka -> transform.map -> transform.filter -> sink.redis. */
+function writeFlow(dir: string, name: string, topic: string, groupId: string, fromBeginning: boolean): string {
+  const flow = {
+    version: 1,
+    name: 'bench',
+    nodes: [
+      { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, topic, groupId, fromBeginning, format: 'json' } },
+      { id: 'map', type: 'transform.map', config: { expression: FLOW_EXPRESSIONS.map } },
+      { id: 'filter', type: 'transform.filter', config: { expression: FLOW_EXPRESSIONS.filter } },
+      { id: 'store', type: 'sink.redis', config: { url: REDIS_URL, command: 'set', key: FLOW_EXPRESSIONS.key } },
+    ],
+    edges: [
+      { from: 'source', to: 'map' },
+      { from: 'map', to: 'filter' },
+      { from: 'filter', to: 'store' },
+    ],
+  };
+  const file = join(dir, `${name}.flow.yaml`);
+  writeFileSync(file, stringify(flow));
+  return file;
+}
+
+/** Context shared by the runs. */
+interface Bench {
+  kafka: Kafka;
+  admin: Admin;
+  redis: Redis;
+  dir: string;
+  runId: string;
+  options: Options;
+  topic: string;
+  expected: number;
+}
+
+/**
+ * Runs a consumer process until its group has committed the whole topic; measures between the first and the last
+ * commit seen (polled every {@link POLL_MS} ms), then SIGTERMs it.
+ */
+async function runConsumer(b: Bench, command: string, args: string[], env: Record<string, string>, groupId: string): Promise<Omit<Sample, 'variant' | 'rep'>> {
+  const run = start(command, args, env);
+  const pid = run.child.pid!;
+  const deadline = performance.now() + Math.max(180_000, b.options.records / 2);
+  let first: { t: number; cpu: number; committed: number } | undefined;
+  let last: { t: number; cpu: number; rss: number } | undefined;
+  try {
+    for (;;) {
+      if (run.child.exitCode !== null) throw new Error(`exited early with ${run.child.exitCode}: ${run.err()}`);
+      const committed = await committedTotal(b.admin, groupId, b.topic);
+      const t = performance.now();
+      const cpu = procCpuUs(pid);
+      if (cpu === undefined) throw new Error(`process ${pid} is gone: ${run.err()}`);
+      if (first === undefined && committed > 0) first = { t, cpu, committed };
+      if (committed >= b.options.records) {
+        last = { t, cpu, rss: procPeakRss(pid) ?? 0 };
+        break;
+      }
+      if (t > deadline) throw new Error(`not done after ${Math.round((t - deadline) / 1000)} s: committed ${committed}; ${run.err()}`);
+      await sleep(POLL_MS);
+    }
+  } finally {
+    await stop(run.child, run.exit);
+  }
+  const records = b.options.records - first!.committed;
+  if (records <= 0) throw new Error('the whole topic was committed between two polls; use more records');
+  const wallMs = last.t - first!.t;
+  return {
+    records,
+    wallMs,
+    recordsPerSec: records / (wallMs / 1000),
+    cpuUsPerRecord: (last.cpu - first!.cpu) / records,
+    peakRssMb: last.rss / 1024 / 1024,
+  };
+}
+
+async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Sample> {
+  const groupId = `bench-${b.runId}-${variant}-${rep}`;
+  const config: VariantConfig = { brokers: BROKERS, topic: b.topic, groupId, redisUrl: REDIS_URL, records: b.options.records, fromBeginning: true };
+  const env = { BENCH_CONFIG: JSON.stringify(config), LOG_LEVEL: 'warn' };
+  const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry';
+  if (writesRedis) await b.redis.flushdb();
+  let measured: Omit<Sample, 'variant' | 'rep'>;
+  switch (variant) {
+    case 'ceiling-cpu': {
+      const [command, args] = nodeVariant(variant);
+      const run = start(command, args, env);
+      const code = await run.exit;
+      if (code !== 0) throw new Error(`ceiling-cpu exited with ${code}: ${run.err()}`);
+      const report = parseReport(run.out());
+      measured = {
+        records: report.records,
+        wallMs: report.wallMs,
+        recordsPerSec: report.records / (report.wallMs / 1000),
+        cpuUsPerRecord: report.cpuUs / report.records,
+        peakRssMb: report.peakRssBytes / 1024 / 1024,
+      };
+      break;
+    }
+    case 'ceiling-kafka': {
+      // kcat without a group (no commits): fetches every partition from the beginning and exits at the end (-e).
+      // One byte of output per record, counted here to check that all records were read.
+      const timeFile = join(b.dir, `time-${groupId}.txt`);
+      const t0 = performance.now();
+      const run = start('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, 'kcat', '-C', '-b', BROKERS.join(','), '-t', b.topic, '-o', 'beginning', '-e', '-q', '-f', 'x']);
+      const code = await run.exit;
+      const wallMs = performance.now() - t0;
+      if (code !== 0) throw new Error(`kcat exited with ${code}: ${run.err()}`);
+      if (run.out().length !== b.options.records) throw new Error(`kcat read ${run.out().length} records, expected ${b.options.records}`);
+      const [user, sys, maxRssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      measured = {
+        records: b.options.records,
+        wallMs,
+        recordsPerSec: b.options.records / (wallMs / 1000),
+        cpuUsPerRecord: ((user! + sys!) * 1e6) / b.options.records,
+        peakRssMb: maxRssKb! / 1024,
+      };
+      break;
+    }
+    case 'kafkajs-noop':
+    case 'handwritten': {
+      const [command, args] = nodeVariant(variant);
+      measured = await runConsumer(b, command, args, env, groupId);
+      break;
+    }
+    case 'tributary':
+    case 'tributary-no-telemetry': {
+      const flow = writeFlow(b.dir, groupId, b.topic, groupId, true);
+      const args = [join(ROOT, 'bin', 'tributary.js'), 'run', flow, ...(variant === 'tributary' ? [] : ['--no-telemetry'])];
+      measured = await runConsumer(b, process.execPath, args, env, groupId);
+      break;
+    }
+  }
+  const sample: Sample = { variant, rep, ...measured };
+  if (writesRedis) sample.verified = (await b.redis.dbsize()) === b.expected;
+  try {
+    if (variant !== 'ceiling-cpu' && variant !== 'ceiling-kafka') await b.admin.deleteGroups([groupId]);
+  } catch {
+    // a group that is still being left is deleted by the broker's retention later
+  }
+  return sample;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** Waits until a consumer group is Stable with a member (its partitions assigned). */
+async function waitStable(admin: Admin, groupId: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { groups } = await admin.describeGroups([groupId]);
+    if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
+    await sleep(200);
+  }
+  throw new Error(`group ${groupId} did not become stable`);
+}
+
+/** Produces at `LATENCY_RATE` records/s for `seconds`, each record stamped with its send time. */
+async function produceSteadily(producer: Producer, seconds: number, firstId: number): Promise<number> {
+  const t0 = performance.now();
+  let sent = 0;
+  for (;;) {
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed >= seconds) break;
+    const due = Math.floor(elapsed * LATENCY_RATE) - sent;
+    if (due > 0) {
+      const now = Date.now();
+      const messages = [];
+      for (let i = 0; i < due; i++) {
+        const id = firstId + sent + i;
+        messages.push({ key: String(id), value: makeRecordJson(id), timestamp: String(now) });
+      }
+      await producer.send({ topic: LATENCY_TOPIC, acks: 1, messages });
+      sent += due;
+    }
+    await sleep(5);
+  }
+  return sent;
+}
+
+/** Parses `tributary_end_to_end_latency_ms{quantile="..."}` from a Prometheus exposition. */
+function endToEndFromMetrics(text: string): { p50: number; p99: number } {
+  const get = (q: string): number => {
+    const match = new RegExp(`^tributary_end_to_end_latency_ms\\{quantile="${q.replace('.', '\\.')}"\\} (\\S+)$`, 'm').exec(text);
+    if (match === null) throw new Error(`no tributary_end_to_end_latency_ms{quantile="${q}"} in /metrics`);
+    return Number(match[1]);
+  };
+  return { p50: get('0.5'), p99: get('0.99') };
+}
+
+async function runLatency(b: Bench, producer: Producer, variant: LatencySample['variant'], rep: number, firstId: number): Promise<LatencySample> {
+  const seconds = b.options.latencySeconds;
+  const groupId = `bench-${b.runId}-latency-${variant}-${rep}`;
+  const warmupMs = Math.min(10_000, (seconds * 1000) / 3);
+  await b.redis.flushdb();
+  let run: ReturnType<typeof start>;
+  let port = 0;
+  if (variant === 'tributary') {
+    port = await freePort();
+    const flow = writeFlow(b.dir, groupId, LATENCY_TOPIC, groupId, false);
+    run = start(process.execPath, [join(ROOT, 'bin', 'tributary.js'), 'run', flow, '--metrics-port', String(port)], { LOG_LEVEL: 'warn' });
+  } else {
+    const [command, args] = nodeVariant('handwritten');
+    const config: VariantConfig = {
+      brokers: BROKERS,
+      topic: LATENCY_TOPIC,
+      groupId,
+      redisUrl: REDIS_URL,
+      records: 0,
+      fromBeginning: false,
+      latencyFromFile: join(b.dir, `${groupId}.from`),
+    };
+    run = start(command, args, { BENCH_CONFIG: JSON.stringify(config) });
+  }
+  const pid = run.child.pid!;
+  try {
+    await waitStable(b.admin, groupId);
+    await sleep(1_000);
+    const t0 = Date.now();
+    let cpuFrom: { t: number; cpu: number } | undefined;
+    const warm = setTimeout(() => (cpuFrom = { t: performance.now(), cpu: procCpuUs(pid) ?? 0 }), warmupMs);
+    writeFileSync(join(b.dir, `${groupId}.from`), String(t0 + warmupMs));
+    await produceSteadily(producer, seconds, firstId);
+    clearTimeout(warm);
+    await sleep(1_000);
+    const cpuTo = { t: performance.now(), cpu: procCpuUs(pid) ?? 0 };
+    const cpuPercent = cpuFrom === undefined ? Number.NaN : ((cpuTo.cpu - cpuFrom.cpu) / 1000 / (cpuTo.t - cpuFrom.t)) * 100;
+    if (variant === 'tributary') {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const { p50, p99 } = endToEndFromMetrics(text);
+      return { variant, rep, p50Ms: p50, p99Ms: p99, cpuPercent, count: null };
+    }
+    await stop(run.child, run.exit);
+    const report = parseReport(run.out());
+    return { variant, rep, p50Ms: report.latency!.p50, p99Ms: report.latency!.p99, cpuPercent, count: report.latency!.count };
+  } finally {
+    await stop(run.child, run.exit);
+    await b.admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+}
+
+/** Median, min and max of some numbers. */
+export function stats(values: number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const range = (s: { median: number; min: number; max: number }, digits = 0): string =>
+  `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+
+/** Per-repetition ratio a/b (same repetition, so the noise of the machine at that moment cancels partly). */
+function ratios(samples: Sample[], a: Variant, b: Variant, field: 'recordsPerSec'): number[] {
+  const out: number[] = [];
+  for (const sa of samples.filter((s) => s.variant === a)) {
+    const sb = samples.find((s) => s.variant === b && s.rep === sa.rep);
+    if (sb !== undefined) out.push(sa[field] / sb[field]);
+  }
+  return out;
+}
+
+function machine(): Record<string, string> {
+  const kafkaJar = readdirSync(join(ROOT, '.cache', 'kafka', 'libs')).find((f) => /^kafka-clients-.*\.jar$/.test(f));
+  const pkg = (name: string): string => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(totalmem() / 1024 ** 3)} GiB`,
+    node: process.version,
+    kafka: kafkaJar?.replace(/^kafka-clients-|\.jar$/g, '') ?? 'unknown',
+    kafkajs: pkg('kafkajs'),
+    ioredis: pkg('ioredis'),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*$/, '');
+  const runId = stamp.replace(/[^0-9]/g, '').slice(2);
+  const kafka = new Kafka({ clientId: 'tributary-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const redis = new Redis(REDIS_URL);
+  const topic = `tributary-bench-${options.records}`;
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  await seed(kafka, admin, topic, options.records);
+  const b: Bench = { kafka, admin, redis, dir, runId, options, topic, expected: expectedKeys(options.records) };
+  const info = { ...machine(), redis: ((await redis.info('server')).match(/redis_version:(\S+)/) ?? [])[1] ?? 'unknown' };
+  log(`machine: ${JSON.stringify(info)}`);
+
+  const samples: Sample[] = [];
+  for (let rep = 1; rep <= options.reps; rep++) {
+    for (const variant of options.only) {
+      const sample = await runVariant(b, variant, rep);
+      samples.push(sample);
+      log(
+        `rep ${rep} ${variant.padEnd(22)} ${fmt(sample.recordsPerSec).padStart(9)} rec/s ${fmt(sample.cpuUsPerRecord, 2).padStart(7)} µs/rec ` +
+          `${fmt(sample.peakRssMb).padStart(5)} MB${sample.verified === false ? '  REDIS KEYS WRONG' : ''}`,
+      );
+    }
+  }
+
+  const latency: LatencySample[] = [];
+  if (options.latency) {
+    await admin.createTopics({ topics: [{ topic: LATENCY_TOPIC, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    let firstId = 0;
+    for (let rep = 1; rep <= options.latencyReps; rep++) {
+      for (const variant of ['tributary', 'handwritten'] as const) {
+        const sample = await runLatency(b, producer, variant, rep, firstId);
+        firstId += options.latencySeconds * LATENCY_RATE + LATENCY_RATE;
+        latency.push(sample);
+        log(`latency rep ${rep} ${variant.padEnd(12)} p50 ${fmt(sample.p50Ms, 1)} ms  p99 ${fmt(sample.p99Ms, 1)} ms  cpu ${fmt(sample.cpuPercent)} %`);
+      }
+    }
+    await producer.disconnect();
+  }
+
+  let profile: (ProfileSummary & { file: string }) | undefined;
+  if (options.profile) {
+    const profDir = join(ROOT, 'bench', 'results', `profile-${stamp}`);
+    mkdirSync(profDir, { recursive: true });
+    await redis.flushdb();
+    const groupId = `bench-${runId}-profile`;
+    const flow = writeFlow(dir, groupId, topic, groupId, true);
+    log('profile: tributary run under --cpu-prof');
+    await runConsumer(b, process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(ROOT, 'bin', 'tributary.js'), 'run', flow], { LOG_LEVEL: 'warn' }, groupId);
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file !== undefined) profile = { file: join(profDir, file), ...summariseProfile(join(profDir, file)) };
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+
+  // Summary.
+  const table: { variant: string; recordsPerSec: string; cpuUsPerRecord: string; peakRssMb: string; verified: string }[] = [];
+  const summary: Record<string, { recordsPerSec: ReturnType<typeof stats>; cpuUsPerRecord: ReturnType<typeof stats>; peakRssMb: ReturnType<typeof stats> }> = {};
+  for (const variant of options.only) {
+    const own = samples.filter((s) => s.variant === variant);
+    const s = {
+      recordsPerSec: stats(own.map((x) => x.recordsPerSec)),
+      cpuUsPerRecord: stats(own.map((x) => x.cpuUsPerRecord)),
+      peakRssMb: stats(own.map((x) => x.peakRssMb)),
+    };
+    summary[variant] = s;
+    table.push({
+      variant,
+      recordsPerSec: range(s.recordsPerSec),
+      cpuUsPerRecord: range(s.cpuUsPerRecord, 2),
+      peakRssMb: range(s.peakRssMb),
+      verified: own.some((x) => x.verified !== undefined) ? (own.every((x) => x.verified === true) ? 'yes' : 'NO') : '–',
+    });
+  }
+  const goalRows: { goal: string; target: string; measured: string; met: string }[] = [];
+  const addRatio = (goal: string, a: Variant, bVar: Variant, target: number): void => {
+    if (!options.only.includes(a) || !options.only.includes(bVar)) return;
+    const r = stats(ratios(samples, a, bVar, 'recordsPerSec'));
+    goalRows.push({ goal, target: `≥ ${fmt(target, 2)}`, measured: range(r, 2), met: r.median >= target ? 'yes' : 'NO' });
+  };
+  addRatio('tributary / handwritten (records/s)', 'tributary', 'handwritten', GOALS.tributaryOverHandwritten);
+  addRatio('tributary / kafkajs-noop (records/s)', 'tributary', 'kafkajs-noop', GOALS.tributaryOverNoop);
+  addRatio('telemetry cost: tributary / tributary-no-telemetry', 'tributary', 'tributary-no-telemetry', GOALS.telemetryCost);
+  const tribLatency = latency.filter((l) => l.variant === 'tributary');
+  if (tribLatency.length > 0) {
+    const p99 = stats(tribLatency.map((l) => l.p99Ms));
+    goalRows.push({ goal: 'tributary p99 end-to-end at 5,000 records/s (ms)', target: `≤ ${GOALS.p99Ms}`, measured: range(p99, 1), met: p99.median <= GOALS.p99Ms ? 'yes' : 'NO' });
+  }
+  if (summary.tributary !== undefined) {
+    const rss = summary.tributary.peakRssMb;
+    goalRows.push({
+      goal: `tributary peak RSS during the ${fmt(options.records)}-record run (MB)`,
+      target: `≤ ${GOALS.peakRssMb}`,
+      measured: range(rss),
+      met: rss.max <= GOALS.peakRssMb ? 'yes' : 'NO',
+    });
+  }
+
+  const lines: string[] = [];
+  lines.push(`${options.quick ? 'QUICK run' : 'Full run'}: ${fmt(options.records)} records of ~250 B, ${PARTITIONS} partitions, ${options.reps} interleaved repetitions; median (min–max)`);
+  lines.push('');
+  lines.push('| variant | records/s | CPU µs/record | peak RSS MB | Redis keys verified |');
+  lines.push('|---|---:|---:|---:|:---:|');
+  for (const row of table) lines.push(`| ${row.variant} | ${row.recordsPerSec} | ${row.cpuUsPerRecord} | ${row.peakRssMb} | ${row.verified} |`);
+  lines.push('| studio canvas frame time | not measured yet: the studio does not exist | – | – | – |');
+  if (latency.length > 0) {
+    lines.push('');
+    lines.push(`Latency at a steady ${fmt(LATENCY_RATE)} records/s, ${options.latencySeconds} s per run, ${options.latencyReps} repetition(s); median (min–max)`);
+    lines.push('');
+    lines.push('| variant | p50 ms | p99 ms | CPU % of one core |');
+    lines.push('|---|---:|---:|---:|');
+    for (const variant of ['tributary', 'handwritten'] as const) {
+      const own = latency.filter((l) => l.variant === variant);
+      if (own.length === 0) continue;
+      lines.push(
+        `| ${variant} | ${range(stats(own.map((l) => l.p50Ms)), 1)} | ${range(stats(own.map((l) => l.p99Ms)), 1)} | ${range(stats(own.map((l) => l.cpuPercent)))} |`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push('| goal | target | measured median (min–max) | met |');
+  lines.push('|---|---:|---:|:---:|');
+  for (const row of goalRows) lines.push(`| ${row.goal} | ${row.target} | ${row.measured} | ${row.met} |`);
+  if (profile !== undefined) {
+    lines.push('');
+    lines.push(`Profile of one tributary run (${fmt(profile.totalMs)} ms sampled, ${fmt(profile.idleMs)} ms idle): top self time`);
+    lines.push('');
+    lines.push('| function | self ms | % |');
+    lines.push('|---|---:|---:|');
+    for (const row of profile.functions) lines.push(`| ${row.name.replace(/\|/g, '\\|')} | ${fmt(row.ms)} | ${fmt(row.percent, 1)} |`);
+    lines.push('');
+    lines.push('| area | self ms | % |');
+    lines.push('|---|---:|---:|');
+    for (const row of profile.areas) lines.push(`| ${row.name} | ${fmt(row.ms)} | ${fmt(row.percent, 1)} |`);
+  }
+  const markdown = lines.join('\n');
+  process.stdout.write(`\n${markdown}\n`);
+
+  const resultsDir = join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${stamp}${options.quick ? '-quick' : ''}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), options, machine: info, topic, expectedRedisKeys: b.expected, samples, latency, summary, goals: goalRows, profile, markdown }, null, 2)}\n`,
+  );
+  log(`\nwrote ${file}`);
+  await admin.disconnect();
+  redis.disconnect();
+}
+
+await main();

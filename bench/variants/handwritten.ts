@@ -1,0 +1,79 @@
+/**
+ * Variant `handwritten`: the pipeline as a competent developer writes it by hand with kafkajs + ioredis: `eachBatch`
+ * over 4 partitions concurrently, parse, map, filter, one Redis pipeline per batch, resolve the offset, commit,
+ * heartbeat. Runs until the parent sends SIGTERM; in latency runs it then prints end-to-end quantiles (record timestamp
+ * to Redis pipeline reply) of the records stamped after the time the parent wrote into `latencyFromFile`.
+ */
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { keep, mapValue, printReport, quantile, readVariantConfig, redisKey, type BenchRecord } from '../lib';
+
+const config = readVariantConfig();
+const kafka = new Kafka({ clientId: 'bench-handwritten', brokers: config.brokers, logLevel: logLevel.WARN });
+const consumer = kafka.consumer({ groupId: config.groupId });
+const redis = new Redis(config.redisUrl);
+/** Latency runs: record timestamp and end-to-end latency (ms) of every record written. */
+const stamps: number[] = [];
+const latencies: number[] = [];
+const measureLatency = config.latencyFromFile !== undefined;
+
+process.once('SIGTERM', () => {
+  void (async () => {
+    await consumer.disconnect();
+    redis.disconnect();
+    if (measureLatency) {
+      const from = Number(readFileSync(config.latencyFromFile!, 'utf8'));
+      const sorted = Float64Array.from(latencies.filter((_, i) => stamps[i]! >= from)).sort();
+      printReport({
+        records: sorted.length,
+        wallMs: 0,
+        cpuUs: 0,
+        peakRssBytes: 0,
+        latency: { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), count: sorted.length },
+      });
+    }
+    process.exit(0);
+  })();
+});
+
+await consumer.connect();
+await consumer.subscribe({ topics: [config.topic], fromBeginning: config.fromBeginning });
+await consumer.run({
+  autoCommit: false,
+  eachBatchAutoResolve: false,
+  partitionsConsumedConcurrently: 4,
+  eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    if (batch.isEmpty() || !isRunning() || isStale()) return;
+    const pipeline = redis.pipeline();
+    const timestamps: number[] = [];
+    for (const message of batch.messages) {
+      if (message.value === null) continue;
+      let value: BenchRecord;
+      try {
+        value = JSON.parse(message.value.toString('utf8')) as BenchRecord;
+      } catch {
+        continue; // a real pipeline would send it to a dead-letter topic
+      }
+      const mapped = mapValue(value);
+      if (!keep(mapped)) continue;
+      pipeline.set(redisKey(mapped), JSON.stringify(mapped));
+      if (measureLatency) timestamps.push(Number(message.timestamp));
+    }
+    if (pipeline.length > 0) {
+      const replies = await pipeline.exec();
+      for (const [error] of replies ?? []) if (error !== null) throw error;
+      if (measureLatency) {
+        const now = Date.now();
+        for (const ts of timestamps) {
+          stamps.push(ts);
+          latencies.push(now - ts);
+        }
+      }
+    }
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }]);
+    await heartbeat();
+  },
+});
