@@ -295,7 +295,8 @@ class KafkaSource implements SourceRuntime {
           if (slice.length === 0) break;
           this.previewDelivered += slice.length;
         }
-        const records = slice.map((m) => decodeMessage(m, topic, partition, config.format, ctx.nodeId));
+        const records: FlowRecord[] = new Array<FlowRecord>(slice.length);
+        for (let i = 0; i < slice.length; i++) records[i] = decodeMessage(slice[i]!, topic, partition, config.format, ctx.nodeId);
         const chunk: Chunk = { last: slice[slice.length - 1]!.offset, acked: false };
         queue.push(chunk);
         let markDone!: () => void;
