@@ -6,7 +6,7 @@ import { formatProblems } from '../runtime/common/errors';
 import { parseFlowText } from '../runtime/common/flow-text';
 import type { FlowFile, StudioApi } from '../runtime/common/studio-api';
 import { onConnectionChange, studioApi } from './api/studio-api';
-import { runStore, studioStore } from './store/index';
+import { runStore, studioStore, telemetryStore } from './store/index';
 import { isRunActive } from './store/run-store';
 import { flowText, newFlow, watchProblems } from './store/store';
 import { uiStore } from './store/ui-store';
@@ -63,8 +63,12 @@ function loadFile(file: FlowFile): void {
 export async function startSession(): Promise<void> {
   onConnectionChange((connected) => uiStore.getState().connectionChanged(connected));
   const backend = api();
-  backend.onRunState((state) => runStore.getState().runStateChanged(state));
-  backend.onTelemetry((frame) => runStore.getState().telemetryReceived(frame));
+  backend.onRunState((state) => {
+    if (state.status === 'starting' && state.mode === 'run') telemetryStore.getState().runStarted();
+    runStore.getState().runStateChanged(state);
+  });
+  backend.onTelemetry((frame) => telemetryStore.getState().frameReceived(frame));
+  watchSamples();
   watchProblems(studioStore);
   watchAutosave();
   backend.runState().then((s) => runStore.getState().runStateChanged(s), () => undefined);
@@ -97,6 +101,40 @@ export async function startSession(): Promise<void> {
     }
   }
   newFlow(studioStore);
+}
+
+/** The one selected node's id, if exactly one node is selected. */
+function selectedNodeId(): string | undefined {
+  let found: string | undefined;
+  for (const n of studioStore.getState().nodes) {
+    if (n.selected !== true) continue;
+    if (found !== undefined) return undefined;
+    found = n.id;
+  }
+  return found;
+}
+
+/**
+ * Subscribes to the sample records of the selected node while a run is active (the backend refreshes them about twice
+ * a second); one subscription at a time.
+ */
+function watchSamples(): void {
+  let current: { nodeId: string; stop: () => void } | undefined;
+  const update = (): void => {
+    const nodeId = isRunActive(runStore.getState().runState) ? selectedNodeId() : undefined;
+    if (current?.nodeId === nodeId) return;
+    current?.stop();
+    current = undefined;
+    if (nodeId === undefined) return;
+    const stop = api().onSamples(nodeId, (samples) => telemetryStore.getState().samplesReceived(samples));
+    current = { nodeId, stop };
+  };
+  studioStore.subscribe((state, previous) => {
+    if (state.nodes !== previous.nodes) update();
+  });
+  runStore.subscribe((state, previous) => {
+    if (state.runState !== previous.runState) update();
+  });
 }
 
 /** Writes a crash-safe copy of unsaved work shortly after each edit. */

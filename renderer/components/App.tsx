@@ -1,4 +1,4 @@
-/** The studio window: toolbar, palette, canvas, inspector, problems, dialogs. */
+/** The studio window: toolbar, palette, canvas, sample panel, problems, inspector, status bar, dialogs. */
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect } from 'react';
 import { installShortcuts } from '../keyboard';
@@ -10,8 +10,9 @@ import { Inspector } from './Inspector';
 import { Modals } from './Modals';
 import { Notice } from './Notice';
 import { Palette } from './Palette';
-import { PreviewPanel } from './PreviewPanel';
 import { ProblemsPanel } from './ProblemsPanel';
+import { SamplePanel } from './SamplePanel';
+import { StatusBar } from './StatusBar';
 import { Toolbar } from './Toolbar';
 
 /** Keeps the window title in step with the file and its dirty state. */
@@ -40,10 +41,11 @@ export function App() {
         <Palette />
         <main className="center">
           <Canvas />
-          <PreviewPanel />
+          <SamplePanel />
           <ProblemsPanel />
         </main>
         <Inspector />
+        <StatusBar />
         <Notice />
         <Modals />
       </div>

@@ -1,7 +1,8 @@
 /**
  * The canvas: React Flow over the store's nodes and edges. Drop palette entries to add nodes, drag from an output port
  * to an input port to connect (refused connections say why), minimap, fit view, auto-layout. Read-only while a run is
- * active.
+ * active. Telemetry never passes through here: nodes and edges read their own figures from the telemetry store, so the
+ * `nodes` / `edges` arrays (and this component) do not change on a telemetry frame.
  */
 import {
   Background,
@@ -10,8 +11,10 @@ import {
   Panel,
   ReactFlow,
   useReactFlow,
+  useStore as useFlowStore,
   type Connection,
   type FinalConnectionState,
+  type EdgeTypes,
   type IsValidConnection,
   type NodeTypes,
 } from '@xyflow/react';
@@ -26,12 +29,15 @@ import { isRunActive } from '../store/run-store';
 import { connectionProblem } from '../store/graph-ops';
 import { uiStore } from '../store/ui-store';
 import { FlowNode } from './FlowNode';
+import { LiveEdge } from './LiveEdge';
 
 /** The drag-and-drop data type of palette entries (its value is the node type). */
 export const NODE_DRAG_TYPE = 'application/x-tributary-node';
 
 /** Node components by React Flow type: module scope, so React Flow never sees a new object. */
 const nodeTypes: NodeTypes = { flowNode: FlowNode };
+/** Every edge is a live edge (its stroke follows its rate); module scope too. */
+const edgeTypes: EdgeTypes = { default: LiveEdge };
 
 const isValidConnection: IsValidConnection = (connection) => {
   const { nodes, edges } = studioStore.getState();
@@ -76,6 +82,9 @@ export function Canvas() {
   const theme = useUi((s) => s.theme);
   const opened = useStudio((s) => s.opened);
   const flow = useReactFlow();
+  // Below 45 % zoom the live numbers are unreadable: hide them (CSS), leaving highlights, sparklines and edge strokes.
+  // Re-renders only when the threshold is crossed.
+  const zoomedOut = useFlowStore((s) => s.transform[2] < 0.45);
 
   // A freshly opened flow is shown whole; an empty one starts at the origin, at 100 %.
   useEffect(() => {
@@ -131,11 +140,12 @@ export function Canvas() {
   }, [flow, layout]);
 
   return (
-    <div className={`canvas${running ? ' read-only' : ''}`} data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div className={`canvas${running ? ' read-only' : ''}${zoomedOut ? ' zoomed-out' : ''}`} data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={actions.nodesChanged}
         onEdgesChange={actions.edgesChanged}
         onConnect={onConnect}
@@ -148,7 +158,6 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
         colorMode={theme}
-        defaultEdgeOptions={{ type: 'smoothstep' }}
         minZoom={0.2}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}

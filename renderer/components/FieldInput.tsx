@@ -4,6 +4,7 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { effectiveValue, inputFromValue, valueFromInput, type FormField } from '../form/schema-form';
+import { ExpressionEditor } from './ExpressionEditor';
 
 /** Props of {@link FieldInput}. */
 export interface FieldInputProps {
@@ -21,6 +22,8 @@ export interface FieldInputProps {
   suggestions?: { id: string; onFocus: () => void };
   /** Rendered for `object` fields (their children). */
   children?: ReactNode;
+  /** For expression fields of a node with inputs: evaluate as you type on this node's sampled input, with completion. */
+  nodeId?: string;
 }
 
 /** A textarea that keeps what is typed (blank lines too) while it has focus, and follows the value otherwise. */
@@ -58,7 +61,7 @@ function defaultText(field: FormField): string | undefined {
 }
 
 /** A generated form field. */
-export function FieldInput({ field, values, onChange, errors, disabled, testPrefix = 'field-', suggestions, children }: FieldInputProps) {
+export function FieldInput({ field, values, onChange, errors, disabled, testPrefix = 'field-', suggestions, children, nodeId }: FieldInputProps) {
   const set = Object.hasOwn(values, field.name);
   const value = effectiveValue(field, values);
   const testId = `${testPrefix}${field.name}`;
@@ -100,7 +103,16 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
       break;
     }
     case 'expression':
-      input = (
+      input = nodeId !== undefined ? (
+        <ExpressionEditor
+          value={set ? inputFromValue(field, value) : ''}
+          placeholder={fallback}
+          disabled={disabled}
+          testId={testId}
+          nodeId={nodeId}
+          onCommit={(text) => onChange(valueFromInput(field, text))}
+        />
+      ) : (
         <DraftTextarea
           className="expression"
           rows={2}

@@ -1,14 +1,18 @@
 /**
  * The one canvas node component, rendered from the node's spec: title, type, named input ports on the left, named
  * output ports on the right (the spec's, the config-derived ones, then `error`), and a problem badge when the node has
- * compile problems. Memoized; reads its own problem count by id.
+ * compile problems. Memoized; reads its own problem count by id, and its live figures (below the ports) from the
+ * telemetry store by id: a telemetry frame re-renders this component only when its highlight (errors, backpressure)
+ * flips.
  */
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import { specRegistry } from '../../nodes/specs';
-import { useStudio } from '../store/index';
+import { useStudio, useTelemetry } from '../store/index';
+import { nodeAlert } from '../store/telemetry-store';
 import type { GraphNode } from '../store/convert';
 import { nodeInputPorts, nodeOutputPorts } from '../store/graph-ops';
+import { NodeStats } from './NodeStats';
 
 /** Vertical distance between ports (px). */
 const PORT_GAP = 22;
@@ -22,10 +26,12 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const outputs = useMemo(() => nodeOutputPorts({ id, data } as GraphNode), [id, data]);
   const rows = Math.max(inputs.length, outputs.length, 1);
   const kind = spec?.kind ?? 'unknown';
+  const alert = useTelemetry((s) => nodeAlert(s.nodes[id], s.partitions[id]));
   return (
     <div
-      className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}`}
+      className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}${alert === undefined ? '' : ` alert-${alert}`}`}
       data-testid={`node-${id}`}
+      data-alert={alert ?? ''}
       style={{ minHeight: HEADER + rows * PORT_GAP + 6 }}
     >
       <div className="flow-node-header">
@@ -66,6 +72,8 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
           />
         </div>
       ))}
+      <div className="flow-node-ports-space" style={{ height: HEADER - 40 + rows * PORT_GAP }} />
+      <NodeStats id={id} kind={kind} />
     </div>
   );
 }

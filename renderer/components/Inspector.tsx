@@ -105,6 +105,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       errors={prefix === 'field-' ? (byField.get(field.name) ?? []) : []}
       disabled={readOnly}
       testPrefix={prefix}
+      {...(prefix === 'field-' && spec?.kind !== 'source' ? { nodeId } : {})}
       {...(kind === 'kafka' && (field.name === 'topic' || field.name === 'topics') ? { suggestions: { id: `topics-${nodeId}`, onFocus: loadTopics } } : {})}
     >
       {field.children?.map((child) => {

@@ -1,23 +1,17 @@
 /**
- * Run state and live telemetry, in their own store (never in React Flow node data): the editor store does not
- * re-render on every telemetry frame, and nodes read their own figures by id.
+ * Run state and the last preview, in their own store (never in React Flow node data). Live telemetry has a store of
+ * its own (`telemetry-store.ts`), so this one changes only when the run state or the preview does.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PreviewResult, RunState } from '../../runtime/common/studio-api';
-import type { NodeTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
 
-/** Run state, the last telemetry frame by node id, and the last preview. */
+/** Run state and the last preview. */
 export interface RunStoreState {
   runState: RunState;
-  /** Figures of the last frame, by node id. */
-  nodeStats: Record<string, NodeTelemetry>;
-  /** The last frame's totals, for the status bar. */
-  totals: TelemetryFrame['totals'] | null;
   preview: PreviewResult | null;
   /** True while a preview is running. */
   previewing: boolean;
   runStateChanged(state: RunState): void;
-  telemetryReceived(frame: TelemetryFrame): void;
   previewStarted(): void;
   previewFinished(result: PreviewResult | null): void;
   previewClosed(): void;
@@ -27,15 +21,11 @@ export interface RunStoreState {
 export function createRunStore(): StoreApi<RunStoreState> {
   return createStore<RunStoreState>()((set) => ({
     runState: { status: 'idle' },
-    nodeStats: {},
-    totals: null,
     preview: null,
     previewing: false,
     runStateChanged(runState) {
-      set(runState.status === 'starting' ? { runState, nodeStats: {}, totals: null } : { runState });
-    },
-    telemetryReceived(frame) {
-      set({ nodeStats: frame.nodes, totals: frame.totals });
+      // A new run replaces the last preview on the canvas.
+      set(runState.status === 'starting' && runState.mode === 'run' ? { runState, preview: null } : { runState });
     },
     previewStarted() {
       set({ previewing: true, preview: null });

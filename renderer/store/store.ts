@@ -2,7 +2,7 @@
  * The studio's editor store: one zustand store built from slices (graph, selection, history, clipboard, file,
  * problems). Actions are named as the events that cause them (`nodeDropped`, `edgeConnected`, `flowOpened`, ...) and
  * sit next to the state they change. Vanilla (no React): `renderer/store/index.ts` binds it to React; unit tests drive
- * it directly. Live telemetry is not here: it has its own store (`run-store.ts`).
+ * it directly. Live telemetry is not here: it has its own store (`telemetry-store.ts`).
  */
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';

@@ -1,0 +1,221 @@
+/**
+ * Live telemetry, in its own store keyed by node id and edge key: never in React Flow node data, so a frame never
+ * replaces the canvas' nodes or edges arrays. `frameReceived` keeps the previous object of every node, edge and
+ * partition list whose figures did not change, so a selector on one node id (or a transient `subscribe` comparing
+ * references) only fires for the nodes that changed. Edge rates are derived from count deltas between frames.
+ * Vanilla (no React); unit tests drive it directly.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { LatencyQuantiles, NodeSamples, NodeTelemetry, PartitionTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
+
+/** Figures of one node as the canvas shows them. */
+export interface NodeLive {
+  /** Records received (sources: read). */
+  in: number;
+  /** Records emitted on every port but `error`. */
+  out: number;
+  errors: number;
+  dropped: number;
+  /** records/s over the last second. */
+  rateIn: number;
+  rateOut: number;
+  /** Batch latency (ms), null before the first measure. */
+  p50: number | null;
+  p99: number | null;
+  /** Input records/s for each of the last 60 s, oldest first. */
+  history: readonly number[];
+  backpressured: boolean;
+  lastError?: string;
+}
+
+/** Figures of one edge: records that crossed it and their rate (records/s, from count deltas). */
+export interface EdgeLive {
+  count: number;
+  rate: number;
+}
+
+/** The whole run, for the status bar. */
+export interface RunSummary {
+  uptimeMs: number;
+  in: number;
+  delivered: number;
+  errors: number;
+  inFlight: number;
+  endToEnd: LatencyQuantiles;
+}
+
+/** Telemetry state and its events. */
+export interface TelemetryState {
+  nodes: Record<string, NodeLive>;
+  edges: Record<string, EdgeLive>;
+  /** Per Kafka source node id. */
+  partitions: Record<string, readonly PartitionTelemetry[]>;
+  /** Per sink node id: acknowledgement latency (ms). */
+  sinkAck: Record<string, LatencyQuantiles>;
+  summary: RunSummary | null;
+  /** Frames received since the run started. */
+  frames: number;
+  /** Last samples per node id (live runs). */
+  samples: Record<string, NodeSamples>;
+  /** While true, new samples are ignored (the sample panel's Pause). */
+  samplesPaused: boolean;
+  /** A run is starting: forget the last run's figures and samples. */
+  runStarted(): void;
+  frameReceived(frame: TelemetryFrame): void;
+  samplesReceived(samples: NodeSamples): void;
+  samplesPausedChanged(paused: boolean): void;
+}
+
+/** Edge rates are measured over about this window (ms). */
+export const RATE_WINDOW_MS = 1000;
+
+/** Edge counts at one instant. */
+export interface CountSnapshot {
+  time: number;
+  counts: Readonly<Record<string, number>>;
+}
+
+/**
+ * Rate of every edge of `now` (records/s) from the count delta since `before`; an edge missing from `before` counted 0
+ * then. No `before`, or an earlier or same-time one, gives 0; a count that went down (a new run) gives 0.
+ */
+export function ratesFromDeltas(before: CountSnapshot | undefined, now: CountSnapshot): Record<string, number> {
+  const rates: Record<string, number> = {};
+  const seconds = before === undefined ? 0 : (now.time - before.time) / 1000;
+  for (const [key, count] of Object.entries(now.counts)) {
+    const previous = before?.counts[key] ?? 0;
+    rates[key] = seconds <= 0 || count < previous ? 0 : (count - previous) / seconds;
+  }
+  return rates;
+}
+
+/** Stroke of an edge carrying `rate` records/s: width grows with log10 of the rate; idle edges are thin and dashed. */
+export function edgeStroke(rate: number): { width: number; active: boolean } {
+  if (!(rate > 0)) return { width: 1.5, active: false };
+  return { width: Math.min(8, Math.round((2 + 1.2 * Math.log10(1 + rate)) * 10) / 10), active: true };
+}
+
+/** Why a node is highlighted: failed records, or holding back its upstream (sink retrying, paused partitions). */
+export function nodeAlert(live: NodeLive | undefined, partitions?: readonly PartitionTelemetry[]): 'error' | 'backpressure' | undefined {
+  if (live === undefined) return undefined;
+  if (live.errors > 0) return 'error';
+  if (live.backpressured || partitions?.some((p) => p.paused) === true) return 'backpressure';
+  return undefined;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The canvas figures of a frame's node; `previous` is returned unchanged when nothing differs. */
+export function toNodeLive(t: NodeTelemetry, previous: NodeLive | undefined): NodeLive {
+  let out = 0;
+  for (const [port, n] of Object.entries(t.out)) if (port !== 'error') out += n;
+  const next: NodeLive = {
+    in: t.in,
+    out,
+    errors: t.errors,
+    dropped: t.dropped,
+    rateIn: t.rateIn1s,
+    rateOut: t.rateOut1s,
+    p50: t.batchLatency.p50,
+    p99: t.batchLatency.p99,
+    history: t.history,
+    backpressured: t.backpressured,
+    ...(t.lastError === undefined ? {} : { lastError: t.lastError }),
+  };
+  if (
+    previous !== undefined &&
+    previous.in === next.in &&
+    previous.out === next.out &&
+    previous.errors === next.errors &&
+    previous.dropped === next.dropped &&
+    previous.rateIn === next.rateIn &&
+    previous.rateOut === next.rateOut &&
+    previous.p50 === next.p50 &&
+    previous.p99 === next.p99 &&
+    previous.backpressured === next.backpressured &&
+    previous.lastError === next.lastError &&
+    sameNumbers(previous.history, next.history)
+  ) {
+    return previous;
+  }
+  if (previous !== undefined && sameNumbers(previous.history, next.history)) next.history = previous.history;
+  return next;
+}
+
+function samePartitions(a: readonly PartitionTelemetry[], b: readonly PartitionTelemetry[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i] as PartitionTelemetry;
+    return p.topic === q.topic && p.partition === q.partition && p.committed === q.committed && p.highWatermark === q.highWatermark && p.lag === q.lag && p.paused === q.paused;
+  });
+}
+
+/** Creates a telemetry store (empty). */
+export function createTelemetryStore(): StoreApi<TelemetryState> {
+  /** Edge counts of the recent frames, oldest first, for rates over {@link RATE_WINDOW_MS}. */
+  let window: CountSnapshot[] = [];
+  return createStore<TelemetryState>()((set, get) => ({
+    nodes: {},
+    edges: {},
+    partitions: {},
+    sinkAck: {},
+    summary: null,
+    frames: 0,
+    samples: {},
+    samplesPaused: false,
+    runStarted() {
+      window = [];
+      set({ nodes: {}, edges: {}, partitions: {}, sinkAck: {}, summary: null, frames: 0, samples: {}, samplesPaused: false });
+    },
+    frameReceived(frame) {
+      const state = get();
+      const nodes: Record<string, NodeLive> = {};
+      for (const [id, t] of Object.entries(frame.nodes)) nodes[id] = toNodeLive(t, state.nodes[id]);
+
+      const now: CountSnapshot = { time: frame.time, counts: frame.edges };
+      if (window.length > 0 && (window[window.length - 1] as CountSnapshot).time > frame.time) window = [];
+      // Before the first frame, at the start of the run, every edge had carried 0 records.
+      if (window.length === 0) window.push({ time: frame.time - frame.uptimeMs, counts: {} });
+      // The oldest snapshot at most RATE_WINDOW_MS old (or the newest older one, when frames are sparse).
+      while (window.length > 1 && frame.time - (window[1] as CountSnapshot).time >= RATE_WINDOW_MS) window.shift();
+      const rates = ratesFromDeltas(window[0], now);
+      window.push(now);
+      const edges: Record<string, EdgeLive> = {};
+      for (const [key, count] of Object.entries(frame.edges)) {
+        const previous = state.edges[key];
+        const rate = Math.round((rates[key] ?? 0) * 10) / 10;
+        edges[key] = previous !== undefined && previous.count === count && previous.rate === rate ? previous : { count, rate };
+      }
+
+      const partitions: Record<string, readonly PartitionTelemetry[]> = {};
+      for (const [id, list] of Object.entries(frame.partitions)) {
+        const previous = state.partitions[id];
+        partitions[id] = previous !== undefined && samePartitions(previous, list) ? previous : list;
+      }
+      const sinkAck: Record<string, LatencyQuantiles> = {};
+      for (const [id, q] of Object.entries(frame.sinkAck)) {
+        const previous = state.sinkAck[id];
+        sinkAck[id] = previous !== undefined && previous.p50 === q.p50 && previous.p99 === q.p99 ? previous : q;
+      }
+      set({
+        nodes,
+        edges,
+        partitions,
+        sinkAck,
+        frames: state.frames + 1,
+        summary: { uptimeMs: frame.uptimeMs, ...frame.totals, inFlight: frame.inFlight, endToEnd: frame.endToEnd },
+      });
+    },
+    samplesReceived(samples) {
+      if (get().samplesPaused) return;
+      set((s) => ({ samples: { ...s.samples, [samples.nodeId]: samples } }));
+    },
+    samplesPausedChanged(samplesPaused) {
+      set({ samplesPaused });
+    },
+  }));
+}
