@@ -17,6 +17,7 @@
  * and the last commit of the group it polls (so process start-up and the group join are not counted): records/s,
  * CPU µs per record from `/proc/<pid>/stat`, peak RSS from `/proc/<pid>/status` VmHWM just before SIGTERM.
  */
+import { measureCanvas, type CanvasResult } from './canvas';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -71,6 +72,8 @@ interface Options {
   latencyReps: number;
   only: Variant[];
   profile: boolean;
+  /** Measure the studio canvas (500 nodes, simulated telemetry) in Chromium. */
+  canvas: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -90,6 +93,7 @@ function parseOptions(argv: string[]): Options {
     latencyReps: Number(value('--latency-reps') ?? (quick ? 1 : 3)),
     only: only as Variant[],
     profile: argv.includes('--profile'),
+    canvas: !argv.includes('--no-canvas'),
   };
 }
 
@@ -543,6 +547,19 @@ async function main(): Promise<void> {
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
 
+  let canvas: CanvasResult | undefined;
+  if (options.canvas) {
+    log('canvas: 500 nodes with simulated telemetry at 10 Hz, panned in Chromium (live vs idle)');
+    try {
+      canvas = await measureCanvas(ROOT, dir, { reps: options.quick ? 2 : 3 });
+      for (const [i, live] of canvas.live.entries()) {
+        log(`canvas rep ${i + 1}  live p95 ${fmt(live.p95Ms, 1)} ms p99 ${fmt(live.p99Ms, 1)} ms  idle p95 ${fmt(canvas.idle[i]!.p95Ms, 1)} ms`);
+      }
+    } catch (error) {
+      log(`canvas: not measured: ${(error as Error).message}`);
+    }
+  }
+
   // Summary.
   const table: { variant: string; recordsPerSec: string; cpuUsPerRecord: string; peakRssMb: string; verified: string }[] = [];
   const summary: Record<string, { recordsPerSec: ReturnType<typeof stats>; cpuUsPerRecord: ReturnType<typeof stats>; peakRssMb: ReturnType<typeof stats> }> = {};
@@ -592,7 +609,7 @@ async function main(): Promise<void> {
   lines.push('| variant | records/s | CPU µs/record | peak RSS MB | Redis keys verified |');
   lines.push('|---|---:|---:|---:|:---:|');
   for (const row of table) lines.push(`| ${row.variant} | ${row.recordsPerSec} | ${row.cpuUsPerRecord} | ${row.peakRssMb} | ${row.verified} |`);
-  lines.push('| studio canvas frame time | not measured yet: the studio does not exist | – | – | – |');
+  if (canvas === undefined) lines.push('| studio canvas frame time | not measured in this run (--no-canvas, or Chromium missing) | – | – | – |');
   if (latency.length > 0) {
     lines.push('');
     lines.push(`Latency at a steady ${fmt(LATENCY_RATE)} records/s, ${options.latencySeconds} s per run, ${options.latencyReps} repetition(s); median (min–max)`);
@@ -611,6 +628,22 @@ async function main(): Promise<void> {
   lines.push('| goal | target | measured median (min–max) | met |');
   lines.push('|---|---:|---:|:---:|');
   for (const row of goalRows) lines.push(`| ${row.goal} | ${row.target} | ${row.measured} | ${row.met} |`);
+  if (canvas !== undefined) {
+    const live95 = stats(canvas.live.map((f) => f.p95Ms));
+    const live99 = stats(canvas.live.map((f) => f.p99Ms));
+    const idle95 = stats(canvas.idle.map((f) => f.p95Ms));
+    const idle99 = stats(canvas.idle.map((f) => f.p99Ms));
+    const ratio = stats(canvas.live.map((f, i) => f.p95Ms / canvas!.idle[i]!.p95Ms));
+    lines.push('');
+    lines.push(`Studio canvas: ${canvas.nodes} nodes, panned in headless Chromium (software rendering), ${canvas.live.length} interleaved repetitions; median (min–max)`);
+    lines.push('');
+    lines.push('| canvas | frame p95 ms | frame p99 ms |');
+    lines.push('|---|---:|---:|');
+    lines.push(`| live telemetry at 10 Hz | ${range(live95, 1)} | ${range(live99, 1)} |`);
+    lines.push(`| same flow, telemetry stopped (baseline) | ${range(idle95, 1)} | ${range(idle99, 1)} |`);
+    lines.push(`| live / baseline (p95) | ${range(ratio, 2)} | |`);
+    goalRows.push({ goal: 'canvas p95 frame time, 500 nodes with live telemetry (ms)', target: '≤ 16.7', measured: range(live95, 1), met: live95.median <= 16.7 ? 'yes' : 'NO' });
+  }
   if (profile !== undefined) {
     lines.push('');
     lines.push(`Profile of one tributary run (${fmt(profile.totalMs)} ms sampled, ${fmt(profile.idleMs)} ms idle): top self time`);
@@ -631,7 +664,7 @@ async function main(): Promise<void> {
   const file = join(resultsDir, `${stamp}${options.quick ? '-quick' : ''}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), options, machine: info, topic, expectedRedisKeys: b.expected, samples, latency, summary, goals: goalRows, profile, markdown }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), options, machine: info, topic, expectedRedisKeys: b.expected, samples, latency, canvas, summary, goals: goalRows, profile, markdown }, null, 2)}\n`,
   );
   log(`\nwrote ${file}`);
   await admin.disconnect();
