@@ -43,8 +43,8 @@ export const kafkaSourceConfig = z
       .number()
       .int()
       .min(1024)
-      .default(1_048_576)
-      .describe('Largest fetch per partition (bytes).'),
+      .default(262_144)
+      .describe('Largest fetch per partition (bytes). Larger fetches help little past a few hundred KB and cost memory.'),
     restartLimit: z
       .number()
       .int()

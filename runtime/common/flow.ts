@@ -60,7 +60,7 @@ export const FlowSettingsSchema = z
       .int()
       .min(1)
       .max(1_000_000)
-      .default(20_000)
+      .default(4_000)
       .describe('Upper bound of records read but not yet acknowledged by every sink; sources pause beyond it.'),
     batchSize: z
       .number()

@@ -94,7 +94,7 @@ describe('spec-driven form fields', () => {
     const settings = schemaFormFields(FlowSettingsSchema);
     expect(settings.map((f) => [f.name, f.kind, f.default])).toEqual([
       ['shutdownTimeoutMs', 'integer', 30000],
-      ['maxInFlightRecords', 'integer', 20000],
+      ['maxInFlightRecords', 'integer', 4000],
       ['batchSize', 'integer', 1000],
       ['telemetry', 'boolean', true],
     ]);
