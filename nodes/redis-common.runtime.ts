@@ -5,7 +5,30 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { TributaryError, type ErrorCode } from '../runtime/common/errors';
-import { isRetriableRedisError, redactRedisUrl, REDIS_CONNECT_TIMEOUT_MS, REDIS_COMMAND_TIMEOUT_MS } from './sink/redis.runtime';
+
+/** Reply error prefixes that mean "try again later" rather than "this command is wrong". */
+const RETRIABLE_REPLY_PREFIXES = ['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'OOM', 'NOREPLICAS', 'READONLY', 'MISCONF'];
+
+/** How long `open()` waits for a connection in progress to become ready (ms). */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+/** How long one command may wait for its reply before it fails (and the batch is retried) (ms). */
+export const REDIS_COMMAND_TIMEOUT_MS = 30_000;
+
+/** `redis://user:secret@host` -> `redis://user:***@host`, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/)([^@/]*):([^@/]*)@/, '$1$2:***@');
+}
+
+/**
+ * True when a reply or client error means the server or the connection is unavailable (so the batch should be
+ * retried) rather than that one command was refused. Errors that did not come from the server as a reply (connection
+ * refused or closed, stream not writeable, timeouts) are always retriable.
+ */
+export function isRetriableRedisError(error: unknown): boolean {
+  if (!(error instanceof Error)) return true;
+  if (error.name !== 'ReplyError') return true;
+  return RETRIABLE_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix));
+}
 
 /** First delay between retries of a failed Redis operation (ms); doubles up to {@link REDIS_RETRY_MAX_MS}. */
 export const REDIS_RETRY_BASE_MS = 100;

@@ -11,41 +11,17 @@
  * Redis refuses the command (e.g. WRONGTYPE because the key holds another type) the `EXPIRE` still applies to the
  * existing key.
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
 import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
+import { createNodeRedis, isRetriableRedisError, REDIS_CONNECT_TIMEOUT_MS } from '../redis-common.runtime';
 import { redisSinkSpec, type RedisSinkConfig } from './redis.spec';
-
-/** Reply error prefixes that mean "try again later" rather than "this command is wrong". */
-const RETRIABLE_REPLY_PREFIXES = ['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'OOM', 'NOREPLICAS', 'READONLY', 'MISCONF'];
-
-/** How long `open()` waits for a connection in progress to become ready (ms). */
-export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
-/** How long one command may wait for its reply before it fails (and the batch is retried) (ms). */
-export const REDIS_COMMAND_TIMEOUT_MS = 30_000;
 
 /** A record whose command could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
 class RecordFailure extends Error {}
 
 /** One Redis command: name and arguments. */
 type RedisCommand = [name: string, args: (string | Buffer | number)[]];
-
-/** `redis://user:secret@host` -> `redis://user:***@host`, for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/)([^@/]*):([^@/]*)@/, '$1$2:***@');
-}
-
-/**
- * True when a reply or client error means the server or the connection is unavailable (so the batch should be
- * retried) rather than that one command was refused. Errors that did not come from the server as a reply (connection
- * refused or closed, stream not writeable, timeouts) are always retriable.
- */
-export function isRetriableRedisError(error: unknown): boolean {
-  if (!(error instanceof Error)) return true;
-  if (error.name !== 'ReplyError') return true;
-  return RETRIABLE_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix));
-}
 
 /** What an expression threw, as text. */
 function describeError(error: unknown): string {
@@ -186,30 +162,11 @@ function commandBuilder(config: RedisSinkConfig, nodeId: string): (record: FlowR
  */
 export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): SinkRuntime {
   const { nodeId, logger } = ctx;
-  if (!/^rediss?:\/\//.test(config.url)) {
-    throw new TributaryError('E_CONFIG', `url: "${redactRedisUrl(config.url)}" is not a redis:// or rediss:// URL`, { nodeId });
-  }
-  const where = redactRedisUrl(config.url);
+  // Fail fast while disconnected (no offline queue, no per-request retries): the engine retries the batch with
+  // backoff and pauses the sources meanwhile.
+  const redis = createNodeRedis(config.url, nodeId, logger);
+  const { client, where } = redis;
   const build = commandBuilder(config, nodeId);
-  const options: RedisOptions = {
-    lazyConnect: true,
-    // Fail fast while disconnected: the engine retries the batch with backoff and pauses the sources meanwhile.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    connectionName: `tributary-${nodeId}`,
-  };
-  const client = new Redis(config.url, options);
-  let lastError: Error | undefined;
-  client.on('error', (error: Error) => {
-    if (lastError?.message !== error.message) logger.warn({ err: error, url: where }, 'redis connection error');
-    lastError = error;
-  });
-  client.on('ready', () => {
-    if (lastError !== undefined) logger.info({ url: where }, 'redis connection ready again');
-    lastError = undefined;
-  });
 
   const unavailable = (what: string, cause: unknown): TributaryError =>
     new TributaryError('E_SINK', `Redis at ${where} ${what}: ${describeError(cause)}`, { nodeId, retriable: true, cause });
@@ -220,7 +177,7 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
       await client.connect();
     } catch (error) {
       // ioredis rejects connect() with "Connection is closed."; the 'error' event carried the reason (ECONNREFUSED...).
-      throw unavailable('is unreachable', lastError ?? error);
+      throw unavailable('is unreachable', redis.lastError() ?? error);
     }
   };
 
@@ -283,7 +240,7 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
 
       if (client.status === 'wait' || client.status === 'end') await connect();
       if (client.status !== 'ready') {
-        throw unavailable(`is not connected (${client.status})`, lastError ?? new Error('connection not ready'));
+        throw unavailable(`is not connected (${client.status})`, redis.lastError() ?? new Error('connection not ready'));
       }
       let replies: [Error | null, unknown][] | null;
       try {
@@ -305,17 +262,7 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
       return rejections.sort((a, b) => a.index - b.index);
     },
 
-    async close(): Promise<void> {
-      if (client.status === 'ready') {
-        try {
-          await client.quit();
-          return;
-        } catch {
-          // fall through: the connection is already gone
-        }
-      }
-      client.disconnect();
-    },
+    close: () => redis.close(),
   };
 }
 

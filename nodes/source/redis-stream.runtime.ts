@@ -24,7 +24,7 @@ import { hostname } from 'node:os';
 import { TributaryError } from '../../runtime/common/errors';
 import { defineSource, type FlowRecord, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, withRedisRetry, type NodeRedis } from '../redis-common.runtime';
-import { REDIS_COMMAND_TIMEOUT_MS } from '../sink/redis.runtime';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../redis-common.runtime';
 import { redisStreamSourceSpec, type RedisStreamConfig } from './redis-stream.spec';
 
 /** A stream entry as Redis returns it: id and flat field/value list (null for an entry deleted while pending). */

@@ -25,7 +25,7 @@ import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression } from '../../runtime/common/expression';
 import { defineTransform, failRecord, type FlowRecord, type NodeContext, type PortBatches, type TransformRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, withRedisRetry } from '../redis-common.runtime';
-import { isRetriableRedisError } from '../sink/redis.runtime';
+import { isRetriableRedisError } from '../redis-common.runtime';
 import { dedupeTransformSpec, type DedupeConfig } from './dedupe.spec';
 
 /** The source position of a record, `source/topic/partition@offset`, or undefined when it has no offset. */

@@ -21,7 +21,7 @@ import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression } from '../../runtime/common/expression';
 import { defineTransform, failRecord, type FlowRecord, type NodeContext, type PortBatches, type TransformRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, withRedisRetry } from '../redis-common.runtime';
-import { isRetriableRedisError } from '../sink/redis.runtime';
+import { isRetriableRedisError } from '../redis-common.runtime';
 import { enrichTransformSpec, type EnrichConfig } from './enrich.spec';
 
 /** A lookup result: `found: false` for a miss. */
