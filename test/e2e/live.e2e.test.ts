@@ -7,23 +7,14 @@
  * as you type), and a runtime killed from outside (crash shown with its reason, and the studio runs again).
  *
  * Screenshots go to test-results/live-e2e/ (git-ignored); docs/images/live-canvas.png is a copy of `live-canvas`.
- * Set E2E_SKIP_BUILD=1 to reuse an existing dist/renderer/.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countKeys, groupProgress, seedTopic, waitFor } from '../support/runtime';
 import { createTopic, deleteKeys, kafkaBrokers, redisUrl, testRedis, uniqueName } from '../support/services';
+import { openStudio, type StudioSession } from './harness';
 
-const exec = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'live-e2e');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const RECORDS = 20_000;
 /** The filter keeps even amounts: half of the records. */
@@ -35,52 +26,12 @@ const topic = uniqueName('live-e2e');
 const groupId = uniqueName('live-e2e-group');
 const keyPrefix = uniqueName('live-e2e');
 
-let studio: ChildProcess | undefined;
-let browser: Browser | undefined;
+let session: StudioSession;
 let page: Page;
-let work: string;
 let redis: Redis;
-let shot = 0;
-
-async function screenshot(name: string): Promise<void> {
-  shot++;
-  await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`) });
-}
-
-function startStudio(stateDir: string): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/tributary.js'), 'studio', '--port', '0', '--no-open'], {
-      cwd: ROOT,
-      env: { ...process.env, TRIBUTARY_STATE_DIR: stateDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    studio = child;
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = /Studio: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(output);
-      if (m !== null) resolveUrl(m[1] as string);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`tributary studio exited with ${code}:\n${output}`)));
-  });
-}
-
-async function dropNode(type: string, x: number, y: number): Promise<void> {
-  await page.dragAndDrop(`[data-testid="palette-${type}"]`, '[data-testid="canvas"] .react-flow__pane', { targetPosition: { x, y } });
-}
-
-async function connect(from: string, to: string): Promise<void> {
-  const a = await page.getByTestId(`handle-${from}-out-out`).boundingBox();
-  const b = await page.getByTestId(`handle-${to}-in-in`).boundingBox();
-  if (a === null || b === null) throw new Error(`handles of ${from} -> ${to} are not visible`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 10, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
-}
+const screenshot = (name: string): Promise<void> => session.screenshot(name);
+const dropNode = (type: string, x: number, y: number): Promise<void> => session.dropNode(type, x, y);
+const connect = (from: string, to: string): Promise<void> => session.connect(from, to);
 
 /** Selects a node by clicking its header. */
 async function select(id: string): Promise<void> {
@@ -102,31 +53,20 @@ async function runStateText(): Promise<string> {
 
 describe('studio live telemetry (browser mode, real Kafka + Redis)', () => {
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
-    work = await mkdtemp(join(tmpdir(), 'tributary-live-e2e-'));
     redis = testRedis();
     await createTopic(topic, 4);
     await seedTopic(topic, RECORDS, (i) => ({ id: i, amount: i % 100, name: `item-${i}` }));
-    if (process.env.E2E_SKIP_BUILD !== '1') await exec('npx', ['vite', 'build'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    const url = await startStudio(join(work, 'state'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1680, height: 1000 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
-    await page.goto(url);
+    session = await openStudio({ shots: 'live-e2e', viewport: { width: 1680, height: 1000 }, prefix: 'tributary-live-e2e-' });
+    page = session.page;
     await page.getByTestId('node-orders').waitFor();
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    studio?.kill('SIGTERM');
+    await session?.close();
     if (redis !== undefined) {
       await deleteKeys(redis, `${keyPrefix}:*`).catch(() => undefined);
       redis.disconnect();
     }
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
   it('builds kafka -> map -> filter -> redis in the UI, runs it, and the canvas counters match Redis', async () => {

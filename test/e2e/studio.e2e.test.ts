@@ -3,22 +3,17 @@
  * with a throwaway state directory, and drives Debian's Chromium through playwright-core. From an empty canvas it
  * drags a generator, a map and a console sink, wires them, sets the map expression in the inspector, saves, checks the
  * file with `tributary validate` and against the expected YAML, reopens it, and breaks the expression to see it in the
- * problems panel. Screenshots of every step go to test-results/studio-e2e/ (git-ignored).
- *
- * Set E2E_SKIP_BUILD=1 to reuse an existing dist/renderer/.
+ * problems panel. Screenshots of every step go to test-results/studio-e2e/ (git-ignored). The harness is in harness.ts.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStudio, ROOT, type StudioSession } from './harness';
 
 const exec = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'studio-e2e');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** What the saved file must contain, byte for byte. */
 const EXPECTED_YAML = `version: 1
@@ -57,76 +52,22 @@ layout:
     y: 240
 `;
 
-let studio: ChildProcess | undefined;
-let browser: Browser | undefined;
+let session: StudioSession;
 let page: Page;
 let work: string;
-let shot = 0;
-
-async function screenshot(name: string): Promise<void> {
-  shot++;
-  await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`) });
-}
-
-/** Starts `tributary studio` and resolves with the page URL it prints. */
-function startStudio(stateDir: string): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/tributary.js'), 'studio', '--port', '0', '--no-open'], {
-      cwd: ROOT,
-      env: { ...process.env, TRIBUTARY_STATE_DIR: stateDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    studio = child;
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = /Studio: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(output);
-      if (m !== null) resolveUrl(m[1] as string);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`tributary studio exited with ${code}:\n${output}`)));
-  });
-}
-
-/** Drags a palette entry onto the canvas, dropping it at (x, y) relative to the canvas. */
-async function dropNode(type: string, x: number, y: number): Promise<void> {
-  await page.dragAndDrop(`[data-testid="palette-${type}"]`, '[data-testid="canvas"] .react-flow__pane', { targetPosition: { x, y } });
-}
-
-/** Wires an output port to an input port with the mouse. */
-async function connect(from: string, fromPort: string, to: string, toPort: string): Promise<void> {
-  const source = page.getByTestId(`handle-${from}-out-${fromPort}`);
-  const target = page.getByTestId(`handle-${to}-in-${toPort}`);
-  const a = await source.boundingBox();
-  const b = await target.boundingBox();
-  if (a === null || b === null) throw new Error(`handles of ${from} -> ${to} are not visible`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 10, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
-}
+const screenshot = (name: string): Promise<void> => session.screenshot(name);
+const dropNode = (type: string, x: number, y: number): Promise<void> => session.dropNode(type, x, y);
+const connect = (from: string, fromPort: string, to: string, toPort: string): Promise<void> => session.connect(from, to, fromPort, toPort);
 
 describe('studio (browser mode)', () => {
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
-    work = await mkdtemp(join(tmpdir(), 'tributary-e2e-'));
-    if (process.env.E2E_SKIP_BUILD !== '1') await exec('npx', ['vite', 'build'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    const url = await startStudio(join(work, 'state'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
-    await page.goto(url);
+    session = await openStudio({ shots: 'studio-e2e', viewport: { width: 1440, height: 900 }, prefix: 'tributary-e2e-' });
+    page = session.page;
+    work = session.work;
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    studio?.kill('SIGTERM');
-    if (work !== undefined) await rm(work, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('opens the demo flow on first launch', async () => {
