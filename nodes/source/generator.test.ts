@@ -6,6 +6,7 @@ import { TributaryError } from '../../runtime/common/errors';
 import type { FlowRecord, SourceContext, SourceRuntime } from '../../runtime/engine/types';
 import { generatorSourceRuntime } from './generator.runtime';
 import { DEFAULT_GENERATOR_VALUE, generatorSourceSpec } from './generator.spec';
+import { noCheckpoints } from '../../test/support/node-context';
 
 interface Harness {
   ctx: SourceContext;
@@ -42,6 +43,7 @@ function harness(options: { batchSize?: number; previewRecords?: number; onDeliv
     },
     batchSize: options.batchSize ?? 1000,
     previewRecords: options.previewRecords,
+    ...noCheckpoints,
   };
   return { ctx, batches, events, abort };
 }

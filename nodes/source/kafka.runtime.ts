@@ -14,9 +14,14 @@
  * dispatching (a stop or a rebalance); a heartbeat runs every 2 s while the batch is processed; while the engine is
  * backpressured (a sink retrying, in-flight bound reached) the partition is paused and resumes by itself. Acknowledged
  * offsets are committed at the end of every batch and every {@link COMMIT_INTERVAL_MS} while held chunks get released.
+ *
+ * **Checkpoints.** When the flow has stateful transforms (windows), every commit carries their checkpoints in the
+ * offset commit's metadata (`ctx.checkpoint`), and after every group join the source reads the committed offsets'
+ * metadata of its partitions (admin `fetchOffsets`) and hands it back (`ctx.restore`) before delivering a partition's
+ * first batch, so a window resumed by any group member knows which results were already acknowledged.
  */
 import { randomBytes } from 'node:crypto';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient } from '../kafka-common.runtime';
@@ -100,6 +105,10 @@ class KafkaSource implements SourceRuntime {
   private readonly commitTo = new Map<string, { offset: number; committed: number }>();
   private commitTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
+  private kafka: Kafka | undefined;
+  private admin: Admin | undefined;
+  /** Per `topic:partition` assigned at the last join: its committed offset and metadata, to restore before its first batch. */
+  private toRestore = new Map<string, Promise<{ offset: string; metadata: string | null } | undefined>>();
   private previewDelivered = 0;
   private previewIdle: NodeJS.Timeout | undefined;
 
@@ -111,6 +120,7 @@ class KafkaSource implements SourceRuntime {
   async run(): Promise<void> {
     const { config, ctx } = this;
     const kafka = createKafkaClient(config, { defaultClientId: `tributary-${ctx.nodeId}`, logger: ctx.logger });
+    this.kafka = kafka;
     const groupId = ctx.preview ? `tributary-preview-${randomBytes(6).toString('hex')}` : config.groupId;
     const consumer = kafka.consumer({
       groupId,
@@ -144,6 +154,8 @@ class KafkaSource implements SourceRuntime {
       // position, so nothing more is committed for them here.
       for (const key of [...this.unacked.keys()]) if (!owned.has(key)) this.unacked.delete(key);
       for (const key of [...this.commitTo.keys()]) if (!owned.has(key)) this.commitTo.delete(key);
+      // Every assigned partition resumes from its committed offset: its checkpoint goes back to the stateful transforms.
+      if (!ctx.preview && ctx.checkpointing()) this.fetchCheckpoints(groupId, owned);
       this.report();
       ctx.logger.info({ groupId, assigned }, 'joined consumer group');
       ctx.ready();
@@ -194,9 +206,45 @@ class KafkaSource implements SourceRuntime {
       // disconnect() stops fetching, waits for the running eachBatch calls (each commits what was acknowledged before
       // it returns) and leaves the group.
       await this.consumer?.disconnect();
+      await this.admin?.disconnect().catch(() => undefined);
       this.finish();
     })();
     return this.stopping;
+  }
+
+  /** Starts reading the committed offsets and metadata of the partitions assigned at a join (one request per topic). */
+  private fetchCheckpoints(groupId: string, owned: Map<string, PartitionPosition>): void {
+    const byTopic = new Map<string, number[]>();
+    for (const p of owned.values()) {
+      let list = byTopic.get(p.topic);
+      if (list === undefined) byTopic.set(p.topic, (list = []));
+      list.push(p.partition);
+    }
+    this.toRestore = new Map();
+    for (const [topic, partitions] of byTopic) {
+      const fetched = (async () => {
+        if (this.admin === undefined) {
+          this.admin = this.kafka!.admin();
+          await this.admin.connect();
+        }
+        const [result] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+        return new Map((result?.partitions ?? []).map((p) => [p.partition, { offset: p.offset, metadata: p.metadata }]));
+      })().catch((error: unknown) => {
+        this.ctx.logger.warn({ topic, err: (error as Error).message }, 'could not read the committed checkpoints: windows resume without them');
+        return new Map<number, { offset: string; metadata: string | null }>();
+      });
+      for (const partition of partitions) this.toRestore.set(`${topic}:${partition}`, fetched.then((m) => m.get(partition)));
+    }
+  }
+
+  /** Before a partition's first batch after a join: hands its committed checkpoint to the stateful transforms. */
+  private async restoreCheckpoint(key: string, topic: string, partition: number): Promise<void> {
+    const pending = this.toRestore.get(key);
+    if (pending === undefined) return;
+    this.toRestore.delete(key);
+    const committed = await pending;
+    if (committed === undefined || Number(committed.offset) < 0) return;
+    this.ctx.restore(topic, partition, committed.offset, committed.metadata);
   }
 
   private report(): void {
@@ -234,13 +282,16 @@ class KafkaSource implements SourceRuntime {
   /** Commits the acknowledged prefix of every owned partition that moved since its last commit. */
   private async commit(commitOffsets?: EachBatchPayload['commitOffsetsIfNecessary']): Promise<void> {
     if (this.ctx.preview) return;
-    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const offsets: CommitEntry[] = [];
+    const checkpointing = this.ctx.checkpointing();
     const targets: { offset: number; target: { offset: number; committed: number } }[] = [];
     for (const [key, target] of this.commitTo) {
       if (target.offset <= target.committed) continue;
       const p = this.positions.get(key);
       if (p === undefined) continue;
-      offsets.push({ topic: p.topic, partition: p.partition, offset: String(target.offset) });
+      const offset = String(target.offset);
+      const metadata = checkpointing ? this.ctx.checkpoint(p.topic, p.partition, offset) : null;
+      offsets.push({ topic: p.topic, partition: p.partition, offset, metadata });
       targets.push({ offset: target.offset, target });
     }
     if (offsets.length === 0) return;
@@ -263,6 +314,7 @@ class KafkaSource implements SourceRuntime {
     if (ctx.preview) this.armPreviewIdle();
     let queue = this.unacked.get(key);
     if (queue === undefined) this.unacked.set(key, (queue = []));
+    await this.restoreCheckpoint(key, topic, partition);
 
     const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
     // While the engine is backpressured (a sink retrying, too much in flight) the partition is paused, so no more is
@@ -354,15 +406,21 @@ class KafkaSource implements SourceRuntime {
   }
 }
 
-/** Groups `{ topic, partition, offset }` entries as kafkajs `commitOffsetsIfNecessary` takes them. */
-function groupByTopic(
-  offsets: { topic: string; partition: number; offset: string }[],
-): { topic: string; partitions: { partition: number; offset: string }[] }[] {
-  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+/** One partition's commit: the next offset to read and the checkpoint metadata (null for none). */
+interface CommitEntry {
+  topic: string;
+  partition: number;
+  offset: string;
+  metadata: string | null;
+}
+
+/** Groups commit entries as kafkajs `commitOffsetsIfNecessary` takes them (its partitions carry `metadata` as is). */
+function groupByTopic(offsets: CommitEntry[]): { topic: string; partitions: { partition: number; offset: string; metadata: string | null }[] }[] {
+  const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>();
   for (const o of offsets) {
     let list = byTopic.get(o.topic);
     if (list === undefined) byTopic.set(o.topic, (list = []));
-    list.push({ partition: o.partition, offset: o.offset });
+    list.push({ partition: o.partition, offset: o.offset, metadata: o.metadata });
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }

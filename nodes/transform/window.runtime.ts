@@ -49,6 +49,7 @@ import {
   type BatchScope,
   type FlowRecord,
   type NodeContext,
+  type PartitionRef,
   type PortBatches,
   type Release,
   type TransformRuntime,
@@ -74,12 +75,37 @@ export interface WindowStats {
   open: number;
   /** Source batches held now (their acknowledgement waits for open windows). */
   heldBatches: number;
+  /**
+   * Windows rebuilt from a replay after a restart or a rebalance and not emitted again, because the restored checkpoint
+   * says their result was emitted and acknowledged before (their end is at or below its acknowledged watermark).
+   */
+  suppressed: number;
+  /** Checkpoints restored from the source's committed offsets (one per partition and assignment). */
+  restored: number;
+}
+
+/**
+ * What `transform.window` stores with a source's offset commit for one partition (event time only); `null` stands for
+ * "no watermark yet" (-Infinity).
+ */
+export interface WindowCheckpoint {
+  /** The partition's watermark after every record before the committed offset (ms since the epoch). */
+  w: number | null;
+  /**
+   * The acknowledged watermark at the commit (ms since the epoch): every window of the partition ending at or below it
+   * was emitted and its result acknowledged by every sink.
+   */
+  a: number | null;
 }
 
 /** The `transform.window` runtime: a transform plus its counters. */
 export interface WindowTransformRuntime extends TransformRuntime {
   /** A snapshot of the counters. */
   stats(): WindowStats;
+  /** Event time: the partition's {@link WindowCheckpoint} for a commit at `offset`; undefined for processing time. */
+  checkpoint(partition: PartitionRef, offset: string): WindowCheckpoint | undefined;
+  /** Event time: takes a checkpoint the source resumes `partition` from at `offset` (malformed values are ignored). */
+  restore(partition: PartitionRef, offset: string, value: unknown): void;
   /** Clears the timer; releases no hold (open windows are replayed after a restart). */
   close(): Promise<void>;
 }
@@ -101,6 +127,8 @@ type AggState =
   | { op: 'distinctCount'; seen: Set<string> };
 
 interface OpenWindow {
+  /** The partition whose state holds it. */
+  partition: PartitionState;
   key: string | null;
   start: number;
   end: number;
@@ -126,6 +154,23 @@ interface PartitionState {
   lastActivity: number;
   /** Tokens of windows dropped by a replay, held until the replay passes `until`. */
   carry: { tokens: Set<Token>; until: string } | undefined;
+  /** Bumped by every replay: acknowledgements of results emitted before it no longer move this state. */
+  generation: number;
+  /** Event time: the watermark every window ending at or below was closed at (the last {@link closeUpTo} limit). */
+  closedWatermark: number;
+  /** Emitted groups of windows whose results are not acknowledged yet, with the lowest window end of each. */
+  pending: Set<{ minEnd: number }>;
+  /**
+   * Event time: windows whose result was acknowledged, keeping their batches held until the acknowledged watermark
+   * reaches their end (so the batches are released in window-end order; see the module doc).
+   */
+  waiting: OpenWindow[];
+  /** Restored: windows ending at or below it were emitted and acknowledged before the restart, and are not emitted again. */
+  suppressUpTo: number;
+  /** Per processed batch: its highest offset and the watermark after it, for {@link WindowTransformRuntime.checkpoint}. */
+  progress: { hi: string; watermark: number }[];
+  /** Restored: the watermark before the first replayed offset. */
+  baseWatermark: number;
 }
 
 /**
@@ -156,6 +201,21 @@ function typeName(value: unknown): string {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A watermark for a checkpoint: null for -Infinity (JSON has no infinities). */
+function finite(ms: number): number | null {
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** Reads a {@link WindowCheckpoint}; undefined when `value` is not one. */
+function parseCheckpoint(value: unknown): { w: number; a: number } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { w, a } = value as Record<string, unknown>;
+  const ms = (v: unknown): number | undefined => (v === null ? -Infinity : typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const wm = ms(w);
+  const am = ms(a);
+  return wm === undefined || am === undefined ? undefined : { w: wm, a: am };
 }
 
 /** A record that cannot be windowed; goes to `error` with code `E_EXPRESSION_RUNTIME`. */
@@ -196,7 +256,9 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
   const idleMs = eventTime ? config.idleTimeoutMs : undefined;
 
   const partitions = new Map<string, PartitionState>();
-  const stats: WindowStats = { closed: 0, evicted: 0, late: 0, replays: 0, droppedWindows: 0, open: 0, heldBatches: 0 };
+  const stats: WindowStats = { closed: 0, evicted: 0, late: 0, replays: 0, droppedWindows: 0, open: 0, heldBatches: 0, suppressed: 0, restored: 0 };
+  /** Restored checkpoints by partition id, applied when the partition's state is created or its replay starts. */
+  const restored = new Map<string, { offset: string; w: number; a: number }>();
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
   let closed = false;
@@ -227,9 +289,23 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
 
   // ---------------------------------------------------------------- state
 
+  const idOf = (ref: PartitionRef): string => `${ref.source}\u0000${ref.topic ?? ''}\u0000${ref.partition ?? ''}`;
+
+  /** Starts `p` over from a restored checkpoint: the watermark at the replay's first offset, and what was acknowledged. */
+  const applyRestored = (p: PartitionState, id: string): void => {
+    const r = restored.get(id);
+    if (r === undefined) return;
+    restored.delete(id);
+    p.watermark = r.w;
+    p.maxEventTime = r.w + config.allowedLatenessMs;
+    p.closedWatermark = r.w;
+    p.baseWatermark = r.w;
+    p.suppressUpTo = r.a;
+    stats.restored++;
+  };
+
   const partitionOf = (record: FlowRecord): PartitionState => {
-    const m = record.meta;
-    const id = `${m.source}\u0000${m.topic ?? ''}\u0000${m.partition ?? ''}`;
+    const id = idOf(record.meta);
     let p = partitions.get(id);
     if (p === undefined) {
       p = {
@@ -242,8 +318,24 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
         live: new Set(),
         lastActivity: Date.now(),
         carry: undefined,
+        generation: 0,
+        closedWatermark: -Infinity,
+        pending: new Set(),
+        waiting: [],
+        suppressUpTo: -Infinity,
+        progress: [],
+        baseWatermark: -Infinity,
       };
       partitions.set(id, p);
+      applyRestored(p, id);
+    } else {
+      const r = restored.get(id);
+      // The replay of a restored partition that still has state starts at the committed offset; a first offset past
+      // everything seen means nothing is replayed, and the state in memory is the one to keep.
+      if (r !== undefined && record.meta.offset === r.offset) {
+        if (p.lastOffset !== undefined && (compareOffsets(r.offset, p.lastOffset) ?? 1) <= 0) dropForReplay(p, p.lastOffset);
+        else restored.delete(id);
+      }
     }
     return p;
   };
@@ -318,7 +410,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
       while (i > 0 && p.starts[i - 1]! > start) i--;
       p.starts.splice(i, 0, start);
     }
-    window = { key, start, end: start + size, aggs: newAggs(), tokens: new Set(), last: record };
+    window = { partition: p, key, start, end: start + size, aggs: newAggs(), tokens: new Set(), last: record };
     bucket.set(encoded, window);
     p.open++;
     stats.open++;
@@ -330,7 +422,9 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     const carried = p.carry?.tokens ?? new Set<Token>();
     const windows: OpenWindow[] = [];
     for (const bucket of p.buckets.values()) windows.push(...bucket.values());
-    for (const window of windows) {
+    // Results acknowledged but waiting for the acknowledged watermark hold their batches like open windows do.
+    const held = [...windows, ...p.waiting];
+    for (const window of held) {
       for (const token of window.tokens) {
         if (!carried.has(token)) {
           carried.add(token);
@@ -338,7 +432,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
         }
       }
     }
-    for (const window of windows) detach(window);
+    for (const window of held) detach(window);
     stats.replays++;
     stats.droppedWindows += windows.length;
     stats.open -= p.open;
@@ -352,6 +446,14 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     p.open = 0;
     p.maxEventTime = -Infinity;
     p.watermark = -Infinity;
+    p.generation++;
+    p.closedWatermark = -Infinity;
+    p.pending = new Set();
+    p.waiting = [];
+    p.suppressUpTo = -Infinity;
+    p.progress = [];
+    p.baseWatermark = -Infinity;
+    for (const [id, state] of partitions) if (state === p) applyRestored(p, id);
     const previous = p.carry?.until;
     p.carry = { tokens: carried, until: previous !== undefined && (compareOffsets(previous, until) ?? 0) > 0 ? previous : until };
   };
@@ -513,18 +615,66 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
 
   // ---------------------------------------------------------------- emission and timers
 
-  /** Emits closed windows outside the current pass, then releases the batches they held. Never rejects. */
+  /**
+   * The acknowledged watermark of `p` (event time): every window ending at or below it was closed and its result
+   * acknowledged (or suppressed after a restore). Below the lowest end of a result still in flight, and never above
+   * the watermark windows were closed at.
+   */
+  const ackedWatermark = (p: PartitionState): number => {
+    let limit = p.closedWatermark;
+    for (const group of p.pending) limit = Math.min(limit, group.minEnd - 1);
+    return Math.max(limit, p.suppressUpTo);
+  };
+
+  /** Releases the batches of acknowledged windows of `p` that the acknowledged watermark has reached. */
+  const settle = (p: PartitionState): void => {
+    if (p.waiting.length === 0) return;
+    const acked = ackedWatermark(p);
+    const still: OpenWindow[] = [];
+    const done: OpenWindow[] = [];
+    for (const window of p.waiting) (window.end <= acked ? done : still).push(window);
+    p.waiting = still;
+    for (const window of done) detach(window);
+  };
+
+  /**
+   * Emits closed windows, then releases the batches they held; windows a restored checkpoint says were acknowledged
+   * before are not emitted again. Never rejects. Event time: a window's batches are released only once the acknowledged
+   * watermark reaches its end, so every window with records below a committed offset ends at or below the acknowledged
+   * watermark stored with that commit.
+   */
   const emitAndRelease = async (windows: OpenWindow[]): Promise<void> => {
     if (windows.length === 0) return;
-    stats.closed += windows.length;
+    const emit: OpenWindow[] = [];
+    for (const window of windows) {
+      if (window.end <= window.partition.suppressUpTo) {
+        stats.suppressed++;
+        detach(window);
+      } else emit.push(window);
+    }
+    if (emit.length === 0) return;
+    stats.closed += emit.length;
+    const groups = new Map<PartitionState, { group: { minEnd: number }; generation: number }>();
+    for (const window of emit) {
+      const entry = groups.get(window.partition);
+      if (entry === undefined) groups.set(window.partition, { group: { minEnd: window.end }, generation: window.partition.generation });
+      else entry.group.minEnd = Math.min(entry.group.minEnd, window.end);
+    }
+    for (const [p, { group }] of groups) p.pending.add(group);
     try {
-      await ctx.emit('out', windows.map(resultOf));
+      await ctx.emit('out', emit.map(resultOf));
     } catch (error) {
       // The run is failing: the batches stay held, so their offsets are not committed and they are replayed.
-      logger.warn({ node: nodeId, err: describeError(error), windows: windows.length }, 'could not emit closed windows; their input will be replayed');
+      logger.warn({ node: nodeId, err: describeError(error), windows: emit.length }, 'could not emit closed windows; their input will be replayed');
       return;
     }
-    for (const window of windows) detach(window);
+    for (const [p, { group }] of groups) p.pending.delete(group);
+    for (const window of emit) {
+      const p = window.partition;
+      if (eventTime && groups.get(p)!.generation === p.generation) p.waiting.push(window);
+      else detach(window);
+    }
+    for (const p of groups.keys()) settle(p);
   };
 
   /** When the timer must fire next (ms since the epoch), or Infinity. */
@@ -563,6 +713,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
         const before = due.length;
         closeUpTo(p, Infinity, due);
         for (let i = before; i < due.length; i++) p.watermark = Math.max(p.watermark, due[i]!.end);
+        p.closedWatermark = Math.max(p.closedWatermark, p.watermark);
       }
     }
     void emitAndRelease(due);
@@ -580,6 +731,8 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
       const now = Date.now();
       if (!eventTime) for (const p of partitions.values()) closeUpTo(p, now, closedNow);
       const touched = new Set<PartitionState>();
+      /** Per partition: the highest offset of this batch. */
+      const highest = new Map<PartitionState, string>();
 
       for (const record of batch) {
         const p = partitionOf(record);
@@ -588,6 +741,8 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
           const order = p.lastOffset === undefined ? 1 : (compareOffsets(offset, p.lastOffset) ?? 1);
           if (order <= 0 && isReplayed(p, offset, token)) dropForReplay(p, p.lastOffset!);
           if (order > 0) p.lastOffset = offset;
+          const hi = highest.get(p);
+          if (hi === undefined || (compareOffsets(offset, hi) ?? 0) > 0) highest.set(p, offset);
         }
         p.lastActivity = now;
         touched.add(p);
@@ -624,25 +779,52 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
           p.watermark = t - config.allowedLatenessMs;
         }
       }
-      if (eventTime) for (const p of touched) closeUpTo(p, p.watermark, closedNow);
-
-      let out: FlowRecord[] = [];
-      if (closedNow.length > 0) {
-        const onlyThisBatch = closedNow.every((w) => w.tokens.size === 1 && w.tokens.has(token));
-        if (onlyThisBatch) {
-          // This batch's graph pass carries the results: its acknowledgement covers them.
-          stats.closed += closedNow.length;
-          out = closedNow.map(resultOf);
-          for (const window of closedNow) detach(window);
-        } else {
-          await emitAndRelease(closedNow);
+      if (eventTime) {
+        for (const p of touched) {
+          closeUpTo(p, p.watermark, closedNow);
+          p.closedWatermark = Math.max(p.closedWatermark, p.watermark);
         }
+        for (const [p, hi] of highest) p.progress.push({ hi, watermark: p.watermark });
       }
+      // Results always leave through ctx.emit, so the acknowledged watermark counts them only once acknowledged.
+      await emitAndRelease(closedNow);
+      if (eventTime) for (const p of touched) settle(p);
       schedule();
-      return { out, late, error };
+      return { out: [], late, error };
     },
 
     stats: () => ({ ...stats }),
+
+    checkpoint(ref: PartitionRef, offset: string): WindowCheckpoint | undefined {
+      if (!eventTime) return undefined;
+      const id = idOf(ref);
+      const p = partitions.get(id);
+      if (p === undefined) {
+        const r = restored.get(id);
+        return r === undefined ? undefined : { w: finite(r.w), a: finite(r.a) };
+      }
+      // The watermark after the batch with the highest offset below `offset` (records beyond it did not move it).
+      let best: { hi: string; watermark: number } | undefined;
+      for (const entry of p.progress) {
+        if ((compareOffsets(entry.hi, offset) ?? 0) >= 0) continue;
+        if (best === undefined || (compareOffsets(entry.hi, best.hi) ?? 0) > 0) best = entry;
+      }
+      if (best !== undefined) {
+        // Commits only move forward: entries below the one found are not needed again.
+        p.progress = p.progress.filter((e) => e === best || (compareOffsets(e.hi, best.hi) ?? 0) > 0);
+      }
+      return { w: finite(best?.watermark ?? p.baseWatermark), a: finite(ackedWatermark(p)) };
+    },
+
+    restore(ref: PartitionRef, offset: string, value: unknown): void {
+      if (!eventTime) return;
+      const parsed = parseCheckpoint(value);
+      if (parsed === undefined) {
+        logger.warn({ node: nodeId, partition: ref, value }, 'ignored a malformed window checkpoint in the committed offset metadata');
+        return;
+      }
+      restored.set(idOf(ref), { offset, ...parsed });
+    },
 
     async close(): Promise<void> {
       closed = true;

@@ -1,7 +1,7 @@
 // transform.window through its spec: windows, watermark, late records, timers, maxKeys, and exactly when the holds
 // on source batches are taken and released (countingScope).
 import { describe, expect, it } from 'vitest';
-import type { FlowRecord, NodeContext } from '../../runtime/engine/types';
+import type { BatchScope, FlowRecord, NodeContext, PortBatches } from '../../runtime/engine/types';
 import { countingScope, noHold, testNodeContext } from '../../test/support/node-context';
 import { compareOffsets, createWindowTransform, PROCESSING_GRACE_MS, type WindowTransformRuntime } from './window.runtime';
 import { windowTransformSpec } from './window.spec';
@@ -25,18 +25,26 @@ const count = [{ name: 'n', op: 'count' }];
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Window results leave through ctx.emit: processes a batch and returns its ports plus the results emitted meanwhile. */
+async function step(w: WindowTransformRuntime, ctx: Ctx, batch: FlowRecord[], scope: BatchScope): Promise<PortBatches & { results: FlowRecord[] }> {
+  const before = ctx.emitted.length;
+  const ports = await w.process(batch, scope);
+  return { ...ports, results: ctx.emitted.slice(before).flatMap((e) => e.records) };
+}
+
 describe('transform.window: tumbling, event time', () => {
   it('emits a window once the watermark passes its end, with key, bounds and aggregates; output record fields', async () => {
     const ctx = testNodeContext('win', windowTransformSpec);
     const w = create({ sizeMs: 1000, aggregates: count }, ctx);
     const s1 = countingScope();
     const r1 = [rec('a', 1000, {}, 0, '10'), rec('b', 1500, {}, 0, '11'), rec('a', 1999, {}, 0, '12'), rec('a', 2500, {}, 0, '13')];
-    const out1 = await w.process(r1, s1);
-    expect(values(out1.out)).toEqual([
+    const out1 = await step(w, ctx, r1, s1);
+    expect(out1.out).toEqual([]);
+    expect(values(out1.results)).toEqual([
       { key: 'a', windowStart: 1000, windowEnd: 2000, n: 2 },
       { key: 'b', windowStart: 1000, windowEnd: 2000, n: 1 },
     ]);
-    expect(out1.out![0]).toEqual({
+    expect(out1.results[0]).toEqual({
       key: 'a',
       value: { key: 'a', windowStart: 1000, windowEnd: 2000, n: 2 },
       headers: {},
@@ -49,17 +57,18 @@ describe('transform.window: tumbling, event time', () => {
     expect(s1.held()).toBe(1);
     expect(w.stats()).toMatchObject({ closed: 2, open: 1, heldBatches: 1 });
 
-    // The next batch closes [2000, 3000), which holds records of batch 1: emitted with ctx.emit, then batch 1 released.
+    // The next batch closes [2000, 3000), which holds records of batch 1: emitted, then batch 1 released.
     const s2 = countingScope();
-    const out2 = await w.process([rec('a', 3000, {}, 0, '14')], s2);
+    const out2 = await step(w, ctx, [rec('a', 3000, {}, 0, '14')], s2);
     expect(out2.out).toEqual([]);
-    expect(ctx.emitted.map((e) => [e.port, values(e.records)])).toEqual([['out', [{ key: 'a', windowStart: 2000, windowEnd: 3000, n: 1 }]]]);
+    expect(ctx.emitted.slice(1).map((e) => [e.port, values(e.records)])).toEqual([['out', [{ key: 'a', windowStart: 2000, windowEnd: 3000, n: 1 }]]]);
     expect(s1.held()).toBe(0);
     expect(s2.held()).toBe(1);
   });
 
-  it('takes one hold per batch, returns windows that hold only this batch on out, and holds nothing for late batches', async () => {
-    const w = create({ sizeMs: 100, aggregates: count });
+  it('takes one hold per batch, releases it once the windows closed by the same batch were emitted, and holds nothing for late batches', async () => {
+    const ctx = testNodeContext('win', windowTransformSpec);
+    const w = create({ sizeMs: 100, aggregates: count }, ctx);
     let holds = 0;
     let releases = 0;
     const scope = {
@@ -68,10 +77,11 @@ describe('transform.window: tumbling, event time', () => {
         return () => void releases++;
       },
     };
-    // Six windows touched: one hold. [0, 100) and [100, 200) close in this call and only hold this batch: returned on
-    // out, released at once; [1000, 1100) stays open.
-    const out = await w.process([rec('a', 10), rec(null, 20), rec('b', 30), rec('z', 150), rec('y', 160), rec('z', 1000)], scope);
-    expect(values(out.out)).toEqual([
+    // Six windows touched: one hold. [0, 100) and [100, 200) close in this call: emitted before process() returns;
+    // [1000, 1100) stays open and keeps the batch held.
+    const out = await step(w, ctx, [rec('a', 10), rec(null, 20), rec('b', 30), rec('z', 150), rec('y', 160), rec('z', 1000)], scope);
+    expect(out.out).toEqual([]);
+    expect(values(out.results)).toEqual([
       { key: 'a', windowStart: 0, windowEnd: 100, n: 1 },
       { key: null, windowStart: 0, windowEnd: 100, n: 1 },
       { key: 'b', windowStart: 0, windowEnd: 100, n: 1 },
@@ -95,6 +105,7 @@ describe('transform.window: tumbling, event time', () => {
   });
 
   it('computes count, sum, avg, min, max and distinctCount, skipping null/undefined values', async () => {
+    const ctx = testNodeContext('win', windowTransformSpec);
     const w = create({
       keyBy: 'value.room',
       sizeMs: 60_000,
@@ -108,9 +119,11 @@ describe('transform.window: tumbling, event time', () => {
         { name: 'hi', op: 'max', expression: 'value.temp' },
         { name: 'users', op: 'distinctCount', expression: 'value.user' },
       ],
-    });
+    }, ctx);
     const at = (s: number): number => s * 1000;
-    const out = await w.process(
+    const out = await step(
+      w,
+      ctx,
       [
         rec('k', 0, { room: 'r1', at: at(1), temp: 20, user: 'u1' }),
         rec('k', 0, { room: 'r1', at: at(2), temp: 24, user: 'u2' }),
@@ -122,7 +135,7 @@ describe('transform.window: tumbling, event time', () => {
       ],
       noHold,
     );
-    expect(values(out.out)).toEqual([
+    expect(values(out.results)).toEqual([
       { key: 'r1', windowStart: 0, windowEnd: 60_000, n: 5, withTemp: 3, total: 63, avgTemp: 21, lo: 19, hi: 24, users: 4 },
       { key: 'r2', windowStart: 0, windowEnd: 60_000, n: 1, withTemp: 0, total: 0, avgTemp: null, lo: null, hi: null, users: 0 },
     ]);
@@ -144,24 +157,26 @@ describe('transform.window: tumbling, event time', () => {
   });
 
   it('keeps watermarks per partition: one partition does not close another one\'s windows', async () => {
-    const w = create({ sizeMs: 1000, aggregates: count });
-    const out = await w.process([rec('a', 100, {}, 0), rec('a', 200, {}, 1), rec('b', 5000, {}, 0)], countingScope());
-    expect(out.out!.map((r) => [r.meta.partition, r.value])).toEqual([[0, { key: 'a', windowStart: 0, windowEnd: 1000, n: 1 }]]);
+    const ctx = testNodeContext('win', windowTransformSpec);
+    const w = create({ sizeMs: 1000, aggregates: count }, ctx);
+    const out = await step(w, ctx, [rec('a', 100, {}, 0), rec('a', 200, {}, 1), rec('b', 5000, {}, 0)], countingScope());
+    expect(out.results.map((r) => [r.meta.partition, r.value])).toEqual([[0, { key: 'a', windowStart: 0, windowEnd: 1000, n: 1 }]]);
     expect(w.stats().open).toBe(2);
   });
 
   it('routes records whose expressions throw or give unusable values to error, and goes on', async () => {
-    const w = create({ keyBy: 'value.k.id', sizeMs: 1000, timestampExpression: 'value.at', aggregates: [{ name: 's', op: 'sum', expression: 'value.x' }] });
+    const ctx = testNodeContext('win', windowTransformSpec);
+    const w = create({ keyBy: 'value.k.id', sizeMs: 1000, timestampExpression: 'value.at', aggregates: [{ name: 's', op: 'sum', expression: 'value.x' }] }, ctx);
     const bad = [rec('_', 0, { at: 5, x: 1 }), rec('_', 0, { k: { id: 1 }, at: 'yesterday', x: 1 }), rec('_', 0, { k: { id: 1 }, at: 6, x: '7' })];
     const good = rec('_', 0, { k: { id: 1 }, at: 7, x: 2 });
-    const out = await w.process([...bad, good, rec('_', 0, { k: { id: 2 }, at: 5000, x: 0 })], countingScope());
+    const out = await step(w, ctx, [...bad, good, rec('_', 0, { k: { id: 2 }, at: 5000, x: 0 })], countingScope());
     expect(out.error!.map((r) => [r.error!.code, r.error!.message])).toEqual([
       ['E_EXPRESSION_RUNTIME', expect.stringMatching(/^keyBy threw: /)],
       ['E_EXPRESSION_RUNTIME', 'timestampExpression gave "yesterday"; it must give ms since the epoch, a Date or an ISO-8601 string'],
       ['E_EXPRESSION_RUNTIME', 'aggregates[0] (s) gave string; sum needs a finite number'],
     ]);
     expect(out.error![0]!.value).toEqual({ at: 5, x: 1 });
-    expect(values(out.out)).toEqual([{ key: '1', windowStart: 0, windowEnd: 1000, s: 2 }]);
+    expect(values(out.results)).toEqual([{ key: '1', windowStart: 0, windowEnd: 1000, s: 2 }]);
   });
 });
 
@@ -170,20 +185,20 @@ describe('transform.window: hopping', () => {
     const ctx = testNodeContext('win', windowTransformSpec);
     const w = create({ type: 'hopping', sizeMs: 1000, advanceMs: 500, aggregates: [{ name: 'sum', op: 'sum', expression: 'value' }] }, ctx);
     const s1 = countingScope();
-    const out1 = await w.process([rec('a', 1200, 1), rec('a', 1600, 10), rec('a', 1700, 100)], s1);
+    const out1 = await step(w, ctx, [rec('a', 1200, 1), rec('a', 1600, 10), rec('a', 1700, 100)], s1);
     // 1200 is in [500, 1500) and [1000, 2000); 1600 and 1700 in [1000, 2000) and [1500, 2500). Watermark 1700 closes
-    // [500, 1500), which holds only this batch: returned on out.
-    expect(values(out1.out)).toEqual([{ key: 'a', windowStart: 500, windowEnd: 1500, sum: 1 }]);
+    // [500, 1500).
+    expect(values(out1.results)).toEqual([{ key: 'a', windowStart: 500, windowEnd: 1500, sum: 1 }]);
     expect(w.stats().open).toBe(2);
     const s2 = countingScope();
-    const out2 = await w.process([rec('a', 2000, 1000)], s2);
+    const out2 = await step(w, ctx, [rec('a', 2000, 1000)], s2);
     expect(out2.out).toEqual([]);
-    expect(ctx.emitted.map((e) => values(e.records))).toEqual([[{ key: 'a', windowStart: 1000, windowEnd: 2000, sum: 111 }]]);
+    expect(values(out2.results)).toEqual([{ key: 'a', windowStart: 1000, windowEnd: 2000, sum: 111 }]);
     // [1500, 2500) still holds batch 1 (1600, 1700) and batch 2 (2000).
     expect(s1.held()).toBe(1);
     expect(s2.held()).toBe(1);
     await w.process([rec('a', 3000, 0)], countingScope());
-    expect(values(ctx.emitted[1]!.records)).toEqual([
+    expect(values(ctx.emitted[2]!.records)).toEqual([
       { key: 'a', windowStart: 1500, windowEnd: 2500, sum: 1110 },
       { key: 'a', windowStart: 2000, windowEnd: 3000, sum: 1000 },
     ]);
@@ -192,9 +207,10 @@ describe('transform.window: hopping', () => {
   });
 
   it('handles negative and zero times (windows aligned to the epoch)', async () => {
-    const w = create({ type: 'hopping', sizeMs: 10, advanceMs: 5, aggregates: count });
-    const out = await w.process([rec('a', -3), rec('a', 0), rec('a', 100)], noHold);
-    expect(values(out.out).map((v) => [(v as { windowStart: number }).windowStart, (v as { n: number }).n])).toEqual([
+    const ctx = testNodeContext('win', windowTransformSpec);
+    const w = create({ type: 'hopping', sizeMs: 10, advanceMs: 5, aggregates: count }, ctx);
+    const out = await step(w, ctx, [rec('a', -3), rec('a', 0), rec('a', 100)], noHold);
+    expect(values(out.results).map((v) => [(v as { windowStart: number }).windowStart, (v as { n: number }).n])).toEqual([
       [-10, 1],
       [-5, 2],
       [0, 1],
@@ -346,6 +362,117 @@ describe('transform.window: bounds, idle partitions, replays', () => {
     const out = await w.process([rec('a', 2000, {}, 0, '12')], countingScope());
     expect(w.stats().replays).toBe(0);
     expect(out.out).toEqual([]);
+  });
+});
+
+describe('transform.window: checkpoints in the offset commit', () => {
+  const ref = { source: 'src', topic: 't', partition: 0 };
+
+  /** A node context whose emits resolve only when `ack()` is called (oldest first). */
+  function slowContext(): Ctx & { ack(): void } {
+    const ctx = testNodeContext('win', windowTransformSpec);
+    const acks: (() => void)[] = [];
+    return {
+      ...ctx,
+      emit: (port, records) => {
+        ctx.emitted.push({ port, records });
+        return new Promise<void>((resolve) => acks.push(resolve));
+      },
+      ack: () => acks.shift()!(),
+    };
+  }
+
+  it('reports the watermark before the commit offset and the acknowledged watermark', async () => {
+    const ctx = slowContext();
+    const w = create({ sizeMs: 1000, aggregates: count }, ctx);
+    expect(w.checkpoint(ref, '0')).toBeUndefined();
+    // Batch 1 closes [0, 1000) at watermark 1200; process() waits while its result is in flight.
+    const batch1 = w.process([rec('a', 100, {}, 0, '0'), rec('a', 1200, {}, 0, '1')], countingScope());
+    expect(w.checkpoint(ref, '2')).toEqual({ w: 1200, a: 999 });
+    ctx.ack();
+    await batch1;
+    expect(w.checkpoint(ref, '2')).toEqual({ w: 1200, a: 1200 });
+    const batch2 = w.process([rec('a', 2500, {}, 0, '2')], countingScope());
+    expect(w.checkpoint(ref, '2')).toEqual({ w: 1200, a: 1999 });
+    // [1000, 2000) closed by batch 2 and in flight: the acknowledged watermark stayed below its end until acknowledged.
+    expect(w.checkpoint(ref, '3')).toEqual({ w: 2500, a: 1999 });
+    ctx.ack();
+    await batch2;
+    expect(w.checkpoint(ref, '3')).toEqual({ w: 2500, a: 2500 });
+    expect(w.checkpoint({ ...ref, partition: 1 }, '0')).toBeUndefined();
+  });
+
+  it('releases a batch only once every window ending earlier was acknowledged too', async () => {
+    const ctx = slowContext();
+    const w = create({ sizeMs: 1000, maxKeys: 1, aggregates: count }, ctx);
+    const s1 = countingScope();
+    // 'a' opens [0, 1000); 'b' evicts it (maxKeys 1): its partial result is emitted and acknowledged at once, but
+    // batch 1 stays held until the watermark passes 1000 and every result up to there is acknowledged.
+    const first = w.process([rec('a', 100, {}, 0, '0'), rec('b', 200, {}, 0, '1')], s1);
+    ctx.ack();
+    await first;
+    expect(s1.held()).toBe(1);
+    const s2 = countingScope();
+    const second = w.process([rec('c', 1500, {}, 0, '2')], s2);
+    await sleep(0);
+    expect(s1.held()).toBe(1); // 'b' closed by the watermark, its result not acknowledged yet
+    ctx.ack();
+    await second;
+    expect(s1.held()).toBe(0);
+    expect(s2.held()).toBe(1);
+  });
+
+  it('after a restore, does not emit again a window acknowledged before, and classifies late records as before', async () => {
+    // First life: batch A (offsets 0-1) and batch B (2-4). The window [0, 1000) of 'a' straddles them; B also opens
+    // [1000, 2000) of 'b', which stays open, so the commit position stays at 2 (start of B).
+    const first = testNodeContext('win', windowTransformSpec);
+    const w1 = create({ sizeMs: 1000, aggregates: count }, first);
+    const A = countingScope();
+    const B = countingScope();
+    await w1.process([rec('a', 100, {}, 0, '0'), rec('a', 200, {}, 0, '1')], A);
+    await w1.process([rec('a', 900, {}, 0, '2'), rec('b', 1500, {}, 0, '3'), rec('a', 300, {}, 0, '4')], B);
+    expect(first.emitted.flatMap((e) => values(e.records))).toEqual([{ key: 'a', windowStart: 0, windowEnd: 1000, n: 3 }]);
+    expect([A.held(), B.held()]).toEqual([0, 1]);
+    const checkpoint = w1.checkpoint(ref, '2');
+    expect(checkpoint).toEqual({ w: 200, a: 1500 });
+
+    // Second life (a restart, or another group member): replay from offset 2 with the checkpoint.
+    const second = testNodeContext('win', windowTransformSpec);
+    const w2 = create({ sizeMs: 1000, aggregates: count }, second);
+    w2.restore(ref, '2', JSON.parse(JSON.stringify(checkpoint)));
+    const replay = await step(w2, second, [rec('a', 900, {}, 0, '2'), rec('b', 1500, {}, 0, '3'), rec('a', 300, {}, 0, '4')], countingScope());
+    // The record at 300 was late in the first life too (watermark 1500 when it came).
+    expect(replay.late!.map((r) => r.meta.offset)).toEqual(['4']);
+    expect(replay.results).toEqual([]);
+    expect(w2.stats()).toMatchObject({ suppressed: 1, restored: 1, closed: 0, open: 1 });
+    const more = await step(w2, second, [rec('b', 2100, {}, 0, '5')], countingScope());
+    expect(values(more.results)).toEqual([{ key: 'b', windowStart: 1000, windowEnd: 2000, n: 1 }]);
+
+    // Without the checkpoint the replay rebuilds [0, 1000) from offset 2 only and emits a partial result.
+    const third = testNodeContext('win', windowTransformSpec);
+    const w3 = create({ sizeMs: 1000, aggregates: count }, third);
+    const partial = await step(w3, third, [rec('a', 900, {}, 0, '2'), rec('b', 1500, {}, 0, '3')], countingScope());
+    expect(values(partial.results)).toEqual([{ key: 'a', windowStart: 0, windowEnd: 1000, n: 1 }]);
+  });
+
+  it('applies a restore to a partition that still has state when its replay starts, and ignores malformed checkpoints', async () => {
+    const ctx = testNodeContext('win', windowTransformSpec);
+    const w = create({ sizeMs: 1000, aggregates: count }, ctx);
+    await w.process([rec('a', 100, {}, 0, '0'), rec('a', 900, {}, 0, '1')], countingScope());
+    await w.process([rec('b', 1500, {}, 0, '2')], countingScope());
+    expect(values(ctx.emitted.flatMap((e) => e.records))).toEqual([{ key: 'a', windowStart: 0, windowEnd: 1000, n: 2 }]);
+    w.restore(ref, '1', { w: 100, a: 1500 });
+    w.restore({ ...ref, partition: 1 }, '0', { w: 'yesterday' });
+    const replay = await step(w, ctx, [rec('a', 900, {}, 0, '1'), rec('b', 1500, {}, 0, '2'), rec('b', 2200, {}, 0, '3')], countingScope());
+    expect(values(replay.results)).toEqual([{ key: 'b', windowStart: 1000, windowEnd: 2000, n: 1 }]);
+    expect(w.stats()).toMatchObject({ replays: 1, restored: 1, suppressed: 1 });
+  });
+
+  it('keeps no checkpoint for processing-time windows', async () => {
+    const w = create({ time: 'processing', sizeMs: 1000, aggregates: count });
+    await w.process([rec('a', 0, {}, 0, '0')], countingScope());
+    expect(w.checkpoint(ref, '1')).toBeUndefined();
+    await w.close();
   });
 });
 

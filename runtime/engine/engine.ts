@@ -18,6 +18,7 @@ import { TributaryError, type ErrorCode } from '../common/errors';
 import type { Plan, PlanNode } from '../common/flow';
 import { ERROR_PORT } from '../common/node-spec';
 import { edgeKey, type NodeSamples, type TelemetryFrame } from '../common/telemetry';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { TelemetryCollector } from './telemetry';
 import {
   failRecord,
@@ -269,6 +270,9 @@ export class Engine {
             if (this.ready) this.logger.info('all sources ready');
           },
           fail: (error) => this.fail(error),
+          checkpointing: () => this.statefulTransforms().length > 0,
+          checkpoint: (topic, partition, offset) => this.checkpoint(node, topic, partition, offset),
+          restore: (topic, partition, offset, metadata) => this.restore(node, topic, partition, offset, metadata),
           batchSize: this.plan.flow.settings.batchSize,
           previewRecords: this.options.preview?.records,
         };
@@ -280,6 +284,39 @@ export class Engine {
         const sink = this.options.preview === undefined ? await runtime.create(node.config, this.nodeContext(node)) : undefined;
         this.instances.set(node.id, { kind: 'sink', node, runtime: sink });
       }
+    }
+  }
+
+  /** Transforms that keep checkpoints (see {@link TransformRuntime.checkpoint}). */
+  private statefulTransforms(): { node: PlanNode; runtime: TransformRuntime }[] {
+    const found: { node: PlanNode; runtime: TransformRuntime }[] = [];
+    for (const instance of this.instances.values()) {
+      if (instance.kind === 'transform' && instance.runtime.checkpoint !== undefined) found.push(instance);
+    }
+    return found;
+  }
+
+  /** The commit metadata for `source`'s partition at `offset`: every stateful transform's checkpoint, encoded. */
+  private checkpoint(source: PlanNode, topic: string, partition: number, offset: string): string | null {
+    const values: Record<string, unknown> = {};
+    for (const { node, runtime } of this.statefulTransforms()) {
+      const value = runtime.checkpoint!({ source: source.id, topic, partition }, offset);
+      if (value !== undefined) values[node.id] = value;
+    }
+    try {
+      return encodeCheckpoint(values);
+    } catch (error) {
+      this.logger.warn({ node: source.id, topic, partition, err: (error as Error).message }, 'checkpoint too large: committed without it');
+      return null;
+    }
+  }
+
+  /** Hands the checkpoints found in a committed offset's metadata to the stateful transforms. */
+  private restore(source: PlanNode, topic: string, partition: number, offset: string, metadata: string | null): void {
+    const values = decodeCheckpoint(metadata);
+    if (values === undefined) return;
+    for (const { node, runtime } of this.statefulTransforms()) {
+      if (node.id in values) runtime.restore?.({ source: source.id, topic, partition }, offset, values[node.id]);
     }
   }
 

@@ -69,6 +69,13 @@ export interface BatchScope {
   hold(): Release;
 }
 
+/** A partition of a source: the source node's id, and the topic and partition for Kafka sources. */
+export interface PartitionRef {
+  source: string;
+  topic?: string;
+  partition?: number;
+}
+
 /** A transform node's runtime. */
 export interface TransformRuntime {
   /**
@@ -76,6 +83,17 @@ export interface TransformRuntime {
    * error fails the whole batch (every record to `error`). `scope` defers the batch's acknowledgement (windows).
    */
   process(batch: FlowRecord[], scope: BatchScope): PortBatches | Promise<PortBatches>;
+  /**
+   * Stateful transforms: a small JSON value to store with the source's offset commit of `partition` at `offset` (the
+   * next offset to read after a restart), or undefined for nothing. Called at commit time; what it returns must stay
+   * true for a replay that starts at `offset` (see {@link restore}).
+   */
+  checkpoint?(partition: PartitionRef, offset: string): unknown;
+  /**
+   * Stateful transforms: `partition` was (re)assigned and will be replayed from `offset`, where `value` is what
+   * {@link checkpoint} returned for that commit. Called before the first record of the replay arrives.
+   */
+  restore?(partition: PartitionRef, offset: string, value: unknown): void;
   /** Releases resources (connections, timers). */
   close?(): Promise<void>;
 }
@@ -136,6 +154,18 @@ export interface SourceContext extends NodeContext {
   ready(): void;
   /** Stops the run with an error (e.g. the consumer crashed more often than allowed). */
   fail(error: Error): void;
+  /** True when a transform of the flow keeps checkpoints (see {@link TransformRuntime.checkpoint}). */
+  checkpointing(): boolean;
+  /**
+   * The checkpoints of the flow's stateful transforms for a commit of `offset` on `topic`/`partition`, encoded as the
+   * commit's metadata string (see runtime/engine/checkpoint.ts), or null when there is none.
+   */
+  checkpoint(topic: string, partition: number, offset: string): string | null;
+  /**
+   * Hands the metadata of the offset a (re)assigned partition resumes from to the flow's stateful transforms; call it
+   * before delivering the partition's first batch. Metadata not written by Tributary is ignored.
+   */
+  restore(topic: string, partition: number, offset: string, metadata: string | null): void;
   /** Maximum records per delivered batch (flow setting `batchSize`). */
   batchSize: number;
   /** In preview: how many records to read before stopping; `undefined` otherwise. */

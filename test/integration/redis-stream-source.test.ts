@@ -14,6 +14,7 @@ import { specRegistry } from '../../nodes/specs';
 import { redisStreamSourceRuntime } from '../../nodes/source/redis-stream.runtime';
 import { redisStreamSourceSpec } from '../../nodes/source/redis-stream.spec';
 import { deleteKeys, redisUrl, testRedis, uniqueName } from '../support/services';
+import { noCheckpoints } from '../support/node-context';
 
 const prefix = `${uniqueName('redis-stream')}:`;
 let redis: Redis;
@@ -54,6 +55,7 @@ function harness(options: { autoAck?: boolean; batchSize?: number } = {}): Harne
     },
     batchSize: options.batchSize ?? 100,
     previewRecords: undefined,
+    ...noCheckpoints,
   };
   return { ctx, batches, ack: (i) => acks[i]!(), ready };
 }

@@ -3,7 +3,7 @@
  */
 import { pino } from 'pino';
 import type { NodeSpec } from '../../runtime/common/node-spec';
-import type { BatchScope, FlowRecord, NodeContext } from '../../runtime/engine/types';
+import type { BatchScope, FlowRecord, NodeContext, SourceContext } from '../../runtime/engine/types';
 
 /** A batch scope whose holds are counted: `held()` is the number not yet released. */
 export function countingScope(): BatchScope & { held(): number } {
@@ -39,3 +39,10 @@ export function testNodeContext(nodeId: string, spec: NodeSpec): NodeContext & {
     emitted,
   };
 }
+
+/** The checkpoint part of a source context for flows without stateful transforms. */
+export const noCheckpoints: Pick<SourceContext, 'checkpointing' | 'checkpoint' | 'restore'> = {
+  checkpointing: () => false,
+  checkpoint: () => null,
+  restore: () => undefined,
+};

@@ -10,6 +10,7 @@ import type { FlowInput } from '../../runtime/common/flow';
 import type { NodeSpec } from '../../runtime/common/node-spec';
 import { FlowSchema } from '../../runtime/common/flow';
 import { defineNodeSpec } from '../../runtime/common/node-spec';
+import { encodeCheckpoint } from '../../runtime/engine/checkpoint';
 import { Engine } from '../../runtime/engine/engine';
 import { defineSink, defineSource, defineTransform, type FlowRecord, type NodeRuntime, type SinkRejection } from '../../runtime/engine/types';
 import { nodeRuntimes } from '../../nodes/runtimes';
@@ -41,6 +42,17 @@ const oneBatchSpec = defineNodeSpec({
   config: z.strictObject({ count: z.number().describe('Records.') }),
 });
 
+const probeSpec = defineNodeSpec({
+  type: 'source.checkpoint-probe',
+  kind: 'source',
+  version: 1,
+  title: 'Checkpoint probe',
+  description: 'Test source: restores a checkpoint, delivers records of topic t partition 0, then reads the checkpoint.',
+  inputs: [],
+  outputs: [{ name: 'out', description: 'records' }],
+  config: z.strictObject({ metadata: z.string().nullable().describe('Metadata of the committed offset 0.') }),
+});
+
 const holdSpec = defineNodeSpec({
   type: 'transform.hold',
   kind: 'transform',
@@ -53,6 +65,7 @@ const holdSpec = defineNodeSpec({
 });
 
 interface World {
+  checkpoints: { checkpointing: boolean; metadata: string | null }[];
   captured: Map<string, FlowRecord[]>;
   attempts: Map<string, number>;
   events: string[];
@@ -97,6 +110,28 @@ function testRuntimes(world: World): Map<string, NodeRuntime> {
     })),
   );
   runtimes.set(
+    'source.checkpoint-probe',
+    defineSource(probeSpec, (config, ctx) => ({
+      async run() {
+        ctx.restore('t', 0, '0', config.metadata);
+        // Event times 500 (window [0, 1000)), 1500 and 2600: the watermark 2600 closes [0, 1000) and [1000, 2000).
+        const batch = [500, 1500, 2600].map((at, i) => ({
+          key: 'k',
+          value: { at },
+          headers: {},
+          timestamp: at,
+          meta: { source: ctx.nodeId, topic: 't', partition: 0, offset: String(i) },
+        }));
+        // The window [2000, 3000) stays open and holds the batch: wait for the graph pass, not the acknowledgement.
+        await new Promise<void>((resolve) => {
+          ctx.deliver(batch, resolve).catch((error: unknown) => world.events.push(`abandoned: ${(error as Error).message}`));
+        });
+        world.checkpoints.push({ checkpointing: ctx.checkpointing(), metadata: ctx.checkpoint('t', 0, '3') });
+      },
+      async stop() {},
+    })),
+  );
+  runtimes.set(
     'transform.hold',
     defineTransform(holdSpec, (config, ctx) => ({
       process(batch, scope) {
@@ -120,13 +155,14 @@ function plan(flow: FlowInput) {
   specs.set(captureSpec.type, captureSpec);
   specs.set(oneBatchSpec.type, oneBatchSpec);
   specs.set(holdSpec.type, holdSpec);
+  specs.set(probeSpec.type, probeSpec);
   const compiled = compileFlow(FlowSchema.parse(flow), specs);
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
   return compiled.plan;
 }
 
 function newWorld(): World {
-  return { captured: new Map(), attempts: new Map(), events: [] };
+  return { checkpoints: [], captured: new Map(), attempts: new Map(), events: [] };
 }
 
 const logger = pino({ level: 'silent' });
@@ -266,6 +302,40 @@ describe('Engine', () => {
     await engine.run();
     expect(world.events).toEqual(['processed', 'emitting', 'released', 'acknowledged']);
     expect(world.captured.get('out')).toHaveLength(4);
+  });
+
+  it('collects the stateful transforms\' checkpoints for a commit and hands restored ones back by node id', async () => {
+    const run = async (metadata: string | null): Promise<{ world: World; windows: unknown[] }> => {
+      const world = newWorld();
+      const engine = new Engine(
+        plan({
+          version: 1,
+          name: 't',
+          nodes: [
+            { id: 'src', type: 'source.checkpoint-probe', config: { metadata } },
+            { id: 'win', type: 'transform.window', config: { sizeMs: 1000, aggregates: [{ name: 'n', op: 'count' }] } },
+            { id: 'out', type: 'sink.capture', config: { name: 'out' } },
+          ],
+          edges: [
+            { from: 'src', to: 'win' },
+            { from: 'win', to: 'out' },
+          ],
+        }),
+        { runtimes: testRuntimes(world), logger },
+      );
+      await engine.run();
+      return { world, windows: (world.captured.get('out') ?? []).map((r) => (r.value as { windowStart: number }).windowStart) };
+    };
+    const fresh = await run(null);
+    expect(fresh.windows).toEqual([0, 1000]);
+    expect(fresh.world.events).toEqual(['abandoned: the run stopped while this batch was held in open state; it will be replayed']);
+    expect(fresh.world.checkpoints).toEqual([{ checkpointing: true, metadata: encodeCheckpoint({ win: { w: 2600, a: 2600 } }) }]);
+    // Restored: [0, 1000) was acknowledged before (a = 1200), so only [1000, 2000) is emitted.
+    const restored = await run(encodeCheckpoint({ win: { w: null, a: 1200 } }));
+    expect(restored.windows).toEqual([1000]);
+    // Metadata of another tool is ignored.
+    const foreign = await run('{"win":{"w":null,"a":1200}}');
+    expect(foreign.windows).toEqual([0, 1000]);
   });
 
   it('in preview never creates sinks but counts and samples what reaches them', async () => {
