@@ -15,20 +15,24 @@
  * windows in a partition, the oldest (lowest start, then first opened) closes early with a partial result.
  *
  * **At-least-once (holds).** Each `process()` call has one hold token: the first time a record of the batch enters a
- * window, the token takes `scope.hold()`; the token counts the open windows that contain records of its batch and
- * releases the hold when that count drops to zero. A window's count is dropped only once its result was acknowledged:
- * - windows closed inside `process()` whose records all come from the batch being processed are returned on `out`,
- *   so the batch's own graph pass covers them (and its hold is released at once: nothing waits);
- * - windows closed inside `process()` that contain records of earlier, still held batches are emitted with
- *   `await ctx.emit('out', ...)` before `process()` returns, and the earlier batches are released after that resolves
- *   (returning them on `out` would let the earlier batches be committed before the result reached the sinks);
- * - windows closed by a timer are emitted with `await ctx.emit('out', ...)`, then released.
- * So a batch whose records all went to windows closed in the same call is not held at all, and a source never commits
- * an offset whose record sits in an open window. If an emit fails (the run is failing) nothing is released.
+ * window, the token takes `scope.hold()`; the token counts the windows that contain records of its batch and releases
+ * the hold when that count drops to zero. Closed windows (by the watermark inside `process()`, by a timer, or early
+ * by `maxKeys`) are always emitted with `await ctx.emit('out', ...)`, never returned on `out`, so their results are
+ * counted as acknowledged only once every sink acknowledged them. A window's count is then dropped:
+ * - processing time: as soon as its result was acknowledged;
+ * - event time: once its result was acknowledged **and** the partition's acknowledged watermark (every window ending at
+ *   or below it was closed and acknowledged) has reached its end, so batches are released in window-end order.
+ * A source never commits an offset whose record sits in an open window. If an emit fails (the run is failing) nothing
+ * is released.
  *
  * **Restart.** `close()` clears the timer and releases nothing: the engine abandons the batches still held, their
  * offsets stay uncommitted, and after a restart the source replays them, which rebuilds the open windows. Nothing is
- * lost; results emitted but not yet acknowledged at a crash may be emitted again (at-least-once).
+ * lost; results emitted but not yet acknowledged at a crash may be emitted again (at-least-once). Event time, Kafka
+ * sources: every offset commit stores {@link WindowCheckpoint} `{ w, a }` per partition (the watermark at the committed
+ * offset, and the acknowledged watermark); after a restart or a rebalance, `restore()` gets it back, the replay starts
+ * from watermark `w` (late records are late again) and a rebuilt window ending at or below `a` is not emitted again
+ * (its complete result was acknowledged before; counted in {@link WindowStats.suppressed}). Since windows release
+ * their batches in window-end order, every window with records below the committed offset ends at or below `a`.
  *
  * **Rebalance.** A transform is not told about partition revocations. When a partition is revoked and later assigned
  * back to this process, the source replays from the committed offset, into a state that still holds those records.
