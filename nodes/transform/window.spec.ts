@@ -141,7 +141,9 @@ export const windowTransformSpec = defineNodeSpec({
   description:
     'Aggregates records per key over tumbling or hopping windows (event or processing time) and emits ' +
     '`{ key, windowStart, windowEnd, <aggregates> }` when a window closes. Offsets of records in open windows are ' +
-    'committed only after their window was emitted, so a restart rebuilds open windows from the source.',
+    'committed only after their window was emitted, so a restart rebuilds open windows from the source; with Kafka ' +
+    'sources, the offset commit also carries the window checkpoint, so a window emitted before the restart is not ' +
+    'emitted again from part of its records.',
   inputs: [{ name: DEFAULT_INPUT, description: 'Records to aggregate.' }],
   outputs: [
     {
