@@ -334,12 +334,11 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
       applyRestored(p, id);
     } else {
       const r = restored.get(id);
-      // The replay of a restored partition that still has state starts at the committed offset; a first offset past
-      // everything seen means nothing is replayed, and the state in memory is the one to keep.
-      if (r !== undefined && record.meta.offset === r.offset) {
-        if (p.lastOffset !== undefined && (compareOffsets(r.offset, p.lastOffset) ?? 1) <= 0) dropForReplay(p, p.lastOffset);
-        else restored.delete(id);
-      }
+      const offset = record.meta.offset;
+      // A restored partition that still has state: the source resumes it at the committed offset. The state in memory
+      // is either being replayed or stale (another group member went on meanwhile): it starts over from the checkpoint.
+      // Records below the committed offset are stragglers of the previous assignment.
+      if (r !== undefined && offset !== undefined && (compareOffsets(offset, r.offset) ?? 0) >= 0) dropForReplay(p, p.lastOffset ?? offset);
     }
     return p;
   };

@@ -468,6 +468,20 @@ describe('transform.window: checkpoints in the offset commit', () => {
     expect(w.stats()).toMatchObject({ replays: 1, restored: 1, suppressed: 1 });
   });
 
+  it('starts a partition over from the checkpoint when another member went on meanwhile (stale state)', async () => {
+    const ctx = testNodeContext('win', windowTransformSpec);
+    const w = create({ sizeMs: 1000, aggregates: count }, ctx);
+    const stale = countingScope();
+    await w.process([rec('a', 100, {}, 0, '0')], stale);
+    // Revoked, consumed elsewhere up to offset 9 (window [0, 1000) acknowledged there), assigned back.
+    w.restore(ref, '10', { w: 4000, a: 4000 });
+    const out = await step(w, ctx, [rec('a', 3000, {}, 0, '10'), rec('a', 4500, {}, 0, '11'), rec('a', 6000, {}, 0, '12')], countingScope());
+    expect(out.late!.map((r) => r.meta.offset)).toEqual(['10']);
+    expect(values(out.results)).toEqual([{ key: 'a', windowStart: 4000, windowEnd: 5000, n: 1 }]);
+    expect(w.stats()).toMatchObject({ replays: 1, restored: 1, droppedWindows: 1 });
+    expect(stale.held()).toBe(0);
+  });
+
   it('keeps no checkpoint for processing-time windows', async () => {
     const w = create({ time: 'processing', sizeMs: 1000, aggregates: count });
     await w.process([rec('a', 0, {}, 0, '0')], countingScope());
