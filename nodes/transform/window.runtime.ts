@@ -60,6 +60,12 @@ import {
 } from '../../runtime/engine/types';
 import { windowTransformSpec, type WindowConfig } from './window.spec';
 
+/**
+ * Batches per partition whose watermark is remembered for {@link WindowTransformRuntime.checkpoint} between two
+ * commits (a Kafka source commits every second, so a few hundred at most in practice).
+ */
+export const MAX_PROGRESS_ENTRIES = 10_000;
+
 /** Processing time: how long after its end a window's timer fires (ms), so the timer never fires early. */
 export const PROCESSING_GRACE_MS = 5;
 
@@ -787,7 +793,12 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
           closeUpTo(p, p.watermark, closedNow);
           p.closedWatermark = Math.max(p.closedWatermark, p.watermark);
         }
-        for (const [p, hi] of highest) p.progress.push({ hi, watermark: p.watermark });
+        for (const [p, hi] of highest) {
+          p.progress.push({ hi, watermark: p.watermark });
+          // Bounded (sources that never commit, e.g. Redis streams, never prune it): the oldest entry leaves, and its
+          // watermark becomes the one before every entry kept.
+          if (p.progress.length > MAX_PROGRESS_ENTRIES) p.baseWatermark = p.progress.shift()!.watermark;
+        }
       }
       // Results always leave through ctx.emit, so the acknowledged watermark counts them only once acknowledged.
       await emitAndRelease(closedNow);

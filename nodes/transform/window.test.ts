@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchScope, FlowRecord, NodeContext, PortBatches } from '../../runtime/engine/types';
 import { countingScope, noHold, testNodeContext } from '../../test/support/node-context';
-import { compareOffsets, createWindowTransform, PROCESSING_GRACE_MS, type WindowTransformRuntime } from './window.runtime';
+import { compareOffsets, createWindowTransform, MAX_PROGRESS_ENTRIES, PROCESSING_GRACE_MS, type WindowTransformRuntime } from './window.runtime';
 import { windowTransformSpec } from './window.spec';
 
 type Ctx = NodeContext & { emitted: { port: string; records: FlowRecord[] }[] };
@@ -480,6 +480,14 @@ describe('transform.window: checkpoints in the offset commit', () => {
     expect(values(out.results)).toEqual([{ key: 'a', windowStart: 4000, windowEnd: 5000, n: 1 }]);
     expect(w.stats()).toMatchObject({ replays: 1, restored: 1, droppedWindows: 1 });
     expect(stale.held()).toBe(0);
+  });
+
+  it('remembers a bounded number of batches for checkpoints, keeping the watermark of the ones it forgot', async () => {
+    const w = create({ sizeMs: 1_000_000, aggregates: count });
+    for (let i = 0; i <= MAX_PROGRESS_ENTRIES; i++) await w.process([rec('a', 10 * i, {}, 0, String(i))], noHold);
+    // The batch at offset 0 was forgotten; its watermark (0) is what the commit of offset 1 needs.
+    expect(w.checkpoint(ref, '1')).toEqual({ w: 0, a: 10 * MAX_PROGRESS_ENTRIES });
+    expect(w.checkpoint(ref, String(MAX_PROGRESS_ENTRIES + 1))).toEqual({ w: 10 * MAX_PROGRESS_ENTRIES, a: 10 * MAX_PROGRESS_ENTRIES });
   });
 
   it('keeps no checkpoint for processing-time windows', async () => {
