@@ -12,8 +12,14 @@
  *
  * Delivery: one batch per read, through `ctx.deliver(batch, onProcessed)`. The next read starts once the batch has
  * passed through the graph (`onProcessed`), not once it is acknowledged, so a window downstream that holds batches
- * does not stall reading; each batch's ids are XACKed when its delivery resolves. A delivery that never resolves (the
- * run stopped while a window held it) leaves its entries pending: the same consumer name re-reads them at restart.
+ * does not stall reading. Per stream, entries are XACKed as a contiguous prefix in delivery order (like a Kafka commit
+ * position): a batch acknowledged before an earlier one waits for it. A delivery that never resolves (the run stopped
+ * while a window held it) leaves its entries, and every later one, pending: the same consumer name re-reads them, in
+ * order, at restart.
+ *
+ * Checkpoints: when the flow has stateful transforms (windows), each XACK goes with their checkpoint in one MULTI/EXEC:
+ * `HSET tributary:checkpoint:<group>:<stream> <consumer> {"offset": <first id to be re-read>, "metadata": ...}`; at
+ * start the source reads it back and hands it to the transforms (`ctx.restore`) before the first read.
  *
  * Failures: reads and acknowledgements that fail with a retriable error (connection lost, LOADING, ...) are retried
  * with backoff until the source stops; a group that disappears is created again (with `createGroup`), otherwise the
@@ -86,6 +92,12 @@ class RedisStreamSource implements SourceRuntime {
   private outstanding = 0;
   private loopDone = false;
   private stopping: Promise<void> | undefined;
+  /** Per stream: the parts of delivered batches not yet XACKed, in delivery order. */
+  private readonly unacked = new Map<string, { ids: string[]; acked: boolean }[]>();
+  /** Per stream: the last id XACKed. */
+  private readonly lastAcked = new Map<string, string>();
+  /** XACKs run one after the other, so prefixes and checkpoints reach Redis in order. */
+  private ackChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: RedisStreamConfig,
@@ -120,6 +132,8 @@ class RedisStreamSource implements SourceRuntime {
       if (ctx.preview) await this.preview();
       else {
         await this.createGroups();
+        if (this.stopped) return;
+        if (ctx.checkpointing()) await this.restoreCheckpoints();
         if (this.stopped) return;
         ctx.ready();
         ctx.logger.info({ streams: this.config.streams, group: this.config.group, consumer: this.consumer }, 'reading redis streams');
@@ -161,6 +175,31 @@ class RedisStreamSource implements SourceRuntime {
           throw error;
         }
       });
+    }
+  }
+
+  /** The hash holding the checkpoints of `stream` per consumer of the group. */
+  private checkpointKey(stream: string): string {
+    return `tributary:checkpoint:${this.config.group}:${stream}`;
+  }
+
+  /** Reads this consumer's checkpoint of every stream and hands it to the stateful transforms. */
+  private async restoreCheckpoints(): Promise<void> {
+    for (const stream of this.config.streams) {
+      const text = await this.retry(this.commands, `read the checkpoint of ${stream}`, () => this.commands.client.hget(this.checkpointKey(stream), this.consumer));
+      if (text === null) continue;
+      let saved: unknown;
+      try {
+        saved = JSON.parse(text);
+      } catch {
+        saved = undefined;
+      }
+      const { offset, metadata } = (saved ?? {}) as { offset?: unknown; metadata?: unknown };
+      if (typeof offset !== 'string' || (typeof metadata !== 'string' && metadata !== null)) {
+        this.ctx.logger.warn({ stream, key: this.checkpointKey(stream) }, 'ignored a malformed checkpoint');
+        continue;
+      }
+      this.ctx.restore(stream, undefined, offset, metadata);
     }
   }
 
@@ -241,11 +280,22 @@ class RedisStreamSource implements SourceRuntime {
     }
     if (deleted.size > 0) void this.acknowledge(deleted);
     if (records.length === 0) return;
+    const parts: { stream: string; part: { ids: string[]; acked: boolean } }[] = [];
+    for (const [stream, list] of ids) {
+      const part = { ids: list, acked: false };
+      let queue = this.unacked.get(stream);
+      if (queue === undefined) this.unacked.set(stream, (queue = []));
+      queue.push(part);
+      parts.push({ stream, part });
+    }
     this.outstanding++;
     let processed!: () => void;
     const passed = new Promise<void>((resolve) => (processed = resolve));
     ctx.deliver(records, processed).then(
-      () => this.acknowledge(ids),
+      () => {
+        for (const { part } of parts) part.acked = true;
+        return this.acknowledgePrefixes(parts.map((p) => p.stream));
+      },
       (error: unknown) => {
         ctx.logger.debug({ err: (error as Error).message, entries: records.length }, 'delivery not acknowledged: the entries stay pending');
       },
@@ -257,18 +307,72 @@ class RedisStreamSource implements SourceRuntime {
     await passed;
   }
 
-  /** XACKs `ids` per stream. Never rejects: entries it cannot acknowledge stay pending and are re-read at restart. */
-  private async acknowledge(ids: Map<string, string[]>): Promise<void> {
+  /** XACKs the acknowledged prefix of each of `streams`, with the checkpoint when the flow keeps them. */
+  private acknowledgePrefixes(streams: string[]): Promise<void> {
+    const ids = new Map<string, string[]>();
+    for (const stream of streams) {
+      const queue = this.unacked.get(stream)!;
+      const list: string[] = [];
+      while (queue.length > 0 && queue[0]!.acked) list.push(...queue.shift()!.ids);
+      if (list.length > 0) ids.set(stream, list);
+    }
+    return this.acknowledge(ids);
+  }
+
+  /**
+   * The id a restart would read first on `stream`: the first entry not XACKed, or the one right after the last XACKed
+   * id (`<ms>-<seq + 1>`) when every delivered entry is.
+   */
+  private resumeId(stream: string): string | undefined {
+    const next = this.unacked.get(stream)?.[0]?.ids[0];
+    if (next !== undefined) return next;
+    const last = this.lastAcked.get(stream);
+    if (last === undefined) return undefined;
+    const dash = last.indexOf('-');
+    return `${last.slice(0, dash)}-${BigInt(last.slice(dash + 1)) + 1n}`;
+  }
+
+  /**
+   * XACKs `ids` per stream, one call after the other; with checkpoints, each XACK and the stream's checkpoint go in one
+   * MULTI/EXEC. Never rejects: entries it cannot acknowledge stay pending and are re-read at restart.
+   */
+  private acknowledge(ids: Map<string, string[]>): Promise<void> {
+    this.ackChain = this.ackChain.then(() => this.acknowledgeNow(ids));
+    return this.ackChain;
+  }
+
+  private async acknowledgeNow(ids: Map<string, string[]>): Promise<void> {
+    const checkpointing = this.ctx.checkpointing();
     for (const [stream, list] of ids) {
+      let last = list[0]!;
+      for (const id of list) if (compareIds(id, last) > 0) last = id;
+      const previous = this.lastAcked.get(stream);
+      if (previous === undefined || compareIds(last, previous) > 0) this.lastAcked.set(stream, last);
+      const resume = checkpointing ? this.resumeId(stream) : undefined;
+      const metadata = resume === undefined ? null : this.ctx.checkpoint(stream, undefined, resume);
+      const client = this.commands.client;
       try {
-        await withRedisRetry(() => this.commands.client.call('XACK', stream, this.config.group, ...list), {
-          redis: this.commands,
-          nodeId: this.ctx.nodeId,
-          logger: this.ctx.logger,
-          signal: this.signal,
-          what: `acknowledge ${list.length} entries of ${stream}`,
-          code: 'E_SOURCE',
-        });
+        await withRedisRetry(
+          async () => {
+            if (metadata === null) return client.call('XACK', stream, this.config.group, ...list);
+            const results = await client
+              .multi()
+              .call('XACK', stream, this.config.group, ...list)
+              .hset(this.checkpointKey(stream), this.consumer, JSON.stringify({ offset: resume, metadata }))
+              .exec();
+            const failed = results?.find(([error]) => error !== null)?.[0];
+            if (results === null || failed !== undefined) throw failed ?? new Error('MULTI/EXEC was aborted');
+            return results;
+          },
+          {
+            redis: this.commands,
+            nodeId: this.ctx.nodeId,
+            logger: this.ctx.logger,
+            signal: this.signal,
+            what: `acknowledge ${list.length} entries of ${stream}`,
+            code: 'E_SOURCE',
+          },
+        );
       } catch (error) {
         this.ctx.logger.warn({ stream, entries: list.length, err: (error as Error).message }, 'could not acknowledge entries; they stay pending and are re-read at restart');
       }
@@ -298,6 +402,16 @@ class RedisStreamSource implements SourceRuntime {
       await ctx.deliver(records);
     }
   }
+}
+
+/** Compares two stream entry ids (`<ms>-<seq>`) numerically. */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-');
+  const [bm, bs] = b.split('-');
+  const ms = BigInt(am!) - BigInt(bm!);
+  if (ms !== 0n) return ms < 0n ? -1 : 1;
+  const seq = BigInt(as ?? 0) - BigInt(bs ?? 0);
+  return seq < 0n ? -1 : seq > 0n ? 1 : 0;
 }
 
 /** Thrown inside a retried read once the source stops. */

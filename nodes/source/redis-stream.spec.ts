@@ -77,7 +77,9 @@ export const redisStreamSourceSpec = defineNodeSpec({
   title: 'Redis stream',
   description:
     'Reads Redis stream entries as a member of a consumer group (XREADGROUP) and acknowledges them (XACK) only after ' +
-    'every record derived from them was acknowledged downstream (at-least-once). Unacknowledged entries are re-read at start.',
+    'every record derived from them was acknowledged downstream (at-least-once), in delivery order, like a commit ' +
+    'position. Unacknowledged entries are re-read at start. With windows downstream, their checkpoint is stored with ' +
+    'each XACK in the hash `tributary:checkpoint:<group>:<stream>` (one field per consumer).',
   inputs: [],
   outputs: [
     {

@@ -297,7 +297,7 @@ export class Engine {
   }
 
   /** The commit metadata for `source`'s partition at `offset`: every stateful transform's checkpoint, encoded. */
-  private checkpoint(source: PlanNode, topic: string, partition: number, offset: string): string | null {
+  private checkpoint(source: PlanNode, topic: string, partition: number | undefined, offset: string): string | null {
     const values: Record<string, unknown> = {};
     for (const { node, runtime } of this.statefulTransforms()) {
       const value = runtime.checkpoint!({ source: source.id, topic, partition }, offset);
@@ -312,7 +312,7 @@ export class Engine {
   }
 
   /** Hands the checkpoints found in a committed offset's metadata to the stateful transforms. */
-  private restore(source: PlanNode, topic: string, partition: number, offset: string, metadata: string | null): void {
+  private restore(source: PlanNode, topic: string, partition: number | undefined, offset: string, metadata: string | null): void {
     const values = decodeCheckpoint(metadata);
     if (values === undefined) return;
     for (const { node, runtime } of this.statefulTransforms()) {

@@ -157,15 +157,16 @@ export interface SourceContext extends NodeContext {
   /** True when a transform of the flow keeps checkpoints (see {@link TransformRuntime.checkpoint}). */
   checkpointing(): boolean;
   /**
-   * The checkpoints of the flow's stateful transforms for a commit of `offset` on `topic`/`partition`, encoded as the
-   * commit's metadata string (see runtime/engine/checkpoint.ts), or null when there is none.
+   * The checkpoints of the flow's stateful transforms for a commit of `offset` (the first offset a restart would read
+   * again) on `topic`/`partition` (a Redis stream has no partition), encoded as the commit's metadata string (see
+   * runtime/engine/checkpoint.ts), or null when there is none.
    */
-  checkpoint(topic: string, partition: number, offset: string): string | null;
+  checkpoint(topic: string, partition: number | undefined, offset: string): string | null;
   /**
    * Hands the metadata of the offset a (re)assigned partition resumes from to the flow's stateful transforms; call it
    * before delivering the partition's first batch. Metadata not written by Tributary is ignored.
    */
-  restore(topic: string, partition: number, offset: string, metadata: string | null): void;
+  restore(topic: string, partition: number | undefined, offset: string, metadata: string | null): void;
   /** Maximum records per delivered batch (flow setting `batchSize`). */
   batchSize: number;
   /** In preview: how many records to read before stopping; `undefined` otherwise. */

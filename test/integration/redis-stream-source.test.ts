@@ -116,10 +116,17 @@ describe('source.redis-stream', () => {
     const later = await redis.xadd(stream, '*', 'user', 'dan', 'data', '{"n":4}');
     await waitFor(() => h.batches.length === 2, 'the second batch');
     expect(h.batches[1]!.map((r) => r.meta.offset)).toEqual([later]);
+    // XACKs follow delivery order: a third batch acknowledged before the second waits for it.
+    const last = await redis.xadd(stream, '*', 'user', 'eve', 'data', '{"n":5}');
+    await waitFor(() => h.batches.length === 3, 'the third batch');
+    expect(h.batches[2]!.map((r) => r.meta.offset)).toEqual([last]);
+    h.ack(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await pendingCount(stream, 'g')).toBe(2);
     await source.stop();
     await running;
-    // Not acknowledged: stays pending.
-    expect(await pendingCount(stream, 'g')).toBe(1);
+    // Not acknowledged: the second batch stays pending, and the third with it (re-read in order at restart).
+    expect(await pendingCount(stream, 'g')).toBe(2);
   });
 
   it('re-reads the entries this consumer left unacknowledged when it starts again, then new ones', async () => {
