@@ -11,6 +11,11 @@
  * - `--no-latency`       skip the latency runs
  * - `--only <a,b>`       throughput variants to run (default all)
  * - `--profile`          afterwards, run `tributary run` once under `--cpu-prof` and print its top self-time functions
+ * - `--no-canvas`        skip the studio canvas measurement
+ * - `--canvas-only`      only the studio canvas measurement (no Kafka or Redis needed): skips throughput and latency
+ * - `--canvas-trace`     with the canvas measurement, also trace one live and one idle pan (Chrome trace) and print
+ *                        where the renderer's time goes (script, style, layout, paint, raster, composite)
+ * - `--canvas-detail`    with the canvas measurement, also pan zoomed in to full detail (zoom ≈ 1, figures shown)
  *
  * Every throughput variant is a fresh process (with a fresh consumer group where it consumes) reading the same N
  * records from the beginning of a 4-partition topic. Consumer variants are measured by the parent between the first
@@ -19,7 +24,7 @@
  */
 import { measureCanvas, type CanvasResult } from './canvas';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,6 +79,12 @@ interface Options {
   profile: boolean;
   /** Measure the studio canvas (500 nodes, simulated telemetry) in Chromium. */
   canvas: boolean;
+  /** Only the canvas measurement: no throughput, no latency, no Kafka or Redis. */
+  canvasOnly: boolean;
+  /** Also trace one live and one idle pan and summarise where the frame time goes. */
+  canvasTrace: boolean;
+  /** Also pan zoomed in to full detail. */
+  canvasDetail: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -94,6 +105,9 @@ function parseOptions(argv: string[]): Options {
     only: only as Variant[],
     profile: argv.includes('--profile'),
     canvas: !argv.includes('--no-canvas'),
+    canvasOnly: argv.includes('--canvas-only'),
+    canvasTrace: argv.includes('--canvas-trace'),
+    canvasDetail: argv.includes('--canvas-detail'),
   };
 }
 
@@ -477,7 +491,9 @@ function ratios(samples: Sample[], a: Variant, b: Variant, field: 'recordsPerSec
 }
 
 function machine(): Record<string, string> {
-  const kafkaJar = readdirSync(join(ROOT, '.cache', 'kafka', 'libs')).find((f) => /^kafka-clients-.*\.jar$/.test(f));
+  // No local Kafka (e.g. `--canvas-only` on a fresh checkout): its version is unknown.
+  const libs = join(ROOT, '.cache', 'kafka', 'libs');
+  const kafkaJar = existsSync(libs) ? readdirSync(libs).find((f) => /^kafka-clients-.*\.jar$/.test(f)) : undefined;
   const pkg = (name: string): string => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   return {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
@@ -489,9 +505,90 @@ function machine(): Record<string, string> {
   };
 }
 
+/** Runs the canvas measurement (with its trace when asked) and logs each repetition; undefined when it failed. */
+async function runCanvas(options: Options, dir: string): Promise<CanvasResult | undefined> {
+  log(`canvas: 500 nodes with simulated telemetry at 10 Hz, panned in Chromium (live vs idle)${options.canvasTrace ? ', then one traced pan each' : ''}`);
+  try {
+    const canvas = await measureCanvas(ROOT, dir, { reps: options.quick ? 2 : options.reps, trace: options.canvasTrace, detail: options.canvasDetail });
+    for (const [i, live] of canvas.live.entries()) {
+      const idle = canvas.idle[i]!;
+      log(
+        `canvas rep ${i + 1}  live p95 ${fmt(live.p95Ms, 1)} ms p99 ${fmt(live.p99Ms, 1)} ms (${live.frames} frames, store update ${fmt(canvas.storeUpdateMs[i]!, 2)} ms)  ` +
+          `idle p95 ${fmt(idle.p95Ms, 1)} ms p99 ${fmt(idle.p99Ms, 1)} ms (${idle.frames} frames)`,
+      );
+    }
+    for (const [i, live] of (canvas.detail?.live ?? []).entries()) {
+      const idle = canvas.detail!.idle[i]!;
+      log(`canvas detail rep ${i + 1} (zoom ${fmt(canvas.detail!.zoom, 2)})  live p95 ${fmt(live.p95Ms, 1)} ms p99 ${fmt(live.p99Ms, 1)} ms  idle p95 ${fmt(idle.p95Ms, 1)} ms p99 ${fmt(idle.p99Ms, 1)} ms`);
+    }
+    return canvas;
+  } catch (error) {
+    log(`canvas: not measured: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The canvas result as markdown lines: frame-time table, and the trace breakdown when traced. */
+function canvasMarkdown(canvas: CanvasResult): string[] {
+  const live95 = stats(canvas.live.map((f) => f.p95Ms));
+  const live99 = stats(canvas.live.map((f) => f.p99Ms));
+  const idle95 = stats(canvas.idle.map((f) => f.p95Ms));
+  const idle99 = stats(canvas.idle.map((f) => f.p99Ms));
+  const ratio = stats(canvas.live.map((f, i) => f.p95Ms / canvas.idle[i]!.p95Ms));
+  const lines = [
+    `Studio canvas: ${canvas.nodes} nodes, panned in headless Chromium (software rendering), ${canvas.live.length} interleaved repetitions; median (min–max)`,
+    '',
+    '| canvas | frame p95 ms | frame p99 ms |',
+    '|---|---:|---:|',
+    `| live telemetry at 10 Hz | ${range(live95, 1)} | ${range(live99, 1)} |`,
+    `| same flow, telemetry stopped (baseline) | ${range(idle95, 1)} | ${range(idle99, 1)} |`,
+    `| live / baseline (p95) | ${range(ratio, 2)} | |`,
+    '',
+    `Telemetry store update (median per live run, subscribers included): ${range(stats(canvas.storeUpdateMs), 2)} ms`,
+  ];
+  if (canvas.detail !== undefined) {
+    const d = canvas.detail;
+    lines.push('', `Zoomed in to ${fmt(d.zoom, 2)} (full detail, figures shown), same pans:`, '', '| canvas | frame p95 ms | frame p99 ms |', '|---|---:|---:|');
+    lines.push(`| live telemetry at 10 Hz | ${range(stats(d.live.map((f) => f.p95Ms)), 1)} | ${range(stats(d.live.map((f) => f.p99Ms)), 1)} |`);
+    lines.push(`| telemetry stopped (baseline) | ${range(stats(d.idle.map((f) => f.p95Ms)), 1)} | ${range(stats(d.idle.map((f) => f.p99Ms)), 1)} |`);
+  }
+  if (canvas.trace !== undefined) {
+    const { live, idle } = canvas.trace;
+    const keys = [...new Set([...Object.keys(live.main), ...Object.keys(idle.main)])].sort();
+    lines.push('', `Traced pan, ms per frame (live ${live.frames} frames, idle ${idle.frames} frames)`, '', '| where | live | idle |', '|---|---:|---:|');
+    for (const k of keys) lines.push(`| main: ${k} | ${fmt(live.main[k] ?? 0, 2)} | ${fmt(idle.main[k] ?? 0, 2)} |`);
+    lines.push(`| raster workers | ${fmt(live.raster, 2)} | ${fmt(idle.raster, 2)} |`);
+    lines.push(`| compositor thread | ${fmt(live.compositor, 2)} | ${fmt(idle.compositor, 2)} |`);
+    lines.push(`| viz / GPU process | ${fmt(live.viz, 2)} | ${fmt(idle.viz, 2)} |`);
+    lines.push('', `Main thread top self time, live: ${live.top.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+    lines.push(`Main thread top self time, idle: ${idle.top.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+    lines.push(`Busiest threads, live: ${live.threads.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+    lines.push(`Busiest threads, idle: ${idle.threads.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+  }
+  return lines;
+}
+
+/** `--canvas-only`: the canvas measurement alone, printed and written to bench/results/. */
+async function canvasOnly(options: Options, stamp: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  const canvas = await runCanvas(options, dir);
+  if (canvas === undefined) {
+    process.exitCode = 1;
+    return;
+  }
+  const markdown = canvasMarkdown(canvas).join('\n');
+  process.stdout.write(`\n${markdown}\n`);
+  const resultsDir = join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${stamp}-canvas.json`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), options, machine: machine(), canvas, markdown }, null, 2)}\n`);
+  log(`\nwrote ${file}`);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*$/, '');
+  if (options.canvasOnly) return canvasOnly(options, stamp);
   const runId = stamp.replace(/[^0-9]/g, '').slice(2);
   const kafka = new Kafka({ clientId: 'tributary-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -547,18 +644,7 @@ async function main(): Promise<void> {
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
 
-  let canvas: CanvasResult | undefined;
-  if (options.canvas) {
-    log('canvas: 500 nodes with simulated telemetry at 10 Hz, panned in Chromium (live vs idle)');
-    try {
-      canvas = await measureCanvas(ROOT, dir, { reps: options.quick ? 2 : 3 });
-      for (const [i, live] of canvas.live.entries()) {
-        log(`canvas rep ${i + 1}  live p95 ${fmt(live.p95Ms, 1)} ms p99 ${fmt(live.p99Ms, 1)} ms  idle p95 ${fmt(canvas.idle[i]!.p95Ms, 1)} ms`);
-      }
-    } catch (error) {
-      log(`canvas: not measured: ${(error as Error).message}`);
-    }
-  }
+  const canvas = options.canvas ? await runCanvas(options, dir) : undefined;
 
   // Summary.
   const table: { variant: string; recordsPerSec: string; cpuUsPerRecord: string; peakRssMb: string; verified: string }[] = [];
@@ -624,26 +710,15 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (canvas !== undefined) {
+    lines.push('', ...canvasMarkdown(canvas));
+    const live95 = stats(canvas.live.map((f) => f.p95Ms));
+    goalRows.push({ goal: 'canvas p95 frame time, 500 nodes with live telemetry (ms)', target: '≤ 16.7', measured: range(live95, 1), met: live95.median <= 16.7 ? 'yes' : 'NO' });
+  }
   lines.push('');
   lines.push('| goal | target | measured median (min–max) | met |');
   lines.push('|---|---:|---:|:---:|');
   for (const row of goalRows) lines.push(`| ${row.goal} | ${row.target} | ${row.measured} | ${row.met} |`);
-  if (canvas !== undefined) {
-    const live95 = stats(canvas.live.map((f) => f.p95Ms));
-    const live99 = stats(canvas.live.map((f) => f.p99Ms));
-    const idle95 = stats(canvas.idle.map((f) => f.p95Ms));
-    const idle99 = stats(canvas.idle.map((f) => f.p99Ms));
-    const ratio = stats(canvas.live.map((f, i) => f.p95Ms / canvas!.idle[i]!.p95Ms));
-    lines.push('');
-    lines.push(`Studio canvas: ${canvas.nodes} nodes, panned in headless Chromium (software rendering), ${canvas.live.length} interleaved repetitions; median (min–max)`);
-    lines.push('');
-    lines.push('| canvas | frame p95 ms | frame p99 ms |');
-    lines.push('|---|---:|---:|');
-    lines.push(`| live telemetry at 10 Hz | ${range(live95, 1)} | ${range(live99, 1)} |`);
-    lines.push(`| same flow, telemetry stopped (baseline) | ${range(idle95, 1)} | ${range(idle99, 1)} |`);
-    lines.push(`| live / baseline (p95) | ${range(ratio, 2)} | |`);
-    goalRows.push({ goal: 'canvas p95 frame time, 500 nodes with live telemetry (ms)', target: '≤ 16.7', measured: range(live95, 1), met: live95.median <= 16.7 ? 'yes' : 'NO' });
-  }
   if (profile !== undefined) {
     lines.push('');
     lines.push(`Profile of one tributary run (${fmt(profile.totalMs)} ms sampled, ${fmt(profile.idleMs)} ms idle): top self time`);

@@ -3,6 +3,12 @@
  * to an input port to connect (refused connections say why), minimap, fit view, auto-layout. Read-only while a run is
  * active. Telemetry never passes through here: nodes and edges read their own figures from the telemetry store, so the
  * `nodes` / `edges` arrays (and this component) do not change on a telemetry frame.
+ *
+ * For a smooth canvas with hundreds of nodes: once a drag pan moves, a transparent layer covers the canvas so that each
+ * mousemove's hit test stops there instead of walking every node and handle; the batching live writer learns the
+ * viewport (from React Flow's store, no DOM reads) so that it writes figures only for what is in view; below
+ * `DETAIL_MIN_ZOOM` nodes and edges render their simple level of detail. (A composited viewport during moves,
+ * `will-change: transform`, was measured and made frames slower here: see docs/BENCHMARKS.md.)
  */
 import {
   Background,
@@ -12,13 +18,15 @@ import {
   ReactFlow,
   useReactFlow,
   useStore as useFlowStore,
+  useStoreApi as useFlowStoreApi,
   type Connection,
   type FinalConnectionState,
   type EdgeTypes,
   type IsValidConnection,
   type NodeTypes,
+  type OnMove,
 } from '@xyflow/react';
-import { useCallback, useEffect, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { specRegistry } from '../../nodes/specs';
 import { autoLayout } from '../canvas/auto-layout';
@@ -29,6 +37,7 @@ import { isRunActive } from '../store/run-store';
 import { connectionProblem } from '../store/graph-ops';
 import { uiStore } from '../store/ui-store';
 import { FlowNode } from './FlowNode';
+import { DETAIL_MIN_ZOOM, liveWriters, ZoomedOutContext } from './live-hub';
 import { LiveEdge } from './LiveEdge';
 
 /** The drag-and-drop data type of palette entries (its value is the node type). */
@@ -72,6 +81,9 @@ function minimapColor(node: { data: Record<string, unknown> }): string {
   return KIND_COLORS[type.split('.')[0] ?? ''] ?? '#98a2b3';
 }
 
+/** Live figures are also written for nodes this far outside the visible area (screen px), so a short pan shows them. */
+const LIVE_MARGIN_PX = 150;
+
 /** The flow canvas. */
 export function Canvas() {
   const { nodes, edges } = useStudio(useShallow((s) => ({ nodes: s.nodes, edges: s.edges })));
@@ -82,9 +94,48 @@ export function Canvas() {
   const theme = useUi((s) => s.theme);
   const opened = useStudio((s) => s.opened);
   const flow = useReactFlow();
-  // Below 45 % zoom the live numbers are unreadable: hide them (CSS), leaving highlights, sparklines and edge strokes.
-  // Re-renders only when the threshold is crossed.
-  const zoomedOut = useFlowStore((s) => s.transform[2] < 0.45);
+  // Below 45 % zoom the live numbers are unreadable: nodes and edges switch to their simple level of detail (title,
+  // highlight, handles, edge strokes). Re-renders only when the threshold is crossed.
+  const zoomedOut = useFlowStore((s) => s.transform[2] < DETAIL_MIN_ZOOM);
+  const flowStore = useFlowStoreApi();
+  const root = useRef<HTMLDivElement>(null);
+
+  // The live writer's view of the canvas: visible area and node bounds in flow coordinates, from React Flow's store.
+  useEffect(() => {
+    liveWriters.setViewportSource({
+      visibleRect() {
+        const { transform, width, height } = flowStore.getState();
+        const [x, y, zoom] = transform;
+        if (width === 0 || height === 0 || !(zoom > 0)) return undefined;
+        return {
+          x: (-x - LIVE_MARGIN_PX) / zoom,
+          y: (-y - LIVE_MARGIN_PX) / zoom,
+          width: (width + 2 * LIVE_MARGIN_PX) / zoom,
+          height: (height + 2 * LIVE_MARGIN_PX) / zoom,
+        };
+      },
+      nodeRect(id) {
+        const node = flowStore.getState().nodeLookup.get(id);
+        if (node === undefined) return undefined;
+        const { x, y } = node.internals.positionAbsolute;
+        return { x, y, width: node.measured.width ?? 0, height: node.measured.height ?? 0 };
+      },
+    });
+    return () => liveWriters.setViewportSource(undefined);
+  }, [flowStore]);
+
+  // Once a drag pan actually moves, a layer over the canvas takes the hit tests (CSS on `data-moving`, an attribute
+  // React does not manage, so a re-render mid-gesture keeps it). It is set on the first move, not on mousedown, so a
+  // click on the pane still reaches the pane; not for wheel zooms, whose events must keep reaching the pane.
+  const onMoveStart = useCallback<OnMove>(() => root.current?.setAttribute('data-moving', 'move'), []);
+  const onMove = useCallback<OnMove>((event) => {
+    if (event !== null && event.type !== 'wheel' && root.current?.getAttribute('data-moving') === 'move') root.current.setAttribute('data-moving', 'drag');
+    liveWriters.viewportChanged();
+  }, []);
+  const onMoveEnd = useCallback<OnMove>(() => {
+    root.current?.removeAttribute('data-moving');
+    liveWriters.viewportChanged();
+  }, []);
 
   // A freshly opened flow is shown whole; an empty one starts at the origin, at 100 %.
   useEffect(() => {
@@ -140,50 +191,61 @@ export function Canvas() {
   }, [flow, layout]);
 
   return (
-    <div className={`canvas${running ? ' read-only' : ''}${zoomedOut ? ' zoomed-out' : ''}`} data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
-      <ReactFlow
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={actions.nodesChanged}
-        onEdgesChange={actions.edgesChanged}
-        onConnect={onConnect}
-        onConnectEnd={onConnectEnd}
-        onPaneClick={actions.selectionCleared}
-        isValidConnection={isValidConnection}
-        nodesDraggable={!running}
-        nodesConnectable={!running}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
-        colorMode={theme}
-        minZoom={0.2}
-        maxZoom={2}
-        proOptions={{ hideAttribution: true }}
-      >
-        <Background gap={20} />
-        <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} data-testid="minimap" />
-        <Panel position="top-right" className="canvas-actions">
-          <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={running}>
-            Auto-layout
-          </button>
-          <button type="button" data-testid="fit-view" onClick={() => void flow.fitView({ padding: 0.2, duration: 200 })}>
-            Fit view
-          </button>
-        </Panel>
-        {running && (
-          <Panel position="top-center" className="read-only-banner" data-testid="read-only-banner">
-            The flow is running: the canvas is read-only. Stop the run to edit.
+    <div
+      ref={root}
+      className={`canvas${running ? ' read-only' : ''}${zoomedOut ? ' zoomed-out' : ''}`}
+      data-testid="canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+    >
+      <ZoomedOutContext value={zoomedOut}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={actions.nodesChanged}
+          onEdgesChange={actions.edgesChanged}
+          onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
+          onPaneClick={actions.selectionCleared}
+          onMoveStart={onMoveStart}
+          onMove={onMove}
+          onMoveEnd={onMoveEnd}
+          isValidConnection={isValidConnection}
+          nodesDraggable={!running}
+          nodesConnectable={!running}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Meta', 'Control']}
+          colorMode={theme}
+          minZoom={0.2}
+          maxZoom={2}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={20} />
+          <Controls showInteractive={false} />
+          <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} data-testid="minimap" />
+          <Panel position="top-right" className="canvas-actions">
+            <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={running}>
+              Auto-layout
+            </button>
+            <button type="button" data-testid="fit-view" onClick={() => void flow.fitView({ padding: 0.2, duration: 200 })}>
+              Fit view
+            </button>
           </Panel>
-        )}
-        {nodes.length === 0 && (
-          <Panel position="top-center" className="empty-hint" data-testid="empty-hint">
-            Drag a source, transforms and a sink from the palette, then wire output ports (right) to input ports (left).
-          </Panel>
-        )}
-      </ReactFlow>
+          {running && (
+            <Panel position="top-center" className="read-only-banner" data-testid="read-only-banner">
+              The flow is running: the canvas is read-only. Stop the run to edit.
+            </Panel>
+          )}
+          {nodes.length === 0 && (
+            <Panel position="top-center" className="empty-hint" data-testid="empty-hint">
+              Drag a source, transforms and a sink from the palette, then wire output ports (right) to input ports (left).
+            </Panel>
+          )}
+        </ReactFlow>
+      </ZoomedOutContext>
     </div>
   );
 }

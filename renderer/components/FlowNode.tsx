@@ -4,14 +4,18 @@
  * compile problems. Memoized; reads its own problem count by id, and its live figures (below the ports) from the
  * telemetry store by id: a telemetry frame re-renders this component only when its highlight (errors, backpressure)
  * flips.
+ *
+ * Zoomed out (below `DETAIL_MIN_ZOOM`) the node is a plain box: title, highlight and the port handles (so edges keep
+ * their anchors and connecting still works), without the type line, port names and live figures.
  */
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo, useMemo } from 'react';
+import { memo, useContext, useMemo } from 'react';
 import { specRegistry } from '../../nodes/specs';
 import { useStudio, useTelemetry } from '../store/index';
 import { nodeAlert } from '../store/telemetry-store';
 import type { GraphNode } from '../store/convert';
 import { nodeInputPorts, nodeOutputPorts } from '../store/graph-ops';
+import { ZoomedOutContext } from './live-hub';
 import { NodeStats } from './NodeStats';
 
 /** Vertical distance between ports (px). */
@@ -27,6 +31,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const rows = Math.max(inputs.length, outputs.length, 1);
   const kind = spec?.kind ?? 'unknown';
   const alert = useTelemetry((s) => nodeAlert(s.nodes[id], s.partitions[id]));
+  const zoomedOut = useContext(ZoomedOutContext);
   return (
     <div
       className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}${alert === undefined ? '' : ` alert-${alert}`}`}
@@ -41,7 +46,11 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
             {problems}
           </span>
         )}
-        <div className="flow-node-type">{spec?.title ?? 'Unknown type'} · {data.type}</div>
+        {!zoomedOut && (
+          <div className="flow-node-type">
+            {spec?.title ?? 'Unknown type'} · {data.type}
+          </div>
+        )}
       </div>
       {inputs.map((port, i) => (
         <div key={`in-${port.name}`} className="flow-port flow-port-in" style={{ top: HEADER + i * PORT_GAP }} title={port.description}>
@@ -52,7 +61,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
             data-testid={`handle-${id}-in-${port.name}`}
             className="flow-handle"
           />
-          <span>{port.name}</span>
+          {!zoomedOut && <span>{port.name}</span>}
         </div>
       ))}
       {outputs.map((port, i) => (
@@ -62,7 +71,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
           style={{ top: HEADER + i * PORT_GAP }}
           title={port.description}
         >
-          <span>{port.name}</span>
+          {!zoomedOut && <span>{port.name}</span>}
           <Handle
             type="source"
             id={port.name}
@@ -73,7 +82,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         </div>
       ))}
       <div className="flow-node-ports-space" style={{ height: HEADER - 40 + rows * PORT_GAP }} />
-      <NodeStats id={id} kind={kind} />
+      {!zoomedOut && <NodeStats id={id} kind={kind} />}
     </div>
   );
 }

@@ -1,14 +1,52 @@
 /**
  * The canvas edge: a bezier path whose stroke width follows the records/s crossing it, with a rate label. The rate
  * is read from the telemetry store by edge key (`from:port->to:port`) and written to the path and label by a
- * transient `subscribe`: a telemetry frame never re-renders the edge, and never touches React Flow edge data.
+ * {@link LiveWriter} registered with the batching writer (`liveWriters`): one animation frame per telemetry frame, only
+ * while the edge is in view, only what changed. A telemetry frame never re-renders the edge, and never touches React
+ * Flow edge data. Zoomed out, the edge has no label.
  */
 import { EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
-import { memo, useEffect, useRef } from 'react';
+import { memo, useContext, useEffect, useRef } from 'react';
 import { edgeKey } from '../../runtime/common/telemetry';
 import { formatCount, formatRate } from '../store/samples';
-import { telemetryStore, useTelemetry } from '../store/index';
-import { edgeStroke, type EdgeLive } from '../store/telemetry-store';
+import { useTelemetry } from '../store/index';
+import { edgeStroke, strokeWidthToWrite, type EdgeLive } from '../store/telemetry-store';
+import { liveWriters, ZoomedOutContext } from './live-hub';
+
+/** Stroke width of an edge with no records crossing it (px). */
+const IDLE_WIDTH = edgeStroke(0).width;
+
+/** What an edge last wrote to the DOM, so unchanged strokes and labels are not written again. */
+interface EdgeShown {
+  width: number;
+  active: boolean;
+  live: boolean;
+  edge: EdgeLive | undefined;
+}
+
+/** Writes an edge's stroke (always) and label (when it has one) for `edge`; skips what did not change. */
+function writeEdge(line: SVGPathElement | null, label: HTMLDivElement | null, edge: EdgeLive | undefined, shown: EdgeShown): void {
+  const stroke = edgeStroke(edge?.rate ?? 0);
+  if (line !== null) {
+    const width = strokeWidthToWrite(shown.width, stroke.width, IDLE_WIDTH);
+    if (width !== undefined) line.style.strokeWidth = `${(shown.width = width)}px`;
+    if (stroke.active !== shown.active) line.classList.toggle('edge-active', (shown.active = stroke.active));
+    if ((edge !== undefined) !== shown.live) line.classList.toggle('edge-live', (shown.live = edge !== undefined));
+  }
+  if (label !== null && edge !== undefined && edge !== shown.edge) {
+    const previous = shown.edge;
+    shown.edge = edge;
+    if (previous?.rate !== edge.rate) {
+      label.textContent = `${formatRate(edge.rate)}/s`;
+      label.setAttribute('data-rate', String(edge.rate));
+    }
+    if (previous?.count !== edge.count) {
+      label.title = `${formatCount(edge.count)} records crossed this edge`;
+      label.setAttribute('data-count', String(edge.count));
+    }
+    label.classList.toggle('edge-active', stroke.active);
+  }
+}
 
 function LiveEdgeView(props: EdgeProps) {
   const { id, source, target, sourceHandleId, targetHandleId, markerEnd, style, interactionWidth } = props;
@@ -17,37 +55,25 @@ function LiveEdgeView(props: EdgeProps) {
   const line = useRef<SVGPathElement>(null);
   const label = useRef<HTMLDivElement>(null);
   const live = useTelemetry((s) => s.edges[key] !== undefined);
+  const zoomedOut = useContext(ZoomedOutContext);
+  const labelled = live && !zoomedOut;
 
   useEffect(() => {
-    let shown: EdgeLive | undefined | null = null;
-    const apply = (edge: EdgeLive | undefined): void => {
-      if (edge === shown) return;
-      shown = edge;
-      const stroke = edgeStroke(edge?.rate ?? 0);
-      if (line.current !== null) {
-        line.current.style.strokeWidth = `${stroke.width}px`;
-        line.current.classList.toggle('edge-active', stroke.active);
-        line.current.classList.toggle('edge-live', edge !== undefined);
-      }
-      if (label.current !== null && edge !== undefined) {
-        label.current.textContent = `${formatRate(edge.rate)}/s`;
-        label.current.title = `${formatCount(edge.count)} records crossed this edge`;
-        label.current.setAttribute('data-rate', String(edge.rate));
-        label.current.setAttribute('data-count', String(edge.count));
-        label.current.classList.toggle('edge-active', stroke.active);
-      }
-    };
-    apply(telemetryStore.getState().edges[key]);
-    return telemetryStore.subscribe((state, previous) => {
-      if (state.edges[key] !== previous.edges[key]) apply(state.edges[key]);
+    // Fresh elements (or a label added or removed): write everything once, then only changes.
+    const shown: EdgeShown = { width: Number.NaN, active: false, live: false, edge: undefined };
+    const writer = liveWriters.register({
+      nodes: [source, target],
+      changed: (state, previous) => state.edges[key] !== previous.edges[key],
+      write: (state) => writeEdge(line.current, label.current, state.edges[key], shown),
     });
-  }, [key, live]);
+    return () => writer.remove();
+  }, [key, source, target, labelled]);
 
   return (
     <>
       <path ref={line} id={id} d={path} fill="none" className="react-flow__edge-path live-edge-path" markerEnd={markerEnd} style={style} />
       <path d={path} fill="none" strokeOpacity={0} strokeWidth={interactionWidth ?? 20} className="react-flow__edge-interaction" />
-      {live && (
+      {labelled && (
         <EdgeLabelRenderer>
           <div
             ref={label}

@@ -109,10 +109,30 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** The canvas figures of a frame's node; `previous` is returned unchanged when nothing differs. */
+/**
+ * The canvas figures of a frame's node; `previous` is returned unchanged when nothing differs (compared field by field
+ * before anything is allocated: with hundreds of nodes at 10 Hz, most frames leave many nodes as they were).
+ */
 export function toNodeLive(t: NodeTelemetry, previous: NodeLive | undefined): NodeLive {
   let out = 0;
-  for (const [port, n] of Object.entries(t.out)) if (port !== 'error') out += n;
+  for (const port in t.out) if (port !== 'error') out += t.out[port] as number;
+  const sameHistory = previous !== undefined && sameNumbers(previous.history, t.history);
+  if (
+    previous !== undefined &&
+    sameHistory &&
+    previous.in === t.in &&
+    previous.out === out &&
+    previous.errors === t.errors &&
+    previous.dropped === t.dropped &&
+    previous.rateIn === t.rateIn1s &&
+    previous.rateOut === t.rateOut1s &&
+    previous.p50 === t.batchLatency.p50 &&
+    previous.p99 === t.batchLatency.p99 &&
+    previous.backpressured === t.backpressured &&
+    previous.lastError === t.lastError
+  ) {
+    return previous;
+  }
   const next: NodeLive = {
     in: t.in,
     out,
@@ -122,27 +142,10 @@ export function toNodeLive(t: NodeTelemetry, previous: NodeLive | undefined): No
     rateOut: t.rateOut1s,
     p50: t.batchLatency.p50,
     p99: t.batchLatency.p99,
-    history: t.history,
+    history: sameHistory ? previous.history : t.history,
     backpressured: t.backpressured,
-    ...(t.lastError === undefined ? {} : { lastError: t.lastError }),
   };
-  if (
-    previous !== undefined &&
-    previous.in === next.in &&
-    previous.out === next.out &&
-    previous.errors === next.errors &&
-    previous.dropped === next.dropped &&
-    previous.rateIn === next.rateIn &&
-    previous.rateOut === next.rateOut &&
-    previous.p50 === next.p50 &&
-    previous.p99 === next.p99 &&
-    previous.backpressured === next.backpressured &&
-    previous.lastError === next.lastError &&
-    sameNumbers(previous.history, next.history)
-  ) {
-    return previous;
-  }
-  if (previous !== undefined && sameNumbers(previous.history, next.history)) next.history = previous.history;
+  if (t.lastError !== undefined) next.lastError = t.lastError;
   return next;
 }
 
@@ -174,7 +177,7 @@ export function createTelemetryStore(): StoreApi<TelemetryState> {
     frameReceived(frame) {
       const state = get();
       const nodes: Record<string, NodeLive> = {};
-      for (const [id, t] of Object.entries(frame.nodes)) nodes[id] = toNodeLive(t, state.nodes[id]);
+      for (const id in frame.nodes) nodes[id] = toNodeLive(frame.nodes[id] as NodeTelemetry, state.nodes[id]);
 
       const now: CountSnapshot = { time: frame.time, counts: frame.edges };
       if (window.length > 0 && (window[window.length - 1] as CountSnapshot).time > frame.time) window = [];
@@ -218,4 +221,181 @@ export function createTelemetryStore(): StoreApi<TelemetryState> {
       set({ samplesPaused });
     },
   }));
+}
+
+/**
+ * The shape of a source's partition list as one string (topic, partition and paused flag of each): the canvas'
+ * partition rows re-render only when it changes, never for new offsets or lag.
+ */
+export function partitionLayout(partitions: readonly PartitionTelemetry[] | undefined): string {
+  if (partitions === undefined) return '';
+  let key = '';
+  for (const p of partitions) key += `${p.topic}\u0000${p.partition}\u0000${p.paused ? 1 : 0}\u0001`;
+  return key;
+}
+
+// ---- Writing live figures into the canvas DOM ----
+
+/** A rectangle in flow coordinates (px at zoom 1). */
+export interface FlowRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Where the canvas looks and where its nodes are, both in flow coordinates. */
+export interface ViewportSource {
+  /** The visible area (plus any margin), or undefined when unknown: everything then counts as visible. */
+  visibleRect(): FlowRect | undefined;
+  /** A node's bounds, or undefined when unknown (not measured yet): it then counts as visible. */
+  nodeRect(id: string): FlowRect | undefined;
+}
+
+/** One registered writer: the telemetry entries an element shows, and how to write them. */
+export interface LiveWriter {
+  /**
+   * Node ids the element belongs to (a node: its id; an edge: its source and target). It is visible when the box
+   * spanning these nodes intersects the visible area.
+   */
+  readonly nodes: readonly string[];
+  /** Whether `state` differs from `previous` for this writer (compare its own entries by reference). */
+  changed(state: TelemetryState, previous: TelemetryState): boolean;
+  /** Writes `state` to the DOM. Must not read layout (offsetWidth, getBoundingClientRect, ...). */
+  write(state: TelemetryState): void;
+}
+
+/** A registered writer's handle. */
+export interface LiveWriterHandle {
+  /** Writes this writer again at the next flush (when visible), e.g. after React re-rendered its elements. */
+  invalidate(): void;
+  /** Unregisters the writer. */
+  remove(): void;
+}
+
+/** The batching writer of one telemetry store. */
+export interface LiveWriterHub {
+  /** Registers a writer; it is written at the next flush (when visible). */
+  register(writer: LiveWriter): LiveWriterHandle;
+  /** Sets (or clears) where the canvas looks; then writes what came into view. */
+  setViewportSource(source: ViewportSource | undefined): void;
+  /** The viewport moved: writers that came into view and are dirty are written at the next flush. */
+  viewportChanged(): void;
+  /** Writes the dirty visible writers now (normally called by the scheduled animation frame). */
+  flush(): void;
+  /** Writers waiting to be written (changed while off screen, or not flushed yet). */
+  readonly pending: number;
+  /** Writes done by all flushes so far (for tests and measurements). */
+  readonly writes: number;
+}
+
+/** Runs a callback before the next paint. */
+export type FrameScheduler = (callback: () => void) => void;
+
+function defaultScheduler(): FrameScheduler {
+  const raf = (globalThis as { requestAnimationFrame?: (cb: () => void) => number }).requestAnimationFrame;
+  return raf === undefined ? (cb) => void setTimeout(cb, 16) : (cb) => void raf(cb);
+}
+
+/** Whether the box spanning `ids`' nodes intersects `view` (unknown nodes count as visible). */
+export function nodesVisible(ids: readonly string[], view: FlowRect, source: ViewportSource): boolean {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const id of ids) {
+    const r = source.nodeRect(id);
+    if (r === undefined) return true;
+    if (r.x < x0) x0 = r.x;
+    if (r.y < y0) y0 = r.y;
+    if (r.x + r.width > x1) x1 = r.x + r.width;
+    if (r.y + r.height > y1) y1 = r.y + r.height;
+  }
+  if (x0 === Number.POSITIVE_INFINITY) return true;
+  return x1 >= view.x && x0 <= view.x + view.width && y1 >= view.y && y0 <= view.y + view.height;
+}
+
+/**
+ * Creates the batching writer of `store`. It subscribes to the store while at least one writer is registered.
+ * @param schedule runs the flush before the next paint (default `requestAnimationFrame`)
+ */
+export function createLiveWriterHub(store: StoreApi<TelemetryState>, schedule: FrameScheduler = defaultScheduler()): LiveWriterHub {
+  const writers = new Set<LiveWriter>();
+  const dirty = new Set<LiveWriter>();
+  let source: ViewportSource | undefined;
+  let scheduled = false;
+  let unsubscribe: (() => void) | undefined;
+  let writes = 0;
+
+  const flush = (): void => {
+    scheduled = false;
+    if (dirty.size === 0) return;
+    const state = store.getState();
+    const view = source?.visibleRect();
+    for (const writer of dirty) {
+      if (view !== undefined && source !== undefined && !nodesVisible(writer.nodes, view, source)) continue;
+      dirty.delete(writer);
+      writes++;
+      writer.write(state);
+    }
+  };
+  const request = (): void => {
+    if (scheduled || dirty.size === 0) return;
+    scheduled = true;
+    schedule(flush);
+  };
+  const onState = (state: TelemetryState, previous: TelemetryState): void => {
+    for (const writer of writers) if (!dirty.has(writer) && writer.changed(state, previous)) dirty.add(writer);
+    request();
+  };
+
+  return {
+    register(writer) {
+      writers.add(writer);
+      unsubscribe ??= store.subscribe(onState);
+      dirty.add(writer);
+      request();
+      return {
+        invalidate() {
+          if (!writers.has(writer)) return;
+          dirty.add(writer);
+          request();
+        },
+        remove() {
+          writers.delete(writer);
+          dirty.delete(writer);
+          if (writers.size === 0 && unsubscribe !== undefined) {
+            unsubscribe();
+            unsubscribe = undefined;
+          }
+        },
+      };
+    },
+    setViewportSource(next) {
+      source = next;
+      request();
+    },
+    viewportChanged: request,
+    flush,
+    get pending() {
+      return dirty.size;
+    },
+    get writes() {
+      return writes;
+    },
+  };
+}
+
+/** Edge stroke changes smaller than this (px) are not written (see {@link strokeWidthToWrite}). */
+export const STROKE_HYSTERESIS_PX = 0.4;
+
+/**
+ * The stroke width (px) to write for an edge showing `shown` (NaN: nothing written yet) whose rate now maps to
+ * `target`, or undefined to leave it: rate noise of a few percent moves the log-scaled width by ~0.1 px, and writing
+ * that would repaint every visible edge on every telemetry frame. A change to or from the idle width always shows.
+ */
+export function strokeWidthToWrite(shown: number, target: number, idleWidth: number): number | undefined {
+  if (shown === target) return undefined;
+  if (Number.isNaN(shown) || shown === idleWidth || target === idleWidth) return target;
+  return Math.abs(target - shown) >= STROKE_HYSTERESIS_PX ? target : undefined;
 }
