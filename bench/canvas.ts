@@ -26,13 +26,13 @@ export interface CanvasResult {
   idle: FrameTimes[];
   /** Median cost of one telemetry store update during each live run (ms, subscribers' DOM writes included). */
   storeUpdateMs: number[];
-  /** Where the renderer's time went in one traced live and one traced idle pan (only with `trace`; zoomed in with `detail`). */
+  /** Where the renderer's time went in one traced live and one traced idle pan of the fitted view (only with `trace`). */
   trace?: { live: TraceBreakdown; idle: TraceBreakdown };
   /**
    * The same pans zoomed in to full detail (only with `detail`): the first runs are at the fitted overview of 500 nodes
    * (React Flow's minimum zoom 0.2, the simple level of detail); these are at `zoom` (≈ 1), live figures shown.
    */
-  detail?: { zoom: number; live: FrameTimes[]; idle: FrameTimes[] };
+  detail?: { zoom: number; live: FrameTimes[]; idle: FrameTimes[]; trace?: { live: TraceBreakdown; idle: TraceBreakdown } };
 }
 
 /**
@@ -308,6 +308,29 @@ export async function measureCanvas(
     if (mode === 'idle') await page.evaluate('window.tributarySimulation.stop()');
     return page;
   };
+  /** One traced live and one traced idle pan, fitted or zoomed in. */
+  const traced = async (detail: boolean): Promise<{ live: TraceBreakdown; idle: TraceBreakdown }> => {
+    const breakdown: Partial<Record<'live' | 'idle', TraceBreakdown>> = {};
+    for (const mode of ['live', 'idle'] as const) {
+      const page = await open(mode, detail);
+      const cdp = await page.context().newCDPSession(page);
+      const events: TraceEvent[] = [];
+      cdp.on('Tracing.dataCollected', (data) => events.push(...(data.value as unknown as TraceEvent[])));
+      const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+      await cdp.send('Tracing.start', {
+        transferMode: 'ReportEvents',
+        traceConfig: {
+          includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink', 'cc', 'v8', 'v8.execute', 'viz', 'gpu', '__metadata'],
+        },
+      });
+      const frames = await panAndMeasure(page, panMs);
+      await cdp.send('Tracing.end');
+      await done;
+      breakdown[mode] = summariseTrace(events, frames.frames);
+      await page.close();
+    }
+    return { live: breakdown.live!, idle: breakdown.idle! };
+  };
   try {
     for (let rep = 1; rep <= reps; rep++) {
       for (const mode of ['live', 'idle'] as const) {
@@ -333,27 +356,9 @@ export async function measureCanvas(
       result.detail = detail;
     }
     if (options.trace === true) {
-      const traced: Partial<Record<'live' | 'idle', TraceBreakdown>> = {};
-      for (const mode of ['live', 'idle'] as const) {
-        // With `detail`, the traced pans are the zoomed-in ones.
-        const page = await open(mode, options.detail === true);
-        const cdp = await page.context().newCDPSession(page);
-        const events: TraceEvent[] = [];
-        cdp.on('Tracing.dataCollected', (data) => events.push(...(data.value as unknown as TraceEvent[])));
-        const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
-        await cdp.send('Tracing.start', {
-          transferMode: 'ReportEvents',
-          traceConfig: {
-            includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink', 'cc', 'v8', 'v8.execute', 'viz', 'gpu', '__metadata'],
-          },
-        });
-        const frames = await panAndMeasure(page, panMs);
-        await cdp.send('Tracing.end');
-        await done;
-        traced[mode] = summariseTrace(events, frames.frames);
-        await page.close();
-      }
-      result.trace = { live: traced.live!, idle: traced.idle! };
+      result.trace = await traced(false);
+      // With `detail`, the zoomed-in pans are traced too.
+      if (result.detail !== undefined) result.detail.trace = await traced(true);
     }
   } finally {
     await browser.close();

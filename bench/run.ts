@@ -13,8 +13,9 @@
  * - `--profile`          afterwards, run `tributary run` once under `--cpu-prof` and print its top self-time functions
  * - `--no-canvas`        skip the studio canvas measurement
  * - `--canvas-only`      only the studio canvas measurement (no Kafka or Redis needed): skips throughput and latency
- * - `--canvas-trace`     with the canvas measurement, also trace one live and one idle pan (Chrome trace) and print
- *                        where the renderer's time goes (script, style, layout, paint, raster, composite)
+ * - `--canvas-trace`     with the canvas measurement, also trace one live and one idle pan of the fitted view (and,
+ *                        with `--canvas-detail`, zoomed in) and print where the renderer's time goes (script, style,
+ *                        layout, paint, raster, composite)
  * - `--canvas-detail`    with the canvas measurement, also pan zoomed in to full detail (zoom ≈ 1, figures shown)
  *
  * Every throughput variant is a fresh process (with a fresh consumer group where it consumes) reading the same N
@@ -22,7 +23,7 @@
  * and the last commit of the group it polls (so process start-up and the group join are not counted): records/s,
  * CPU µs per record from `/proc/<pid>/stat`, peak RSS from `/proc/<pid>/status` VmHWM just before SIGTERM.
  */
-import { measureCanvas, type CanvasResult } from './canvas';
+import { measureCanvas, type CanvasResult, type TraceBreakdown } from './canvas';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -528,6 +529,22 @@ async function runCanvas(options: Options, dir: string): Promise<CanvasResult | 
   }
 }
 
+/** One traced live and idle pan as markdown lines: ms per frame by kind of work, top events and busiest threads. */
+function traceMarkdown(title: string, trace: { live: TraceBreakdown; idle: TraceBreakdown }): string[] {
+  const { live, idle } = trace;
+  const keys = [...new Set([...Object.keys(live.main), ...Object.keys(idle.main)])].sort();
+  const lines = ['', `${title}, ms per frame (live ${live.frames} frames, idle ${idle.frames} frames)`, '', '| where | live | idle |', '|---|---:|---:|'];
+  for (const k of keys) lines.push(`| main: ${k} | ${fmt(live.main[k] ?? 0, 2)} | ${fmt(idle.main[k] ?? 0, 2)} |`);
+  lines.push(`| raster workers | ${fmt(live.raster, 2)} | ${fmt(idle.raster, 2)} |`);
+  lines.push(`| compositor thread | ${fmt(live.compositor, 2)} | ${fmt(idle.compositor, 2)} |`);
+  lines.push(`| viz / GPU process | ${fmt(live.viz, 2)} | ${fmt(idle.viz, 2)} |`);
+  lines.push('', `Main thread top self time, live: ${live.top.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+  lines.push(`Main thread top self time, idle: ${idle.top.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+  lines.push(`Busiest threads, live: ${live.threads.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+  lines.push(`Busiest threads, idle: ${idle.threads.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
+  return lines;
+}
+
 /** The canvas result as markdown lines: frame-time table, and the trace breakdown when traced. */
 function canvasMarkdown(canvas: CanvasResult): string[] {
   const live95 = stats(canvas.live.map((f) => f.p95Ms));
@@ -552,19 +569,8 @@ function canvasMarkdown(canvas: CanvasResult): string[] {
     lines.push(`| live telemetry at 10 Hz | ${range(stats(d.live.map((f) => f.p95Ms)), 1)} | ${range(stats(d.live.map((f) => f.p99Ms)), 1)} |`);
     lines.push(`| telemetry stopped (baseline) | ${range(stats(d.idle.map((f) => f.p95Ms)), 1)} | ${range(stats(d.idle.map((f) => f.p99Ms)), 1)} |`);
   }
-  if (canvas.trace !== undefined) {
-    const { live, idle } = canvas.trace;
-    const keys = [...new Set([...Object.keys(live.main), ...Object.keys(idle.main)])].sort();
-    lines.push('', `Traced pan, ms per frame (live ${live.frames} frames, idle ${idle.frames} frames)`, '', '| where | live | idle |', '|---|---:|---:|');
-    for (const k of keys) lines.push(`| main: ${k} | ${fmt(live.main[k] ?? 0, 2)} | ${fmt(idle.main[k] ?? 0, 2)} |`);
-    lines.push(`| raster workers | ${fmt(live.raster, 2)} | ${fmt(idle.raster, 2)} |`);
-    lines.push(`| compositor thread | ${fmt(live.compositor, 2)} | ${fmt(idle.compositor, 2)} |`);
-    lines.push(`| viz / GPU process | ${fmt(live.viz, 2)} | ${fmt(idle.viz, 2)} |`);
-    lines.push('', `Main thread top self time, live: ${live.top.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
-    lines.push(`Main thread top self time, idle: ${idle.top.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
-    lines.push(`Busiest threads, live: ${live.threads.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
-    lines.push(`Busiest threads, idle: ${idle.threads.map((t) => `${t.name} ${fmt(t.ms, 2)}`).join(', ')}`);
-  }
+  if (canvas.trace !== undefined) lines.push(...traceMarkdown('Traced pan of the fitted view', canvas.trace));
+  if (canvas.detail?.trace !== undefined) lines.push(...traceMarkdown(`Traced pan zoomed in (${fmt(canvas.detail.zoom, 2)})`, canvas.detail.trace));
   return lines;
 }
 

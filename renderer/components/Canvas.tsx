@@ -7,13 +7,13 @@
  * For a smooth canvas with hundreds of nodes: once a drag pan moves, a transparent layer covers the canvas so that each
  * mousemove's hit test stops there instead of walking every node and handle; the batching live writer learns the
  * viewport (from React Flow's store, no DOM reads) so that it writes figures only for what is in view; below
- * `DETAIL_MIN_ZOOM` nodes and edges render their simple level of detail. (A composited viewport during moves,
- * `will-change: transform`, was measured and made frames slower here: see docs/BENCHMARKS.md.)
+ * `DETAIL_MIN_ZOOM` nodes and edges render their simple level of detail. The dot grid and the minimap are our own
+ * (`CanvasBackground`, `CanvasMiniMap`): a pan moves them by a transform instead of repainting an SVG pattern and 500
+ * minimap rectangles. (A composited viewport, `will-change: transform`, was measured and made frames much slower
+ * here: see docs/BENCHMARKS.md.)
  */
 import {
-  Background,
   Controls,
-  MiniMap,
   Panel,
   ReactFlow,
   useReactFlow,
@@ -36,6 +36,8 @@ import { runStore, studioStore, useRun, useStudio } from '../store/index';
 import { isRunActive } from '../store/run-store';
 import { connectionProblem } from '../store/graph-ops';
 import { uiStore } from '../store/ui-store';
+import { CanvasBackground } from './CanvasBackground';
+import { CanvasMiniMap } from './CanvasMiniMap';
 import { FlowNode } from './FlowNode';
 import { DETAIL_MIN_ZOOM, liveWriters, ZoomedOutContext } from './live-hub';
 import { LiveEdge } from './LiveEdge';
@@ -71,14 +73,6 @@ function onConnectEnd(_event: MouseEvent | TouchEvent, state: FinalConnectionSta
   const { nodes, edges } = studioStore.getState();
   const reason = connectionProblem(nodes, edges, connection) ?? 'connect an output port (right) to an input port (left)';
   uiStore.getState().noticeShown('error', `Connection refused: ${reason}`);
-}
-
-/** Minimap colours by node kind (the palette's). */
-const KIND_COLORS: Record<string, string> = { source: '#0e9f6e', transform: '#6d4aff', sink: '#d97706' };
-
-function minimapColor(node: { data: Record<string, unknown> }): string {
-  const type = typeof node.data.type === 'string' ? node.data.type : '';
-  return KIND_COLORS[type.split('.')[0] ?? ''] ?? '#98a2b3';
 }
 
 /** Live figures are also written for nodes this far outside the visible area (screen px), so a short pan shows them. */
@@ -223,9 +217,9 @@ export function Canvas() {
           maxZoom={2}
           proOptions={{ hideAttribution: true }}
         >
-          <Background gap={20} />
+          <CanvasBackground gap={20} />
           <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} data-testid="minimap" />
+          <CanvasMiniMap />
           <Panel position="top-right" className="canvas-actions">
             <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={running}>
               Auto-layout

@@ -173,6 +173,8 @@ function LiveFigures({ id, kind }: { id: string; kind: string }) {
           <span className="live-label">in</span>
           <b data-f="in" data-testid={`node-in-${id}`} />
           <span className="live-rate" data-f="rin" data-testid={`node-rate-in-${id}`} />
+        </div>
+        <div className="live-row">
           <span className="live-label">out</span>
           <b data-f="out" data-testid={`node-out-${id}`} />
           <span className="live-rate" data-f="rout" data-testid={`node-rate-out-${id}`} />

@@ -1,8 +1,8 @@
 /**
  * The canvas' batching live writer: all writes of a burst of telemetry frames happen in one scheduled frame, only for
  * writers whose entries changed, only for what is in view (from the viewport and node bounds, never the DOM), and
- * off-screen writers are written once they come into view. Also the edge stroke hysteresis, the partition-row key and
- * the store keeping unchanged node objects.
+ * off-screen writers are written once they come into view; a frame budget spreads many writes over several frames.
+ * Also the edge stroke hysteresis, the partition-row key and the store keeping unchanged node objects.
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeTelemetry, PartitionTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
@@ -181,6 +181,41 @@ describe('live writer hub', () => {
     frames.run();
     expect(log).toEqual(['a=-', 'b=-', 'b=-']);
     expect(hub.writes).toBe(3);
+  });
+
+  it('spreads one frame of writes over several animation frames once the frame budget is spent, oldest first', () => {
+    const store = createTelemetryStore();
+    const frames = manualScheduler();
+    // Each write costs 1 ms on this clock; the budget is 2 ms.
+    let clock = 0;
+    const hub = createLiveWriterHub(store, frames.schedule, { frameBudgetMs: 2, now: () => clock });
+    const log: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      const writer = recorder(id, log);
+      hub.register({ ...writer, write: (state) => ((clock += 1), writer.write(state)) });
+    }
+    frames.run();
+    expect(log).toEqual(['a=-', 'b=-']);
+    expect(frames.pending).toBe(1);
+    // A change to a written writer while others wait: it is written after them.
+    store.getState().frameReceived(frame(1000, { a: node({ in: 1 }) }));
+    frames.run();
+    expect(log.slice(2)).toEqual(['c=-', 'd=-']);
+    frames.run();
+    expect(log.slice(4)).toEqual(['e=-', 'a=1']);
+    frames.run();
+    expect(frames.pending).toBe(0);
+    expect(hub.pending).toBe(0);
+
+    // At least one writer per frame, whatever it costs.
+    const slow = createLiveWriterHub(store, frames.schedule, { frameBudgetMs: 0, now: () => (clock += 5) });
+    const slowLog: string[] = [];
+    slow.register(recorder('x', slowLog));
+    slow.register(recorder('y', slowLog));
+    frames.run();
+    expect(slowLog).toEqual(['x=-']);
+    frames.run();
+    expect(slowLog).toEqual(['x=-', 'y=-']);
   });
 });
 
