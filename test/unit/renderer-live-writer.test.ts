@@ -5,6 +5,7 @@
  * Also the edge stroke hysteresis, the partition-row key and the store keeping unchanged node objects.
  */
 import { describe, expect, it } from 'vitest';
+import { nodeTelemetry } from '../support/telemetry';
 import type { NodeTelemetry, PartitionTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
 import {
   createLiveWriterHub,
@@ -19,22 +20,7 @@ import {
   type ViewportSource,
 } from '../../renderer/store/telemetry-store';
 
-function node(over: Partial<NodeTelemetry> = {}): NodeTelemetry {
-  return {
-    in: 0,
-    out: { out: 0 },
-    errors: 0,
-    dropped: 0,
-    rateIn1s: 0,
-    rateIn10s: 0,
-    rateOut1s: 0,
-    rateOut10s: 0,
-    batchLatency: { p50: null, p99: null },
-    history: [],
-    backpressured: false,
-    ...over,
-  };
-}
+const node = nodeTelemetry;
 
 function frame(time: number, nodes: Record<string, NodeTelemetry>): TelemetryFrame {
   return {

@@ -4,26 +4,12 @@
  * expression evaluation on a sampled record (without eval) and field completion.
  */
 import { describe, expect, it } from 'vitest';
+import { nodeTelemetry } from '../support/telemetry';
 import type { NodeTelemetry, SampleRecord, TelemetryFrame } from '../../runtime/common/telemetry';
 import { cellText, completionsAt, evaluateOn, fieldPaths, filterSamples, formatUptime, sampleColumns, sparklinePoints } from '../../renderer/store/samples';
 import { createTelemetryStore, edgeStroke, nodeAlert, ratesFromDeltas, toNodeLive } from '../../renderer/store/telemetry-store';
 
-function node(over: Partial<NodeTelemetry> = {}): NodeTelemetry {
-  return {
-    in: 0,
-    out: { out: 0 },
-    errors: 0,
-    dropped: 0,
-    rateIn1s: 0,
-    rateIn10s: 0,
-    rateOut1s: 0,
-    rateOut10s: 0,
-    batchLatency: { p50: null, p99: null },
-    history: [],
-    backpressured: false,
-    ...over,
-  };
-}
+const node = nodeTelemetry;
 
 function frame(time: number, nodes: Record<string, NodeTelemetry>, edges: Record<string, number>, over: Partial<TelemetryFrame> = {}): TelemetryFrame {
   return {
