@@ -14,7 +14,7 @@
 import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
 import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
-import { createNodeRedis, isRetriableRedisError, REDIS_CONNECT_TIMEOUT_MS } from '../redis-common.runtime';
+import { createNodeRedis, ensureConnected, isRetriableRedisError } from '../redis-common.runtime';
 import { redisSinkSpec, type RedisSinkConfig } from './redis.spec';
 
 /** A record whose command could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
@@ -171,48 +171,17 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
   const unavailable = (what: string, cause: unknown): TributaryError =>
     new TributaryError('E_SINK', `Redis at ${where} ${what}: ${describeError(cause)}`, { nodeId, retriable: true, cause });
 
-  /** Starts a connection when none is under way; throws a retriable error when it fails. */
-  const connect = async (): Promise<void> => {
+  /** Connects (the shared {@link ensureConnected}); a failure is a retriable `E_SINK` naming the cause. */
+  const open = async (): Promise<void> => {
     try {
-      await client.connect();
+      await ensureConnected(redis);
     } catch (error) {
-      // ioredis rejects connect() with "Connection is closed."; the 'error' event carried the reason (ECONNREFUSED...).
-      throw unavailable('is unreachable', redis.lastError() ?? error);
+      throw unavailable('is unreachable', error);
     }
   };
 
-  /** Waits for a connection attempt under way to succeed or fail, at most {@link REDIS_CONNECT_TIMEOUT_MS}. */
-  const waitReady = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        client.off('ready', onReady).off('error', onError).off('end', onEnd);
-      };
-      const onReady = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onError = (error: Error): void => {
-        cleanup();
-        reject(unavailable('is unreachable', error));
-      };
-      const onEnd = (): void => {
-        cleanup();
-        reject(unavailable('closed the connection', new Error('connection ended')));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(unavailable(`did not become ready within ${REDIS_CONNECT_TIMEOUT_MS} ms`, new Error('connect timeout')));
-      }, REDIS_CONNECT_TIMEOUT_MS);
-      client.on('ready', onReady).on('error', onError).on('end', onEnd);
-    });
-
   return {
-    async open(): Promise<void> {
-      if (client.status === 'ready') return;
-      if (client.status === 'wait' || client.status === 'end') return connect();
-      return waitReady();
-    },
+    open,
 
     async write(batch: FlowRecord[]): Promise<SinkRejection[]> {
       const rejections: SinkRejection[] = [];
@@ -238,7 +207,8 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
       });
       if (owners.length === 0) return rejections;
 
-      if (client.status === 'wait' || client.status === 'end') await connect();
+      // Never opened, or closed: connect now; a connection under way fails the batch fast (the engine retries it).
+      if (client.status === 'wait' || client.status === 'end') await open();
       if (client.status !== 'ready') {
         throw unavailable(`is not connected (${client.status})`, redis.lastError() ?? new Error('connection not ready'));
       }
