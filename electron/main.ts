@@ -26,7 +26,7 @@ import {
   type WebContents,
 } from 'electron';
 import { isFlowFileName, StudioBackend, type StudioBackendApi } from '../runtime/studio/backend';
-import { CONTENT_TYPES, resolveStaticPath } from '../runtime/studio/server';
+import { CONTENT_TYPES, resolveStaticPath, studioContentSecurityPolicy } from '../runtime/studio/server';
 import type { DocumentState, MenuCommand } from '../runtime/common/studio-menu';
 import type { Unsubscribe } from '../runtime/common/studio-api';
 import { buildMenuTemplate } from './menu';
@@ -38,27 +38,11 @@ export const APP_SCHEME = 'app';
 export const APP_URL = `${APP_SCHEME}://studio/`;
 
 /** The Content-Security-Policy of the renderer served from `app://studio/`. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = studioContentSecurityPolicy();
 
 /** The CSP used with a Vite dev server (`TRIBUTARY_RENDERER_URL`): its inline preamble and HMR socket are allowed. */
 export function devContentSecurityPolicy(origin: string): string {
-  const ws = origin.replace(/^http/, 'ws');
-  return CONTENT_SECURITY_POLICY.replace("script-src 'self'", `script-src 'self' 'unsafe-inline' ${origin}`).replace(
-    "connect-src 'self'",
-    `connect-src 'self' ${origin} ${ws}`,
-  );
+  return studioContentSecurityPolicy({ script: `'unsafe-inline' ${origin}`, connect: `${origin} ${origin.replace(/^http/, 'ws')}` });
 }
 
 /**

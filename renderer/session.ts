@@ -219,15 +219,20 @@ async function writeTo(path: string | undefined): Promise<boolean> {
   try {
     const written = await api().saveFlow(flowText(state, target), target ?? undefined);
     if (written === null) return false;
-    studioStore.getState().flowSaved(written);
-    await api().clearAutosave().catch(() => undefined);
-    notify('info', `saved ${written}`);
-    void refreshRecent();
+    await saved(written);
     return true;
   } catch (error) {
     fail('cannot save the flow')(error);
     return false;
   }
+}
+
+/** After a save to `path`: the document is clean, the autosave is dropped, the user is told, recent files refresh. */
+async function saved(path: string): Promise<void> {
+  studioStore.getState().flowSaved(path);
+  await api().clearAutosave().catch(() => undefined);
+  notify('info', `saved ${path}`);
+  void refreshRecent();
 }
 
 /** File > Save (Ctrl/Cmd+S): to the flow's path, or Save As for a new flow. */
@@ -245,10 +250,7 @@ export async function saveAsRequested(): Promise<boolean> {
       if (written === null) return false;
       // The dialog may have chosen JSON: write again in the chosen format when it differs.
       if (/\.json$/i.test(written)) await api().saveFlow(flowText(state, written), written);
-      studioStore.getState().flowSaved(written);
-      await api().clearAutosave().catch(() => undefined);
-      notify('info', `saved ${written}`);
-      void refreshRecent();
+      await saved(written);
       return true;
     } catch (error) {
       fail('cannot save the flow')(error);

@@ -76,21 +76,30 @@ export interface StudioServer {
   close(): Promise<void>;
 }
 
-/** The Content-Security-Policy of every page response. */
-export function contentSecurityPolicy(port: number): string {
+/**
+ * The studio's Content-Security-Policy (browser mode and Electron): only its own scripts (no eval), styles inline,
+ * no objects, frames or forms. `script` and `connect` add sources to `script-src` and `connect-src`.
+ */
+export function studioContentSecurityPolicy(extra: { script?: string; connect?: string } = {}): string {
+  const add = (sources: string | undefined): string => (sources === undefined ? '' : ` ${sources}`);
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    `script-src 'self'${add(extra.script)}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    `connect-src 'self'${add(extra.connect)}`,
     "worker-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/** The Content-Security-Policy of every page response in browser mode: the studio's WebSocket on `port` may connect. */
+export function contentSecurityPolicy(port: number): string {
+  return studioContentSecurityPolicy({ connect: `ws://127.0.0.1:${port} ws://localhost:${port}` });
 }
 
 function sameToken(given: string | null, token: string): boolean {
