@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import { TributaryError } from '../../runtime/common/errors';
 import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
 import { fileSinkSpec, type FileSinkConfig } from './file.spec';
+import { recordJson } from '../record-json.runtime';
 
 /** `errno` codes of file system errors that may go away by themselves, so the batch is retried. */
 export const RETRIABLE_FS_CODES: ReadonlySet<string> = new Set([
@@ -38,17 +39,11 @@ export function isRetriableFsError(error: unknown): boolean {
 }
 
 /**
- * One JSON line (with `\n`) for a record: the value, or `{ key, value, headers, timestamp }` with `envelope`. A byte
- * value (Buffer, Uint8Array) is written as a base64 string.
+ * One JSON line (with `\n`) for a record: {@link recordJson} (the value, or the envelope with `envelope`).
  * @throws Error when the record cannot be encoded (BigInt, a cycle, an undefined value)
  */
 export function jsonLine(record: FlowRecord, envelope: boolean): string {
-  const value = record.value instanceof Uint8Array ? Buffer.from(record.value).toString('base64') : record.value;
-  const json = JSON.stringify(envelope ? { key: record.key, value, headers: record.headers, timestamp: record.timestamp } : value) as
-    | string
-    | undefined;
-  if (json === undefined) throw new Error(`the value is ${typeof value}; nothing to write`);
-  return `${json}\n`;
+  return `${recordJson(record, envelope)}\n`;
 }
 
 /**

@@ -17,6 +17,7 @@ import { Buffer } from 'node:buffer';
 import { TributaryError } from '../../runtime/common/errors';
 import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
 import { httpSinkSpec, type HttpSinkConfig } from './http.spec';
+import { recordJson } from '../record-json.runtime';
 
 /** How much of an error response body is quoted in messages (characters). */
 export const HTTP_BODY_SNIPPET_CHARS = 200;
@@ -26,19 +27,6 @@ export function isRetriableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/**
- * The JSON of one record in a request body: its value, or `{ key, value, headers, timestamp }` with `envelope`. A byte
- * value (Buffer, Uint8Array) is sent as a base64 string.
- * @throws Error when the record cannot be encoded (BigInt, a cycle, an undefined value)
- */
-export function httpRecordJson(record: FlowRecord, envelope: boolean): string {
-  const value = record.value instanceof Uint8Array ? Buffer.from(record.value).toString('base64') : record.value;
-  const json = JSON.stringify(envelope ? { key: record.key, value, headers: record.headers, timestamp: record.timestamp } : value) as
-    | string
-    | undefined;
-  if (json === undefined) throw new Error(`the value is ${typeof value}; nothing to send`);
-  return json;
-}
 
 /** Reads at most `maxBytes` of a response body as text (whitespace collapsed, cut at {@link HTTP_BODY_SNIPPET_CHARS}). */
 async function bodySnippet(response: Response, maxBytes = 4096): Promise<string> {
@@ -136,7 +124,7 @@ export function createHttpSink(config: HttpSinkConfig, ctx: NodeContext): SinkRu
       const encoded: { index: number; json: string }[] = [];
       batch.forEach((record, index) => {
         try {
-          encoded.push({ index, json: httpRecordJson(record, config.envelope) });
+          encoded.push({ index, json: recordJson(record, config.envelope) });
         } catch (error) {
           encodeRejections.push({ index, message: `cannot encode the record as JSON: ${(error as Error).message}`, code: 'E_SINK' });
         }
