@@ -149,6 +149,8 @@ interface OpenWindow {
 }
 
 interface PartitionState {
+  /** Key in the node's partition map (source, topic, partition). */
+  id: string;
   /** Open windows by start, then by encoded key, in opening order. */
   buckets: Map<number, Map<string, OpenWindow>>;
   /** Starts of {@link buckets}, ascending. */
@@ -302,10 +304,10 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
   const idOf = (ref: PartitionRef): string => `${ref.source}\u0000${ref.topic ?? ''}\u0000${ref.partition ?? ''}`;
 
   /** Starts `p` over from a restored checkpoint: the watermark at the replay's first offset, and what was acknowledged. */
-  const applyRestored = (p: PartitionState, id: string): void => {
-    const r = restored.get(id);
+  const applyRestored = (p: PartitionState): void => {
+    const r = restored.get(p.id);
     if (r === undefined) return;
-    restored.delete(id);
+    restored.delete(p.id);
     p.watermark = r.w;
     p.maxEventTime = r.w + config.allowedLatenessMs;
     p.closedWatermark = r.w;
@@ -319,6 +321,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     let p = partitions.get(id);
     if (p === undefined) {
       p = {
+        id,
         buckets: new Map(),
         starts: [],
         open: 0,
@@ -337,7 +340,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
         baseWatermark: -Infinity,
       };
       partitions.set(id, p);
-      applyRestored(p, id);
+      applyRestored(p);
     } else {
       const r = restored.get(id);
       const offset = record.meta.offset;
@@ -462,7 +465,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     p.suppressUpTo = -Infinity;
     p.progress = [];
     p.baseWatermark = -Infinity;
-    for (const [id, state] of partitions) if (state === p) applyRestored(p, id);
+    applyRestored(p);
     const previous = p.carry?.until;
     p.carry = { tokens: carried, until: previous !== undefined && (compareOffsets(previous, until) ?? 0) > 0 ? previous : until };
   };
