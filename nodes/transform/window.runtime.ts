@@ -238,9 +238,9 @@ const SKIP = Symbol('skip');
 
 /**
  * Creates the `transform.window` runtime for one node (see the module doc for closing, holds, restart and rebalance).
- * `process(batch, scope)` returns `{ out, late, error }`: `out` the windows closed by this batch whose records all came
- * from it, `late` late records (event time), `error` records whose keyBy/timestamp/aggregate expression threw or gave
- * an unusable value (`E_EXPRESSION_RUNTIME`).
+ * `process(batch, scope)` emits the windows the batch closes (`ctx.emit('out', ...)`, awaited) and returns
+ * `{ out: [], late, error }`: `late` late records (event time), `error` records whose keyBy/timestamp/aggregate
+ * expression threw or gave an unusable value (`E_EXPRESSION_RUNTIME`).
  * @throws TributaryError `E_EXPRESSION` for a malformed expression, `E_CONFIG` for an impossible window shape
  */
 export function createWindowTransform(config: WindowConfig, ctx: NodeContext): WindowTransformRuntime {
