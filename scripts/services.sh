@@ -24,6 +24,9 @@ REDIS_PORT="${TRIBUTARY_REDIS_PORT:-6379}"
 KAFKA_START_TIMEOUT_S="${KAFKA_START_TIMEOUT_S:-90}"
 
 mkdir -p "$STATE"
+# shellcheck source=lib/need.sh
+source "$ROOT/scripts/lib/need.sh"
+NEED_LOG="$STATE/apt.log"
 
 die() { echo "services: $*" >&2; exit 1; }
 info() { echo "services: $*"; }
@@ -58,8 +61,8 @@ kafka_fetch() {
   if [[ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" && -f "$KAFKA_HOME/libs/kafka-tools-$KAFKA_VERSION.jar" ]]; then
     return 0
   fi
-  command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to an existing broker"
-  command -v mvn >/dev/null || die "mvn not found: install Maven (apt-get install maven) to fetch the Kafka jars, or set KAFKA_BROKERS to an existing broker"
+  need java openjdk-17-jre-headless "or set KAFKA_BROKERS to an existing broker" || exit 1
+  need mvn maven "or set KAFKA_BROKERS to an existing broker" || exit 1
   info "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_HOME/libs (once)"
   mkdir -p "$KAFKA_HOME/libs"
   if ! (cd "$ROOT/scripts/kafka" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime \
@@ -129,7 +132,7 @@ kafka_up() {
   if port_open $KAFKA_HOST $CONTROLLER_PORT; then
     die "port $CONTROLLER_PORT (KRaft controller) is in use: stop what listens there (see 'ss -ltnp sport = :$CONTROLLER_PORT') or set KAFKA_BROKERS to an existing broker"
   fi
-  command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to an existing broker"
+  need java openjdk-17-jre-headless "or set KAFKA_BROKERS to an existing broker" || exit 1
   kafka_fetch
   kafka_write_config
   if [[ ! -f "$KAFKA_HOME/data/meta.properties" ]]; then
@@ -181,15 +184,7 @@ redis_up() {
     fi
     die "port $REDIS_PORT is in use by something that is not Redis: stop it or set REDIS_URL to an existing server"
   fi
-  if ! command -v redis-server >/dev/null; then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-      info "redis: installing redis-server with apt-get"
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >"$STATE/apt.log" 2>&1 \
-        || die "redis: apt-get install redis-server failed (log: $STATE/apt.log)"
-    else
-      die "redis-server not found: install it (sudo apt-get install redis-server, or brew install redis), or set REDIS_URL to an existing server"
-    fi
-  fi
+  need redis-server redis-server "or set REDIS_URL to an existing server" || exit 1
   mkdir -p "$CACHE/redis"
   redis-server --bind $REDIS_HOST --port $REDIS_PORT --save '' --appendonly no --daemonize yes \
     --dir "$CACHE/redis" --pidfile "$STATE/redis.pid" --logfile "$CACHE/redis/redis.log" \

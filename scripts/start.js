@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: opens the studio in Electron. The renderer (`dist/renderer/`, Vite) and the Electron bundles
-// (`dist/electron/`, esbuild) are built first when missing or older than their sources. When Electron cannot start
-// (package without its binary, no display), it says so in one line and opens browser mode instead
+// `npm start`: opens the studio in Electron. The renderer (`dist/renderer/`, Vite, through the same routine as
+// `tributary studio`: runtime/studio/renderer-build.ts) and the Electron bundles (`dist/electron/`, esbuild) are built
+// first when missing or older than their sources. The Electron package downloads its binary on first use; when that
+// download fails or Electron cannot start (no display), it says so in one line and opens browser mode instead
 // (`tributary studio`), which prints the URL to open.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -34,12 +35,12 @@ function runNode(argv, what) {
   }
 }
 
-/** Builds the renderer when its index.html is missing (Vite, vite.config.ts). */
+/** Builds the renderer when missing or stale, with the routine `tributary studio` uses. */
 async function ensureRenderer() {
-  if (existsSync(join(root, 'dist/renderer/index.html'))) return;
-  process.stderr.write('tributary: building the renderer (dist/renderer/ is missing)\n');
-  const { build } = await import('vite');
-  await build({ configFile: join(root, 'vite.config.ts'), root, logLevel: 'warn' });
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { ensureRendererBuilt } = await import('../runtime/studio/renderer-build.ts');
+  await ensureRendererBuilt(root, (line) => process.stderr.write(`tributary: ${line}\n`));
 }
 
 /** Builds the Electron bundles when missing or older than their sources. */
@@ -52,17 +53,35 @@ function ensureElectronBundles() {
   runNode(['--import', 'tsx', 'scripts/build-electron.ts'], 'the Electron shell');
 }
 
-/** Why Electron cannot start here, or undefined when it may. */
-function electronProblem() {
-  let binary;
-  try {
-    binary = createRequire(import.meta.url)('electron');
-  } catch (error) {
-    return `the Electron binary is not installed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+/**
+ * The Electron binary's path, or why Electron cannot start here. Requiring the `electron` package downloads its binary
+ * on first use (about 100 MB, once, into node_modules/electron/dist/); that runs in a child process so its progress
+ * and stack traces stay out of this terminal and a failure becomes one line.
+ */
+function locateElectron() {
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { problem: 'there is no display (DISPLAY / WAYLAND_DISPLAY unset)' };
   }
-  if (typeof binary !== 'string' || !existsSync(binary)) return 'the Electron binary is not installed';
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'there is no display (DISPLAY / WAYLAND_DISPLAY unset)';
-  return undefined;
+  try {
+    createRequire(import.meta.url).resolve('electron');
+  } catch {
+    return { problem: 'the electron package is not installed (run npm install)' };
+  }
+  process.stderr.write('tributary: locating the Electron binary (downloaded on the first start)\n');
+  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write('\\n' + require('electron'))"], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 15 * 60_000,
+  });
+  const binary = (probe.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (probe.status === 0 && binary !== '' && existsSync(binary)) return { binary };
+  const cause = `${probe.stderr ?? ''}\n${probe.error?.message ?? ''}`
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('at '))
+    .find((line) => /error|failed/i.test(line));
+  return { problem: `the Electron binary could not be downloaded${cause === undefined ? '' : ` (${cause})`}` };
 }
 
 /** Runs `tributary studio` (browser mode) in this terminal; its exit ends this process. */
@@ -97,9 +116,9 @@ await ensureRenderer().catch((error) => {
   process.stderr.write(`tributary: cannot build the renderer: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
-const problem = electronProblem();
-if (problem !== undefined) browserMode(problem);
+const electron = locateElectron();
+if (electron.binary === undefined) browserMode(electron.problem);
 else {
   ensureElectronBundles();
-  desktop(createRequire(import.meta.url)('electron'));
+  desktop(electron.binary);
 }

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): brings the real services up, runs type-check, lint, the generated-file
-# checks, unit and integration tests, then stops only the services that this run started.
+# The README's test command (`npm test`): makes sure the system packages the tests need are there (Chromium for the
+# end-to-end tests; services.sh sees to Java, Maven and Redis), brings the real services up, runs type-check, lint,
+# the generated-file checks, unit, integration and end-to-end tests, then stops only the services that this run
+# started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/need.sh
+
+# The e2e tests drive Debian's Chromium (test/e2e/harness.ts); CHROMIUM_PATH points them at another build.
+if [[ -z "${CHROMIUM_PATH:-}" ]]; then need chromium chromium "or set CHROMIUM_PATH to a Chromium binary"; fi
 
 before=$(bash scripts/services.sh owned)
 cleanup() {

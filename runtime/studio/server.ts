@@ -19,6 +19,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { RpcEvent, RpcMethod, RpcRequest, RpcResponse } from '../common/studio-protocol';
 import type { Unsubscribe } from '../common/studio-api';
 import { StudioBackend } from './backend';
+import { ensureRendererBuilt, RENDERER_OUT_DIR } from './renderer-build';
 
 /** The port `tributary studio` listens on unless `--port` is given (a free port is used when it is taken). */
 export const DEFAULT_STUDIO_PORT = 4780;
@@ -356,18 +357,10 @@ export interface StudioCommandOptions {
   port?: number;
   /** Open the page in the default browser (default true; `--no-open`). */
   open: boolean;
-  /** Static directory (`--static`); default `dist/renderer`, built with Vite when its index.html is missing. */
+  /** Static directory (`--static`); default `dist/renderer`, built first when missing or older than its sources. */
   static?: string;
   /** Extra WebSocket origins (`--allow-origin`, repeatable). */
   allowOrigin?: string[];
-}
-
-/** Builds the renderer with Vite's JS API (`vite.config.ts` at the root) into `dist/renderer/`. */
-export async function buildRenderer(rootDir: string): Promise<void> {
-  const configFile = join(rootDir, 'vite.config.ts');
-  if (!existsSync(configFile)) throw new Error(`cannot build the renderer: ${configFile} is missing`);
-  const { build } = await import('vite');
-  await build({ configFile, root: rootDir, logLevel: 'warn' });
 }
 
 /** Opens a URL in the default browser; failures are reported on stderr and otherwise ignored. */
@@ -385,7 +378,7 @@ async function openBrowser(url: string): Promise<void> {
 }
 
 /**
- * `tributary studio`: builds the renderer when needed, starts the server, prints exactly one line
+ * `tributary studio`: builds the renderer when missing or stale ({@link ensureRendererBuilt}), starts the server, prints exactly one line
  * `Studio: http://127.0.0.1:<port>/?token=<token>` on stdout, opens the browser, and on SIGINT/SIGTERM stops a run and
  * exits. Never resolves while the server runs.
  */
@@ -393,11 +386,8 @@ export async function runStudioCommand(options: StudioCommandOptions): Promise<v
   const backend = new StudioBackend();
   let staticDir = options.static === undefined ? undefined : resolve(options.static);
   if (staticDir === undefined) {
-    staticDir = join(backend.rootDir, 'dist', 'renderer');
-    if (!existsSync(join(staticDir, 'index.html'))) {
-      process.stderr.write('tributary studio: dist/renderer/index.html is missing; building the renderer with Vite first\n');
-      await buildRenderer(backend.rootDir);
-    }
+    staticDir = join(backend.rootDir, RENDERER_OUT_DIR);
+    await ensureRendererBuilt(backend.rootDir, (line) => process.stderr.write(`tributary studio: ${line}\n`));
   } else if (!existsSync(join(staticDir, 'index.html'))) {
     throw new Error(`--static ${options.static}: no index.html in that directory`);
   }

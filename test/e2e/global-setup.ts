@@ -1,12 +1,11 @@
 /**
- * Builds the renderer once for every e2e test file (`vite build` into dist/renderer/, which `tributary studio`
- * serves). Set E2E_SKIP_BUILD=1 to reuse an existing build.
+ * Builds the renderer once for every e2e test file when it is missing or stale (the routine `npm start` and
+ * `tributary studio` use), so the tests do not each pay for the check. `first-launch.e2e.test.ts` proves separately
+ * that `tributary studio` builds it on its own in a tree without `dist/`.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { ensureRendererBuilt } from '../../runtime/studio/renderer-build';
 import { ROOT } from './harness';
 
 export default async function setup(): Promise<void> {
-  if (process.env.E2E_SKIP_BUILD === '1') return;
-  await promisify(execFile)('npx', ['vite', 'build'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  await ensureRendererBuilt(ROOT, (line) => process.stderr.write(`e2e: ${line}\n`));
 }

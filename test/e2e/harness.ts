@@ -2,7 +2,7 @@
  * The shared harness of the studio's end-to-end tests: starts `tributary studio --port 0 --no-open` with a throwaway
  * state directory, opens it in Debian's Chromium through playwright-core, and offers the gestures the tests use
  * (drop a palette entry, wire two ports, take a numbered screenshot). The renderer is built once for the whole e2e
- * project by `global-setup.ts`.
+ * project by `global-setup.ts`; a session on another tree (`root`) builds its own through `tributary studio`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -29,10 +29,10 @@ export interface StudioSession {
   close(): Promise<void>;
 }
 
-/** Starts `tributary studio` and resolves with the page URL it prints. */
-function startStudio(stateDir: string): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/tributary.js'), 'studio', '--port', '0', '--no-open'], {
-    cwd: ROOT,
+/** Starts `tributary studio` of the tree at `root` and resolves with the page URL it prints. */
+function startStudio(root: string, stateDir: string): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, [join(root, 'bin/tributary.js'), 'studio', '--port', '0', '--no-open'], {
+    cwd: root,
     env: { ...process.env, TRIBUTARY_STATE_DIR: stateDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -52,14 +52,20 @@ function startStudio(stateDir: string): { child: ChildProcess; url: Promise<stri
 
 /**
  * Starts the studio and opens it in Chromium.
- * @param options `shots`: folder under test-results/ for screenshots; `viewport` in CSS pixels; `prefix` of the work dir
+ * @param options `shots`: folder under test-results/ for screenshots; `viewport` in CSS pixels; `prefix` of the work dir;
+ *   `root`: the tree whose `bin/tributary.js` runs (default {@link ROOT})
  * @throws when the studio or Chromium cannot start
  */
-export async function openStudio(options: { shots: string; viewport: { width: number; height: number }; prefix: string }): Promise<StudioSession> {
+export async function openStudio(options: {
+  shots: string;
+  viewport: { width: number; height: number };
+  prefix: string;
+  root?: string;
+}): Promise<StudioSession> {
   const shots = join(ROOT, 'test-results', options.shots);
   await mkdir(shots, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), options.prefix));
-  const { child, url } = startStudio(join(work, 'state'));
+  const { child, url } = startStudio(options.root ?? ROOT, join(work, 'state'));
   let browser: Browser | undefined;
   try {
     const address = await url;
