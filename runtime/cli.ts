@@ -10,6 +10,7 @@ import { Engine } from './engine/engine';
 import { createLogger } from './logger';
 import { loadFlowFile, type LoadedFlow } from './flow-file';
 import { startMetricsServer } from './metrics-server';
+import type { ParentMessage, RuntimeMessage } from './run-protocol';
 import { generateFlowSchema } from '../scripts/flow-schema';
 
 /** Process exit codes, also listed in `tributary --help`. */
@@ -60,16 +61,6 @@ async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow>
     throw error;
   }
 }
-
-/** What the runtime sends its parent process (the studio) over IPC when it was forked. */
-export type RuntimeMessage =
-  | { type: 'telemetry'; frame: NonNullable<ReturnType<Engine['frame']>> }
-  | { type: 'samples'; nodeId: string; samples: ReturnType<Engine['samples']> }
-  | { type: 'ready' }
-  | { type: 'exit'; code: number; error?: string };
-
-/** What the parent process may send the runtime. */
-export type ParentMessage = { type: 'stop' } | { type: 'samples'; nodeId: string };
 
 /** Telemetry frames per second sent to a parent process at most. */
 export const IPC_FRAMES_PER_SECOND = 10;

@@ -26,7 +26,7 @@ import { MAX_FLOW_BYTES } from '../common/flow';
 import { locateProblems, parseFlowText, serializeFlow, substituteEnv } from '../common/flow-text';
 import type { ConnectionTest, FlowFile, PreviewResult, RunState, StudioApi, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
-import type { ParentMessage, RuntimeMessage } from '../cli';
+import type { ParentMessage, RuntimeMessage } from '../run-protocol';
 
 /** Most recent files kept. */
 export const MAX_RECENT_FILES = 10;
