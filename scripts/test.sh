@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`): makes sure the system packages the tests need are there (Chromium for the
 # end-to-end tests; services.sh sees to Java, Maven and Redis), brings the real services up, runs type-check, lint,
-# the generated-file checks, unit, integration and end-to-end tests, then stops only the services that this run
-# started.
+# the layer check, the generated-file checks, unit, integration and end-to-end tests, then stops only the services
+# that this run started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/need.sh
@@ -27,6 +27,7 @@ bash scripts/services.sh up
 step() { echo; echo "== $*"; }
 step "type-check"; npx tsc -b
 step "lint"; npx eslint --max-warnings 0 .
+step "layers (dependency-cruiser, resolved imports)"; npx tsx scripts/check-layers.ts
 step "generated files are up to date"; npx tsx scripts/check-generated.ts; npx tsx scripts/check-node-docs.ts
 step "unit tests"; npx vitest run --project unit
 step "integration tests (real Kafka and Redis)"; npx vitest run --project integration
