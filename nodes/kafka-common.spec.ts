@@ -6,6 +6,7 @@
  * the parsed fields into a kafkajs client.
  */
 import { z } from 'zod';
+import { withFieldMeta } from '../runtime/common/field-meta';
 
 /** Default broker list: the local broker that `npm run services` starts. */
 export const DEFAULT_KAFKA_BROKERS: readonly string[] = ['127.0.0.1:9092'];
@@ -23,7 +24,8 @@ export const kafkaClientIdField = z
   .min(1)
   .max(255)
   .optional()
-  .describe('Kafka client id reported to the brokers (shows in broker logs and quotas); defaults to `tributary-<node id>`.');
+  .describe('Kafka client id reported to the brokers (shows in broker logs and quotas); defaults to `tributary-<node id>`.')
+  .apply(withFieldMeta, { advanced: true });
 
 /** SASL mechanisms supported by the Kafka nodes. */
 export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -36,9 +38,17 @@ export const kafkaSaslField = z
       .describe(
         'SASL mechanism: `plain` (username/password in clear, use with `ssl: true`), `scram-sha-256` or `scram-sha-512` ' +
           '(salted challenge-response).',
-      ),
+      )
+      .apply(withFieldMeta, {
+        options: {
+          plain: 'username/password in clear, use with `ssl: true`',
+          'scram-sha-256': 'salted challenge-response with SHA-256',
+          'scram-sha-512': 'salted challenge-response with SHA-512',
+        },
+      }),
     username: z.string().min(1).describe('SASL username.'),
-    password: z.string().describe('SASL password; write `${KAFKA_PASSWORD}` in the flow file rather than the secret itself.'),
+    password: z.string().describe('SASL password; write `${KAFKA_PASSWORD}` in the flow file rather than the secret itself.')
+      .apply(withFieldMeta, { secret: true }),
   })
   .optional()
   .describe('SASL authentication; omit for an unauthenticated cluster.');

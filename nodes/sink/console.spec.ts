@@ -1,5 +1,6 @@
 /** `sink.console`: prints records to standard output. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** Config of `sink.console`. */
@@ -10,7 +11,13 @@ export const consoleConfigSchema = z.strictObject({
     .describe(
       'Output format: `json` prints one compact JSON object per line (for piping into jq or a file); `pretty` prints ' +
         'each record as indented JSON.',
-    ),
+    )
+    .apply(withFieldMeta, {
+      options: {
+        json: 'prints one compact JSON object per line (for piping into jq or a file)',
+        pretty: 'prints each record as indented JSON',
+      },
+    }),
 });
 
 /** Spec of `sink.console`. */

@@ -1,5 +1,6 @@
 /** `sink.file`: appends records as JSON Lines to a file, with size-based rotation. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** Config of `sink.file`. */
@@ -31,7 +32,8 @@ export const fileSinkConfigSchema = z.strictObject({
     .min(1)
     .max(1000)
     .default(5)
-    .describe('With `maxBytes`: how many rotated files (`<path>.1` ... `<path>.<maxFiles>`) are kept besides the current one.'),
+    .describe('With `maxBytes`: how many rotated files (`<path>.1` ... `<path>.<maxFiles>`) are kept besides the current one.')
+    .apply(withFieldMeta, { advanced: true }),
   fsync: z
     .boolean()
     .default(false)

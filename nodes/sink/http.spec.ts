@@ -1,5 +1,6 @@
 /** `sink.http`: POSTs batches of records as JSON arrays to a URL. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** HTTP header names (RFC 9110 tokens). */
@@ -31,14 +32,16 @@ export const httpSinkConfigSchema = z.strictObject({
     .min(100)
     .max(600_000)
     .default(10_000)
-    .describe('How long one request may take, response body included, before it fails and is retried (ms).'),
+    .describe('How long one request may take, response body included, before it fails and is retried (ms).')
+    .apply(withFieldMeta, { advanced: true }),
   maxBatchRecords: z
     .number()
     .int()
     .min(1)
     .max(100_000)
     .default(500)
-    .describe('Most records per request (records); larger batches are sent as several requests, one after the other.'),
+    .describe('Most records per request (records); larger batches are sent as several requests, one after the other.')
+    .apply(withFieldMeta, { advanced: true }),
   envelope: z
     .boolean()
     .default(false)

@@ -1,5 +1,6 @@
 /** `sink.kafka`: produces records to a Kafka topic; also the dead-letter sink for `error` ports. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 import { kafkaConnectionFields } from '../kafka-common.spec';
 
@@ -21,7 +22,8 @@ export const kafkaSinkConfigSchema = z.strictObject({
     .min(1)
     .max(249)
     .regex(/^[A-Za-z0-9._-]+$/, 'topic names use only letters, digits, ".", "_" and "-"')
-    .describe('Topic to produce to; created on first write when the cluster allows automatic topic creation.'),
+    .describe('Topic to produce to; created on first write when the cluster allows automatic topic creation.')
+    .apply(withFieldMeta, { examples: ['orders-enriched'] }),
   key: z
     .string()
     .optional()
@@ -39,11 +41,15 @@ export const kafkaSinkConfigSchema = z.strictObject({
   acks: z
     .literal([-1, 0, 1])
     .default(-1)
-    .describe('Acknowledgements to wait for: -1 = all in-sync replicas (safest), 1 = the partition leader only, 0 = none (fire and forget).'),
+    .describe('Acknowledgements to wait for: -1 = all in-sync replicas (safest), 1 = the partition leader only, 0 = none (fire and forget).')
+    .apply(withFieldMeta, {
+      options: { '-1': 'all in-sync replicas (safest)', '0': 'none (fire and forget)', '1': 'the partition leader only' },
+    }),
   compression: z
     .enum(['none', 'gzip'])
     .default('none')
-    .describe('Compression of produced batches: `none` or `gzip` (smaller on the wire, more CPU).'),
+    .describe('Compression of produced batches: `none` or `gzip` (smaller on the wire, more CPU).')
+    .apply(withFieldMeta, { options: { none: 'uncompressed', gzip: 'smaller on the wire, more CPU' } }),
 });
 
 /** Parsed config of `sink.kafka`. */

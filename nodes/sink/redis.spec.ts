@@ -1,5 +1,6 @@
 /** `sink.redis`: writes each record to Redis with one command (SET, HSET, XADD, PUBLISH, INCRBY or ZADD). Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** Redis commands `sink.redis` can issue, one per record. */
@@ -29,7 +30,17 @@ const redisConfigShape = z.strictObject({
         '`publish` = PUBLISH key message (key is the channel; message as for set); ' +
         '`incrby` = INCRBY key increment (`incrementExpression`, default 1); ' +
         '`zadd` = ZADD key score member (`scoreExpression` required, member from `memberExpression`).',
-    ),
+    )
+    .apply(withFieldMeta, {
+      options: {
+        set: 'SET key value (value from `valueExpression`, default JSON of the record value; EX `ttlSeconds`)',
+        hset: 'HSET key field value ... (fields from `fieldsExpression`, default the top-level fields of the value)',
+        xadd: 'XADD key [MAXLEN ~ `maxLen`] * field value ... (fields as for hset)',
+        publish: 'PUBLISH key message (key is the channel; message as for set)',
+        incrby: 'INCRBY key increment (`incrementExpression`, default 1)',
+        zadd: 'ZADD key score member (`scoreExpression` required, member from `memberExpression`)',
+      },
+    }),
   key: z
     .string()
     .min(1)
@@ -43,32 +54,38 @@ const redisConfigShape = z.strictObject({
     .describe(
       '`set`/`publish`: expression for the value written; strings are written as-is, other results as JSON. ' +
         'Absent: JSON.stringify(value) (byte values are written raw).',
-    ),
+    )
+    .apply(withFieldMeta, { appliesWhen: { field: 'command', values: ['set', 'publish'] } }),
   fieldsExpression: z
     .string()
     .optional()
     .describe(
       '`hset`/`xadd`: expression that yields an object whose fields are written; string field values as-is, others as ' +
         'JSON, undefined ones skipped. Absent: the top-level fields of the record value.',
-    ),
+    )
+    .apply(withFieldMeta, { appliesWhen: { field: 'command', values: ['hset', 'xadd'] } }),
   incrementExpression: z
     .string()
     .default('1')
-    .describe('`incrby`: expression for the increment; must give an integer.'),
+    .describe('`incrby`: expression for the increment; must give an integer.')
+    .apply(withFieldMeta, { appliesWhen: { field: 'command', values: ['incrby'] } }),
   scoreExpression: z
     .string()
     .optional()
-    .describe('`zadd` (required there): expression for the score; must give a finite number, e.g. `value.at`.'),
+    .describe('`zadd` (required there): expression for the score; must give a finite number, e.g. `value.at`.')
+    .apply(withFieldMeta, { appliesWhen: { field: 'command', values: ['zadd'] } }),
   memberExpression: z
     .string()
     .optional()
-    .describe('`zadd`: expression for the member; strings as-is, others as JSON. Absent: encoded like `set` writes the value.'),
+    .describe('`zadd`: expression for the member; strings as-is, others as JSON. Absent: encoded like `set` writes the value.')
+    .apply(withFieldMeta, { appliesWhen: { field: 'command', values: ['zadd'] } }),
   maxLen: z
     .number()
     .int()
     .min(1)
     .optional()
-    .describe('`xadd` only: trims the stream to about this many entries (`MAXLEN ~`, records). Absent: no trimming.'),
+    .describe('`xadd` only: trims the stream to about this many entries (`MAXLEN ~`, records). Absent: no trimming.')
+    .apply(withFieldMeta, { appliesWhen: { field: 'command', values: ['xadd'] } }),
   ttlSeconds: z
     .number()
     .int()

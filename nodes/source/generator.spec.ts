@@ -3,6 +3,7 @@
  * generator for measuring a flow. Browser-safe.
  */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** Default `value` expression: `{ id, at }` with the sequence number and the generation time (ms). */
@@ -30,7 +31,8 @@ export const generatorConfigSchema = z.strictObject({
   key: z
     .string()
     .optional()
-    .describe('Expression for the record key (over `i` and `now`); non-strings are converted with `String`, null/undefined means no key. Absent: no key.'),
+    .describe('Expression for the record key (over `i` and `now`); non-strings are converted with `String`, null/undefined means no key. Absent: no key.')
+    .apply(withFieldMeta, { examples: ['String(i % 10)'] }),
 });
 
 /** Spec of `source.generator`. */

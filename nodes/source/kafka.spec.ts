@@ -2,18 +2,22 @@
  * `source.kafka`: reads records from Kafka topics as a member of a consumer group, at-least-once.
  */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { defineNodeSpec } from '../../runtime/common/node-spec';
 import { kafkaConnectionFields } from '../kafka-common.spec';
 
 export const kafkaSourceConfig = z
   .strictObject({
     ...kafkaConnectionFields,
-    topic: z.string().min(1).optional().describe('Topic to read. Give either topic or topics.'),
-    topics: z.array(z.string().min(1)).min(1).optional().describe('Topics to read, when more than one.'),
+    topic: z.string().min(1).optional().describe('Topic to read. Give either topic or topics.')
+      .apply(withFieldMeta, { examples: ['orders'] }),
+    topics: z.array(z.string().min(1)).min(1).optional().describe('Topics to read, when more than one.')
+      .apply(withFieldMeta, { examples: [['orders', 'refunds']] }),
     groupId: z
       .string()
       .min(1)
-      .describe('Consumer group id. Instances of the flow with the same group share the partitions between them.'),
+      .describe('Consumer group id. Instances of the flow with the same group share the partitions between them.')
+      .apply(withFieldMeta, { examples: ['orders-to-redis'] }),
     fromBeginning: z
       .boolean()
       .default(false)
@@ -24,34 +28,45 @@ export const kafkaSourceConfig = z
       .describe(
         'How record values are decoded. json: parsed JSON (bad JSON goes to the error port with code E_DECODE); ' +
           'string: UTF-8 text; bytes: base64 text of the raw bytes.',
-      ),
+      )
+      .apply(withFieldMeta, {
+        options: {
+          json: 'parsed JSON (bad JSON goes to the error port with code E_DECODE)',
+          string: 'UTF-8 text',
+          bytes: 'base64 text of the raw bytes',
+        },
+      }),
     sessionTimeoutMs: z
       .number()
       .int()
       .min(6000)
       .max(300_000)
       .default(30_000)
-      .describe('Consumer group session timeout (ms): how long the broker waits for a heartbeat before rebalancing.'),
+      .describe('Consumer group session timeout (ms): how long the broker waits for a heartbeat before rebalancing.')
+      .apply(withFieldMeta, { advanced: true }),
     partitionsConsumedConcurrently: z
       .number()
       .int()
       .min(1)
       .max(64)
       .default(4)
-      .describe('Partitions processed in parallel by this instance.'),
+      .describe('Partitions processed in parallel by this instance.')
+      .apply(withFieldMeta, { advanced: true }),
     maxBytesPerPartition: z
       .number()
       .int()
       .min(1024)
       .default(262_144)
-      .describe('Largest fetch per partition (bytes). Larger fetches help little past a few hundred KB and cost memory.'),
+      .describe('Largest fetch per partition (bytes). Larger fetches help little past a few hundred KB and cost memory.')
+      .apply(withFieldMeta, { advanced: true }),
     restartLimit: z
       .number()
       .int()
       .min(0)
       .max(100)
       .default(5)
-      .describe('How many times a crashed consumer is restarted before the run exits with the error.'),
+      .describe('How many times a crashed consumer is restarted before the run exits with the error.')
+      .apply(withFieldMeta, { advanced: true }),
   })
   .refine((c) => (c.topic === undefined) !== (c.topics === undefined), {
     message: 'give exactly one of topic or topics',

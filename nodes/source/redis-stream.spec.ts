@@ -1,5 +1,6 @@
 /** `source.redis-stream`: reads Redis streams as a member of a consumer group, at-least-once. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 import { DEFAULT_REDIS_URL } from '../sink/redis.spec';
 
@@ -11,7 +12,8 @@ export const redisStreamConfigSchema = z.strictObject({
     .default(DEFAULT_REDIS_URL)
     .describe('Redis URL, `redis://[user:password@]host:port[/db]` (`rediss://` for TLS); write `${REDIS_URL}` to take it from the environment.'),
   streams: z.array(z.string().min(1)).min(1).describe('Stream keys to read, e.g. `[orders]`.'),
-  group: z.string().min(1).describe('Consumer group. Instances of the flow with the same group share the entries between them.'),
+  group: z.string().min(1).describe('Consumer group. Instances of the flow with the same group share the entries between them.')
+    .apply(withFieldMeta, { examples: ['tributary'] }),
   consumer: z
     .string()
     .min(1)
@@ -23,7 +25,8 @@ export const redisStreamConfigSchema = z.strictObject({
   startId: z
     .enum(['$', '0'])
     .default('$')
-    .describe('Where a group created by this source starts: `$` = new entries only, `0` = the whole stream.'),
+    .describe('Where a group created by this source starts: `$` = new entries only, `0` = the whole stream.')
+    .apply(withFieldMeta, { options: { $: 'new entries only', '0': 'the whole stream' } }),
   createGroup: z
     .boolean()
     .default(true)
@@ -34,14 +37,16 @@ export const redisStreamConfigSchema = z.strictObject({
     .min(1)
     .max(100_000)
     .optional()
-    .describe('Most entries per read (XREADGROUP COUNT, records). Absent: the flow batchSize.'),
+    .describe('Most entries per read (XREADGROUP COUNT, records). Absent: the flow batchSize.')
+    .apply(withFieldMeta, { advanced: true }),
   blockMs: z
     .number()
     .int()
     .min(1)
     .max(60_000)
     .default(1_000)
-    .describe('How long one read waits for new entries (XREADGROUP BLOCK, ms).'),
+    .describe('How long one read waits for new entries (XREADGROUP BLOCK, ms).')
+    .apply(withFieldMeta, { advanced: true }),
   keyField: z
     .string()
     .min(1)
@@ -63,7 +68,8 @@ export const redisStreamConfigSchema = z.strictObject({
     .describe(
       'Also claim (XAUTOCLAIM) entries of other consumers of the group pending for longer than this (ms), e.g. those of ' +
         'an instance that is gone. Absent: never. Keep it above the longest time a window holds records.',
-    ),
+    )
+    .apply(withFieldMeta, { advanced: true }),
 });
 
 /** Parsed config of `source.redis-stream`. */

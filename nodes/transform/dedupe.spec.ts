@@ -1,5 +1,6 @@
 /** `transform.dedupe`: drops records whose key was already seen within a time to live. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 import { DEFAULT_REDIS_URL } from '../sink/redis.spec';
 
@@ -25,14 +26,21 @@ export const dedupeConfigSchema = z.strictObject({
     .describe(
       '`memory`: a bounded LRU in this process (`maxEntries`); `redis`: `SET key NX PX ttlMs` on a Redis server, so ' +
         'every instance of the flow shares the keys seen.',
-    ),
+    )
+    .apply(withFieldMeta, {
+      options: {
+        memory: 'a bounded LRU in this process (`maxEntries`)',
+        redis: '`SET key NX PX ttlMs` on a Redis server, shared by every instance of the flow',
+      },
+    }),
   maxEntries: z
     .number()
     .int()
     .min(1)
     .max(100_000_000)
     .default(100_000)
-    .describe('`memory` store: most keys remembered (records); beyond it the least recently seen key is forgotten before its ttlMs.'),
+    .describe('`memory` store: most keys remembered (records); beyond it the least recently seen key is forgotten before its ttlMs.')
+    .apply(withFieldMeta, { advanced: true }),
   url: z
     .string()
     .refine((url) => /^rediss?:\/\//.test(url) || url.includes('${'), 'a Redis URL starts with redis:// or rediss://')

@@ -1,5 +1,6 @@
 /** `transform.enrich`: adds what Redis holds under a key computed from each record. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 import { DEFAULT_REDIS_URL } from '../sink/redis.spec';
 
@@ -16,7 +17,13 @@ export const enrichConfigSchema = z.strictObject({
     .describe(
       'Lookup: `get` = GET key (a JSON string is parsed, anything else kept as a string); `hgetall` = HGETALL key (an ' +
         'object of string fields; an empty hash is a miss).',
-    ),
+    )
+    .apply(withFieldMeta, {
+      options: {
+        get: 'GET key (a JSON string is parsed, anything else kept as a string)',
+        hgetall: 'HGETALL key (an object of string fields; an empty hash is a miss)',
+      },
+    }),
   key: z.string().min(1).describe('Expression giving the Redis key, e.g. `\'customer:\' + value.customerId`; must give a non-empty string or a number.'),
   field: z
     .string()
@@ -26,20 +33,25 @@ export const enrichConfigSchema = z.strictObject({
   onMiss: z
     .enum(['pass', 'drop', 'error'])
     .default('pass')
-    .describe('When Redis has nothing under the key: `pass` = on to `out` with the field null; `drop` = to the `miss` port; `error` = to `error`.'),
+    .describe('When Redis has nothing under the key: `pass` = on to `out` with the field null; `drop` = to the `miss` port; `error` = to `error`.')
+    .apply(withFieldMeta, {
+      options: { pass: 'on to `out` with the field null', drop: 'to the `miss` port', error: 'to `error`' },
+    }),
   cacheTtlMs: z
     .number()
     .int()
     .min(0)
     .default(60_000)
-    .describe('How long a lookup result (a miss included) is cached in this process (ms); 0 = no cache, every record asks Redis.'),
+    .describe('How long a lookup result (a miss included) is cached in this process (ms); 0 = no cache, every record asks Redis.')
+    .apply(withFieldMeta, { advanced: true }),
   cacheMaxEntries: z
     .number()
     .int()
     .min(1)
     .max(10_000_000)
     .default(10_000)
-    .describe('Most cached lookup results (keys); the least recently used go first.'),
+    .describe('Most cached lookup results (keys); the least recently used go first.')
+    .apply(withFieldMeta, { advanced: true }),
 });
 
 /** Parsed config of `transform.enrich`. */

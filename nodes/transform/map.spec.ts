@@ -1,5 +1,6 @@
 /** `transform.map`: replaces each record's value (and optionally its key) with an expression's result. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** Config of `transform.map`. */
@@ -13,7 +14,8 @@ export const mapConfigSchema = z.strictObject({
     .describe(
       'Expression for a new key, evaluated on the incoming record; strings as-is, null/undefined = no key, other values ' +
         'converted with `String`. Absent: the key is kept.',
-    ),
+    )
+    .apply(withFieldMeta, { examples: ['String(value.id)'] }),
 });
 
 /** Spec of `transform.map`. */

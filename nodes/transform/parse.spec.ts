@@ -1,5 +1,6 @@
 /** `transform.parse`: parses each record value as JSON, CSV or text. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** Formats `transform.parse` reads. */
@@ -13,6 +14,9 @@ const csvChar = (what: string, fallback: string) =>
     .refine((c) => c !== '\n' && c !== '\r', `the ${what} cannot be a line break`)
     .default(fallback);
 
+/** The condition of the fields that only CSV reads. */
+const CSV_ONLY = { field: 'format', values: ['csv'] };
+
 /** Config of `transform.parse`, with the cross-field checks (csv-only fields, delimiter differs from quote). */
 export const parseConfigSchema = z
   .strictObject({
@@ -22,14 +26,27 @@ export const parseConfigSchema = z
         'How the value is read. `json`: JSON text -> the parsed value (values that are already objects, arrays, ' +
           'numbers, booleans or null pass unchanged). `csv`: one or more CSV lines (RFC 4180) -> one record per line. ' +
           '`text`: the value as a string (bytes decoded as UTF-8; numbers and booleans with String, objects as JSON).',
-      ),
+      )
+      .apply(withFieldMeta, {
+        options: {
+          json: 'JSON text -> the parsed value (values that are already objects, arrays, numbers, booleans or null pass unchanged)',
+          csv: 'one or more CSV lines (RFC 4180) -> one record per line',
+          text: 'the value as a string (bytes decoded as UTF-8; numbers and booleans with String, objects as JSON)',
+        },
+      }),
     encoding: z
       .enum(['utf8', 'base64'])
       .default('utf8')
       .describe(
         'What a string value holds: `utf8` = the text itself; `base64` = base64 of UTF-8 bytes (what `source.kafka` ' +
           'gives with `format: bytes`), decoded first. Byte values (Buffer, Uint8Array) are always decoded as UTF-8.',
-      ),
+      )
+      .apply(withFieldMeta, {
+        options: {
+          utf8: 'the text itself',
+          base64: 'base64 of UTF-8 bytes (what `source.kafka` gives with `format: bytes`), decoded first',
+        },
+      }),
     columns: z
       .array(z.string().min(1, 'a column name is not empty'))
       .min(1)
@@ -37,7 +54,8 @@ export const parseConfigSchema = z
       .describe(
         '`csv`: column names, in order; each line becomes an object with these keys and must have exactly this many ' +
           'fields. Absent: each line becomes an array of its fields.',
-      ),
+      )
+      .apply(withFieldMeta, { appliesWhen: CSV_ONLY }),
     skipHeader: z
       .boolean()
       .default(false)
@@ -45,18 +63,20 @@ export const parseConfigSchema = z
         '`csv` with `columns`: drop lines whose fields equal `columns` exactly (a header line repeated in the stream, ' +
           'e.g. at the start of each uploaded file).',
       ),
-    delimiter: csvChar('delimiter', ',').describe('`csv`: field delimiter, one character (`;`, `\\t`, `|` ...).'),
+    delimiter: csvChar('delimiter', ',').describe('`csv`: field delimiter, one character (`;`, `\\t`, `|` ...).')
+      .apply(withFieldMeta, { appliesWhen: CSV_ONLY }),
     quote: csvChar('quote', '"').describe(
       '`csv`: quote character, one character. A quoted field may hold the delimiter and line breaks; a quote inside ' +
         'it is written twice.',
-    ),
+    ).apply(withFieldMeta, { appliesWhen: CSV_ONLY }),
     inferTypes: z
       .boolean()
       .default(false)
       .describe(
         '`csv`: convert unquoted fields: JSON numbers (`12`, `-1.5e3`) to numbers, `true`/`false` to booleans, empty ' +
           'fields to null. Quoted fields always stay strings. Off: every field is a string.',
-      ),
+      )
+      .apply(withFieldMeta, { appliesWhen: CSV_ONLY }),
   })
   .superRefine((config, ctx) => {
     if (config.format !== 'csv') {

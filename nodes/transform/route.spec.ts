@@ -1,5 +1,6 @@
 /** `transform.route`: sends each record to the output port of the first route (or every route) whose expression is truthy. Browser-safe. */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, ERROR_PORT, defineNodeSpec, type PortSpec } from '../../runtime/common/node-spec';
 
 /** The port that receives the records no route matched. */
@@ -39,7 +40,13 @@ export const routeConfigSchema = z
       .describe(
         '`first`: a record goes to the first route whose condition is truthy (later ones are not evaluated); `all`: to ' +
           'every route whose condition is truthy. Either way a record no route matched goes to `default`.',
-      ),
+      )
+      .apply(withFieldMeta, {
+        options: {
+          first: 'to the first route whose condition is truthy (later ones are not evaluated)',
+          all: 'to every route whose condition is truthy',
+        },
+      }),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();

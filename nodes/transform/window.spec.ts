@@ -3,6 +3,7 @@
  * processing time. Browser-safe.
  */
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** Aggregate operations of `transform.window`. */
@@ -23,7 +24,17 @@ export const windowAggregateSchema = z.strictObject({
       'Aggregate: `count` = records (with an expression: records where it is not null/undefined); `sum`/`avg`/`min`/' +
         '`max` = over the finite numbers the expression gives (null/undefined skipped; no values: sum 0, others null); ' +
         '`distinctCount` = distinct values (compared as JSON; null/undefined skipped).',
-    ),
+    )
+    .apply(withFieldMeta, {
+      options: {
+        count: 'records (with an expression: records where it is not null/undefined)',
+        sum: 'sum of the finite numbers the expression gives (null/undefined skipped; no values: 0)',
+        avg: 'mean of the finite numbers the expression gives (null/undefined skipped; no values: null)',
+        min: 'smallest of the finite numbers the expression gives (null/undefined skipped; no values: null)',
+        max: 'largest of the finite numbers the expression gives (null/undefined skipped; no values: null)',
+        distinctCount: 'distinct values (compared as JSON; null/undefined skipped)',
+      },
+    }),
   expression: z
     .string()
     .optional()
@@ -42,21 +53,34 @@ const windowConfigShape = z.strictObject({
   type: z
     .enum(['tumbling', 'hopping'])
     .default('tumbling')
-    .describe('`tumbling`: back-to-back windows of `sizeMs`; `hopping`: windows of `sizeMs` starting every `advanceMs` (overlapping).'),
+    .describe('`tumbling`: back-to-back windows of `sizeMs`; `hopping`: windows of `sizeMs` starting every `advanceMs` (overlapping).')
+    .apply(withFieldMeta, {
+      options: {
+        tumbling: 'back-to-back windows of `sizeMs`',
+        hopping: 'windows of `sizeMs` starting every `advanceMs` (overlapping)',
+      },
+    }),
   sizeMs: z.number().int().min(1).describe('Window length (ms). Windows are aligned to the epoch: `[k * advance, k * advance + size)`.'),
   advanceMs: z
     .number()
     .int()
     .min(1)
     .optional()
-    .describe('`hopping` only (required there): distance between window starts (ms), below `sizeMs`.'),
+    .describe('`hopping` only (required there): distance between window starts (ms), below `sizeMs`.')
+    .apply(withFieldMeta, { appliesWhen: { field: 'type', values: ['hopping'] } }),
   time: z
     .enum(['event', 'processing'])
     .default('event')
     .describe(
       '`event`: windows follow the records\' own time (`timestampExpression`, default the record timestamp) and close on ' +
         'the watermark; `processing`: windows follow the clock of this process and close by a timer at their end.',
-    ),
+    )
+    .apply(withFieldMeta, {
+      options: {
+        event: "the records' own time (`timestampExpression`, default the record timestamp); windows close on the watermark",
+        processing: 'the clock of this process; windows close by a timer at their end',
+      },
+    }),
   timestampExpression: z
     .string()
     .optional()
@@ -96,7 +120,8 @@ const windowConfigShape = z.strictObject({
     .describe(
       'Most open windows kept per partition (one per key and window start). Beyond it the oldest window is closed early ' +
         '(its result is emitted, partial) and counted in the logs.',
-    ),
+    )
+    .apply(withFieldMeta, { advanced: true }),
 });
 
 /** Config of `transform.window`, with the cross-field checks (advanceMs, expressions, aggregate names). */

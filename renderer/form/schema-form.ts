@@ -1,9 +1,12 @@
 /**
- * Inspector forms generated from a node spec's zod config schema (via `z.toJSONSchema(spec.config, { io: 'input' })`):
- * one field per config key, with its description, default, enum options (and what each means, read from the field's
- * description), and the condition under which the field applies. Pure, no DOM: unit-tested in Node.
+ * Inspector forms generated from a node spec's zod config schema: kinds, defaults, bounds and required flags come from
+ * its JSON Schema (`z.toJSONSchema(spec.config, { io: 'input' })`); what each enum option means, when a field applies,
+ * and the secret / advanced flags and examples come from the field metadata (`runtime/common/field-meta.ts`). The
+ * descriptions are shown as they are and never parsed, so rewording one changes no behaviour. Pure, no DOM:
+ * unit-tested in Node.
  */
 import { z } from 'zod';
+import { fieldMetaOf, objectFieldsOf } from '../../runtime/common/field-meta';
 import type { NodeSpec } from '../../runtime/common/node-spec';
 
 /** How a field is edited. */
@@ -12,7 +15,7 @@ export type FieldKind = 'string' | 'expression' | 'number' | 'integer' | 'boolea
 /** One enum option and what it means. */
 export interface EnumOption {
   value: string | number | boolean;
-  /** From the field description (`json: parsed JSON ...`, `` `set` = SET key value ``), when it says. */
+  /** What the option means, from the field metadata, when it says. */
   description?: string;
 }
 
@@ -29,6 +32,12 @@ export interface FormField {
   maximum?: number;
   /** The field applies only when `field` (a sibling enum) has one of `values`, e.g. `maxLen` only for `xadd`. */
   appliesWhen?: { field: string; values: string[] };
+  /** The value is a credential (write a `${VAR}` reference). */
+  secret?: boolean;
+  /** A tuning setting most flows leave at its default. */
+  advanced?: boolean;
+  /** Example values from the field metadata. */
+  examples?: unknown[];
   /** Fields of an object (e.g. `sasl`). */
   children?: FormField[];
 }
@@ -48,54 +57,35 @@ interface JsonSchema {
 }
 
 /**
- * What each enum option means, read from the field description: `` `set` = SET key value ...; `hset` = ... `` or
- * `json: parsed JSON ...; string: UTF-8 text` or `` `none` or `gzip` `` (no description then).
+ * What each enum option means, from the field's metadata (`options` of `withFieldMeta`); options it does not
+ * explain are left out. The description is never read.
+ * @param schema the field's zod schema
+ * @param values the option values, in form order
+ * @returns option value as text -> its meaning
  */
-export function enumOptionDescriptions(description: string, values: readonly unknown[]): Map<string, string> {
+export function enumOptionDescriptions(schema: z.ZodType, values: readonly unknown[]): Map<string, string> {
+  const options = fieldMetaOf(schema)?.options ?? {};
   const out = new Map<string, string>();
-  const names = values.map(String);
-  // Where each option's explanation starts: "`x` =", "`x` (", "x:" at a clause start.
-  const starts: { name: string; at: number; textAt: number }[] = [];
-  for (const name of names) {
-    const escaped = name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-    const patterns = [
-      new RegExp('`' + escaped + '`\\s*(=|\\()\\s*', 'g'),
-      new RegExp('(?:^|[.;:,]\\s+)' + escaped + '(?::|\\s+=)\\s+', 'g'),
-      new RegExp('(?:^|[.;:]\\s+)`' + escaped + '`\\s+(?=[a-z])', 'g'),
-    ];
-    for (const re of patterns) {
-      const m = re.exec(description);
-      if (m !== null) {
-        const at = m.index + (m[0].length - m[0].trimStart().length);
-        starts.push({ name, at, textAt: m.index + m[0].length - (m[1] === '(' ? 1 : 0) });
-        break;
-      }
-    }
+  for (const value of values) {
+    const text = options[String(value)];
+    if (text !== undefined) out.set(String(value), text);
   }
-  starts.sort((a, b) => a.at - b.at);
-  starts.forEach((start, i) => {
-    const end = starts[i + 1]?.at ?? description.length;
-    const text = description
-      .slice(start.textAt, end)
-      .replace(/^[(=\s]+/, (s) => (s.startsWith('(') ? '(' : ''))
-      .replace(/[\s;,.]+$/, '')
-      .replace(/;?\s*$/, '');
-    if (text !== '' && !/^(or|and)$/.test(text)) out.set(start.name, text);
-  });
   return out;
 }
 
 /**
- * The condition under which a field applies, read from its description's leading list of option names:
- * `` `set`/`publish`: ... ``, `` `xadd` only: ... ``, `` `zadd` (required there): ... ``, matched against a sibling enum
- * field that has all of them as options.
+ * The condition under which a field applies, from its metadata (`appliesWhen` of `withFieldMeta`), kept only
+ * when it names another field among `siblings` that is an enum with every one of the values as an option.
+ * @param schema the field's zod schema
+ * @param siblings the fields of the same object (the field itself included)
+ * @param name the field's own name (a field cannot depend on itself)
  */
-export function appliesWhen(description: string, siblings: readonly FormField[]): FormField['appliesWhen'] {
-  const m = /^((?:`[^`]+`\s*(?:\/|,|or|and)?\s*)+)(?:only)?\s*(?:\([^)]*\))?\s*:/.exec(description);
-  if (m === null) return undefined;
-  const values = [...(m[1] as string).matchAll(/`([^`]+)`/g)].map((x) => x[1] as string);
-  const owner = siblings.find((f) => f.kind === 'enum' && values.every((v) => f.options?.some((o) => String(o.value) === v) === true));
-  return owner === undefined ? undefined : { field: owner.name, values };
+export function appliesWhen(schema: z.ZodType, siblings: readonly FormField[], name?: string): FormField['appliesWhen'] {
+  const when = fieldMetaOf(schema)?.appliesWhen;
+  if (when === undefined || when.field === name || when.values.length === 0) return undefined;
+  const owner = siblings.find((f) => f.name === when.field && f.kind === 'enum');
+  const known = when.values.every((v) => owner?.options?.some((o) => String(o.value) === v) === true);
+  return owner !== undefined && known ? { field: owner.name, values: [...when.values] } : undefined;
 }
 
 function typeOf(schema: JsonSchema): string | undefined {
@@ -103,10 +93,21 @@ function typeOf(schema: JsonSchema): string | undefined {
   return schema.type;
 }
 
-/** Fields of an object schema (one level; objects get their own children). */
-function fieldsOf(schema: JsonSchema, expressions: ReadonlySet<string>, prefix = ''): FormField[] {
+/** The zod schema of a field that has no schema of its own to read metadata from. */
+const NO_SCHEMA = z.unknown();
+
+/**
+ * Fields of an object schema (one level; objects get their own children).
+ * @param schema the object's JSON Schema (kinds, defaults, bounds)
+ * @param zodFields the object's zod field schemas by name (metadata)
+ */
+function fieldsOf(schema: JsonSchema, zodFields: Readonly<Record<string, z.ZodType>>, expressions: ReadonlySet<string>, prefix = ''): FormField[] {
   const required = new Set(schema.required ?? []);
+  const schemas = new Map<string, z.ZodType>();
   const fields: FormField[] = Object.entries(schema.properties ?? {}).map(([name, property]) => {
+    const zodField = Object.hasOwn(zodFields, name) ? (zodFields[name] as z.ZodType) : NO_SCHEMA;
+    schemas.set(name, zodField);
+    const meta = fieldMetaOf(zodField);
     const p = property.anyOf?.find((s) => typeOf(s) !== 'null') ?? property;
     const type = typeOf(p);
     const description = property.description ?? p.description ?? '';
@@ -123,7 +124,7 @@ function fieldsOf(schema: JsonSchema, expressions: ReadonlySet<string>, prefix =
     const fallback = property.default ?? p.default;
     if (fallback !== undefined) field.default = fallback;
     if (p.enum !== undefined) {
-      const explained = enumOptionDescriptions(description, p.enum);
+      const explained = enumOptionDescriptions(zodField, p.enum);
       field.options = p.enum.map((value) => {
         const option: EnumOption = { value: value as EnumOption['value'] };
         const text = explained.get(String(value));
@@ -133,12 +134,15 @@ function fieldsOf(schema: JsonSchema, expressions: ReadonlySet<string>, prefix =
     }
     if (p.minimum !== undefined) field.minimum = p.minimum;
     if (p.maximum !== undefined && p.maximum < Number.MAX_SAFE_INTEGER) field.maximum = p.maximum;
-    if (kind === 'object') field.children = fieldsOf(p, expressions, `${prefix}${name}.`);
+    if (meta?.secret === true) field.secret = true;
+    if (meta?.advanced === true) field.advanced = true;
+    if (meta?.examples !== undefined) field.examples = [...meta.examples];
+    if (kind === 'object') field.children = fieldsOf(p, objectFieldsOf(zodField) ?? {}, expressions, `${prefix}${name}.`);
     return field;
   });
   for (const field of fields) {
-    const when = appliesWhen(field.description, fields);
-    if (when !== undefined && when.field !== field.name) field.appliesWhen = when;
+    const when = appliesWhen(schemas.get(field.name) ?? NO_SCHEMA, fields, field.name);
+    if (when !== undefined) field.appliesWhen = when;
   }
   return fields;
 }
@@ -150,14 +154,14 @@ export function specFormFields(spec: NodeSpec): FormField[] {
   const cached = cache.get(spec);
   if (cached !== undefined) return cached;
   const schema = z.toJSONSchema(spec.config, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  const fields = fieldsOf(schema, new Set(spec.expressions ?? []));
+  const fields = fieldsOf(schema, objectFieldsOf(spec.config) ?? {}, new Set(spec.expressions ?? []));
   cache.set(spec, fields);
   return fields;
 }
 
 /** The form fields of any zod object schema (flow settings). */
 export function schemaFormFields(schema: z.ZodType): FormField[] {
-  return fieldsOf(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, new Set());
+  return fieldsOf(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, objectFieldsOf(schema) ?? {}, new Set());
 }
 
 /** The value a field shows: the config's, else its default. */

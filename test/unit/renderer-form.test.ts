@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { FlowSettingsSchema } from '../../runtime/common/flow';
 import { specRegistry } from '../../nodes/specs';
 import {
@@ -52,7 +54,10 @@ describe('spec-driven form fields', () => {
       [0, 'none (fire and forget)'],
       [1, 'the partition leader only'],
     ]);
-    expect(enumOptionDescriptions('json: parsed; string: text', ['json', 'string'])).toEqual(
+    const described = withFieldMeta(z.enum(['json', 'string']).describe('json: parsed; string: text'), {
+      options: { json: 'parsed', string: 'text' },
+    });
+    expect(enumOptionDescriptions(described, ['json', 'string'])).toEqual(
       new Map([
         ['json', 'parsed'],
         ['string', 'text'],
@@ -60,7 +65,7 @@ describe('spec-driven form fields', () => {
     );
   });
 
-  it('shows fields only when they apply (read from their descriptions)', () => {
+  it('shows fields only when they apply (read from their metadata)', () => {
     const redis = fields('sink.redis');
     const byName = (n: string) => redis.find((f) => f.name === n) as FormField;
     expect(byName('maxLen').appliesWhen).toEqual({ field: 'command', values: ['xadd'] });
@@ -72,7 +77,7 @@ describe('spec-driven form fields', () => {
     expect(isFieldVisible(byName('maxLen'), redis, { command: 'xadd' })).toBe(true);
     // set anyway: shown, so that its error is visible
     expect(isFieldVisible(byName('maxLen'), redis, { command: 'set', maxLen: 3 })).toBe(true);
-    expect(appliesWhen('Plain description: with a colon.', redis)).toBeUndefined();
+    expect(appliesWhen(z.string().describe('Plain description: with a colon.'), redis)).toBeUndefined();
   });
 
   it('converts input text to config values and back', () => {
