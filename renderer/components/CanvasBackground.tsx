@@ -7,7 +7,7 @@
  */
 import { useStoreApi as useFlowStoreApi } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
-import { gridView } from '../store/telemetry-store';
+import { gridView } from '../store/canvas-geometry';
 
 /** The canvas background: dots every `gap` flow px (fewer when zoomed out, see {@link gridView}). */
 export function CanvasBackground({ gap = 20 }: { gap?: number }) {

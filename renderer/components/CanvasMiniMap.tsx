@@ -8,7 +8,7 @@
  */
 import { Panel, useStore as useFlowStore, useStoreApi as useFlowStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useMemo, useRef, type PointerEvent as ReactPointerEvent } from 'react';
-import { boundsOf, fitMinimap, rectsPath, viewportOnMinimap, type FlowRect, type MinimapFit } from '../store/telemetry-store';
+import { boundsOf, fitMinimap, rectsPath, viewportOnMinimap, type FlowRect, type MinimapFit } from '../store/canvas-geometry';
 
 /** Minimap size (px). */
 const WIDTH = 200;

@@ -12,7 +12,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo, useContext, useMemo } from 'react';
 import { specRegistry } from '../../nodes/specs';
 import { useStudio, useTelemetry } from '../store/index';
-import { nodeAlert } from '../store/telemetry-store';
+import { nodeAlert } from '../store/live-display';
 import type { GraphNode } from '../store/convert';
 import { nodeInputPorts, nodeOutputPorts } from '../store/graph-ops';
 import { ZoomedOutContext } from './live-hub';

@@ -10,7 +10,8 @@ import { memo, useContext, useEffect, useRef } from 'react';
 import { edgeKey } from '../../runtime/common/telemetry';
 import { formatCount, formatRate } from '../store/samples';
 import { useTelemetry } from '../store/index';
-import { edgeStroke, strokeWidthToWrite, type EdgeLive } from '../store/telemetry-store';
+import { edgeStroke, strokeWidthToWrite } from '../store/live-display';
+import type { EdgeLive } from '../store/telemetry-store';
 import { liveWriters, ZoomedOutContext } from './live-hub';
 
 /** Stroke width of an edge with no records crossing it (px). */

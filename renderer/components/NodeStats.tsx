@@ -12,7 +12,9 @@ import { memo, useEffect, useLayoutEffect, useRef } from 'react';
 import type { PartitionTelemetry } from '../../runtime/common/telemetry';
 import { formatCount, formatMs, formatRate, sparklinePoints } from '../store/samples';
 import { telemetryStore, useRun, useTelemetry } from '../store/index';
-import { partitionLayout, type LiveWriterHandle, type TelemetryState } from '../store/telemetry-store';
+import { partitionLayout } from '../store/live-display';
+import type { LiveWriterHandle } from '../store/live-writer';
+import type { TelemetryState } from '../store/telemetry-store';
 import { liveWriters } from './live-hub';
 
 /** Height of one row of figures (px): `--live-row` in styles.css; fixed so that each written part is a relayout boundary. */

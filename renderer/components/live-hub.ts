@@ -4,7 +4,7 @@
  */
 import { createContext } from 'react';
 import { telemetryStore } from '../store/index';
-import { createLiveWriterHub } from '../store/telemetry-store';
+import { createLiveWriterHub } from '../store/live-writer';
 
 /** Below this zoom (React Flow `transform[2]`) the canvas shows the simple level of detail. */
 export const DETAIL_MIN_ZOOM = 0.45;

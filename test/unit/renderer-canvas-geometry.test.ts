@@ -4,7 +4,7 @@
  * sub-pixel dots, and the minimap fits the nodes' bounds and draws all rectangles of a kind as one path.
  */
 import { describe, expect, it } from 'vitest';
-import { boundsOf, fitMinimap, gridView, GRID_MIN_CELL_PX, rectsPath, viewportOnMinimap } from '../../renderer/store/telemetry-store';
+import { boundsOf, fitMinimap, gridView, GRID_MIN_CELL_PX, rectsPath, viewportOnMinimap } from '../../renderer/store/canvas-geometry';
 
 describe('gridView', () => {
   it('puts dots on screen multiples of gap × zoom, offset in [-cell, 0)', () => {

@@ -7,18 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { nodeTelemetry } from '../support/telemetry';
 import type { NodeTelemetry, PartitionTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
-import {
-  createLiveWriterHub,
-  createTelemetryStore,
-  nodesVisible,
-  partitionLayout,
-  strokeWidthToWrite,
-  STROKE_HYSTERESIS_PX,
-  toNodeLive,
-  type FlowRect,
-  type TelemetryState,
-  type ViewportSource,
-} from '../../renderer/store/telemetry-store';
+import type { FlowRect } from '../../renderer/store/canvas-geometry';
+import { partitionLayout, strokeWidthToWrite, STROKE_HYSTERESIS_PX } from '../../renderer/store/live-display';
+import { createLiveWriterHub, nodesVisible, type ViewportSource } from '../../renderer/store/live-writer';
+import { createTelemetryStore, toNodeLive, type TelemetryState } from '../../renderer/store/telemetry-store';
 
 const node = nodeTelemetry;
 

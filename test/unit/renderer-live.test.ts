@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { nodeTelemetry } from '../support/telemetry';
 import type { NodeTelemetry, SampleRecord, TelemetryFrame } from '../../runtime/common/telemetry';
 import { cellText, completionsAt, evaluateOn, fieldPaths, filterSamples, formatUptime, sampleColumns, sparklinePoints } from '../../renderer/store/samples';
-import { createTelemetryStore, edgeStroke, nodeAlert, ratesFromDeltas, toNodeLive } from '../../renderer/store/telemetry-store';
+import { edgeStroke, nodeAlert } from '../../renderer/store/live-display';
+import { createTelemetryStore, ratesFromDeltas, toNodeLive } from '../../renderer/store/telemetry-store';
 
 const node = nodeTelemetry;
 
