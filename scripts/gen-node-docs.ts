@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { fieldMetaOf, objectFieldsOf, type StoredFieldMeta } from '../runtime/common/field-meta';
 import { outputPorts, type NodeSpec } from '../runtime/common/node-spec';
 import { nodeSpecs } from '../nodes/specs';
 
@@ -41,6 +42,8 @@ interface FieldRow {
   path: string;
   schema: JsonSchema;
   required: boolean;
+  /** The field metadata (conditions, flags, examples), when the field has any. */
+  meta: StoredFieldMeta | undefined;
 }
 
 /** Escapes text for a Markdown table cell (pipes, line breaks). */
@@ -79,16 +82,42 @@ function typeOf(schema: JsonSchema): string {
   return type;
 }
 
-/** The config fields of a spec, nested object fields as `parent.child` rows after their parent. */
-function fieldRows(schema: JsonSchema, prefix = ''): FieldRow[] {
+/**
+ * The config fields of a spec, nested object fields as `parent.child` rows after their parent.
+ * @param schema the object's JSON Schema (types, defaults, required)
+ * @param zodFields the object's zod field schemas by name (field metadata)
+ */
+function fieldRows(schema: JsonSchema, zodFields: Readonly<Record<string, z.ZodType>>, prefix = ''): FieldRow[] {
   const rows: FieldRow[] = [];
   const required = new Set(schema.required ?? []);
   for (const [name, field] of Object.entries(schema.properties ?? {})) {
     const path = `${prefix}${name}`;
-    rows.push({ path, schema: field, required: required.has(name) });
-    if (field.properties !== undefined) rows.push(...fieldRows(field, `${path}.`));
+    const zodField = Object.hasOwn(zodFields, name) ? zodFields[name] : undefined;
+    rows.push({ path, schema: field, required: required.has(name), meta: zodField === undefined ? undefined : fieldMetaOf(zodField) });
+    if (field.properties !== undefined) {
+      rows.push(...fieldRows(field, (zodField === undefined ? undefined : objectFieldsOf(zodField)) ?? {}, `${path}.`));
+    }
   }
   return rows;
+}
+
+/** The "Applies when" cell of a field: `` `command` is `set` or `publish` ``, empty when it always applies. */
+function appliesWhenCell(meta: StoredFieldMeta | undefined): string {
+  const when = meta?.appliesWhen;
+  if (when === undefined) return '';
+  const values = when.values.map(code);
+  const listed = values.length === 1 ? values[0] : `${values.slice(0, -1).join(', ')} or ${values.at(-1) as string}`;
+  return `${code(when.field)} is ${listed}`;
+}
+
+/** The description cell of a field: its prose, then what the metadata adds (secret, advanced, examples). */
+function descriptionCell(description: string, meta: StoredFieldMeta | undefined): string {
+  const parts = [description];
+  if (meta?.secret === true) parts.push('**Secret:** write a `${VAR}` reference, not the value.');
+  if (meta?.advanced === true) parts.push('*Advanced setting.*');
+  const examples = meta?.examples ?? [];
+  if (examples.length > 0) parts.push(`${examples.length === 1 ? 'Example' : 'Examples'}: ${examples.map((e) => code(JSON.stringify(e))).join(', ')}.`);
+  return parts.filter((p) => p !== '').join(' ');
 }
 
 /** The JSON Schema (input side: fields with defaults are optional) of a spec's config. */
@@ -112,14 +141,15 @@ function renderSpec(spec: NodeSpec): string {
   if (spec.expressions !== undefined && spec.expressions.length > 0) {
     lines.push(`- Expression variables: ${variables.map(code).join(', ')}, plus the helpers in ${code('fn')}`);
   }
-  lines.push('', '| Field | Type | Required | Default | Description |', '| --- | --- | --- | --- | --- |');
+  lines.push('', '| Field | Type | Required | Default | Applies when | Description |', '| --- | --- | --- | --- | --- | --- |');
   const expressionFields = new Set(spec.expressions ?? []);
-  for (const row of fieldRows(configJsonSchema(spec))) {
+  for (const row of fieldRows(configJsonSchema(spec), objectFieldsOf(spec.config) ?? {})) {
     const type = expressionFields.has(row.path) ? 'expression' : typeOf(row.schema);
     const fallback = row.schema.default === undefined ? '' : code(JSON.stringify(row.schema.default));
     const nested = row.path.includes('.') ? ' (when the parent is given)' : '';
     lines.push(
-      `| ${code(row.path)} | ${cell(type)} | ${row.required ? `yes${nested}` : 'no'} | ${cell(fallback)} | ${cell(row.schema.description ?? '')} |`,
+      `| ${code(row.path)} | ${cell(type)} | ${row.required ? `yes${nested}` : 'no'} | ${cell(fallback)} | ${cell(appliesWhenCell(row.meta))} | ` +
+        `${cell(descriptionCell(row.schema.description ?? '', row.meta))} |`,
     );
   }
   if (spec.example !== undefined) {
@@ -131,8 +161,8 @@ function renderSpec(spec: NodeSpec): string {
 
 /**
  * The full text of `docs/nodes.md`: an index table, then per node type its title, description, ports, expression
- * fields, a table of config fields (type, whether required, default, description; enum options in the type column)
- * and the example config.
+ * fields, a table of config fields (type, whether required, default, when it applies, description with the secret and
+ * advanced flags and examples of the field metadata; enum options in the type column) and the example config.
  * @param specs the specs to document (default: every spec of `nodes/specs.ts`)
  * @returns Markdown ending with a newline
  * @throws Error from zod when a config schema cannot be represented in JSON Schema
