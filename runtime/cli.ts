@@ -11,7 +11,7 @@ import { createLogger } from './logger';
 import { loadFlowFile, type LoadedFlow } from './flow-file';
 import { startMetricsServer } from './metrics-server';
 import type { ParentMessage, RuntimeMessage } from './run-protocol';
-import { generateFlowSchema } from '../scripts/flow-schema';
+import { generateFlowSchema } from './common/flow-schema';
 
 /** Process exit codes, also listed in `tributary --help`. */
 export const ExitCode = {

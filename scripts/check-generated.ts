@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FLOW_SCHEMA_PATH, generateFlowSchema } from './flow-schema';
+import { FLOW_SCHEMA_PATH, generateFlowSchema } from '../runtime/common/flow-schema';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
