@@ -4,6 +4,7 @@ import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
 import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
 import { createKafkaClient, isRetriableKafkaError, kafkaErrorMessage } from '../kafka-common.runtime';
+import { checkKafkaConnection } from '../kafka-check.runtime';
 import { DEAD_LETTER_HEADERS, kafkaSinkSpec, type KafkaSinkConfig } from './kafka.spec';
 
 /** Longest error message copied into the `tributary-error-message` header (characters). */
@@ -142,4 +143,4 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
 }
 
 /** Runtime of `sink.kafka`; see {@link createKafkaSink}. */
-export const kafkaSinkRuntime = defineSink(kafkaSinkSpec, createKafkaSink);
+export const kafkaSinkRuntime = { ...defineSink(kafkaSinkSpec, createKafkaSink), check: checkKafkaConnection };

@@ -67,6 +67,7 @@ export const kafkaSinkSpec = defineNodeSpec({
   inputs: [{ name: DEFAULT_INPUT, description: 'Records to produce.' }],
   outputs: [],
   config: kafkaSinkConfigSchema,
+  connectionCheck: 'kafka',
   expressions: ['key', 'value'],
   example: { brokers: ['127.0.0.1:9092'], topic: 'orders-enriched', key: 'String(value.customerId)', acks: -1 },
 });

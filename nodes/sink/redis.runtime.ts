@@ -15,6 +15,7 @@ import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
 import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, ensureConnected, isRetriableRedisError } from '../redis-common.runtime';
+import { checkRedisConnection } from '../redis-check.runtime';
 import { redisSinkSpec, type RedisSinkConfig } from './redis.spec';
 
 /** A record whose command could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
@@ -237,4 +238,4 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
 }
 
 /** Runtime of `sink.redis`; see {@link createRedisSink}. */
-export const redisSinkRuntime = defineSink(redisSinkSpec, createRedisSink);
+export const redisSinkRuntime = { ...defineSink(redisSinkSpec, createRedisSink), check: checkRedisConnection };

@@ -125,6 +125,7 @@ export const redisSinkSpec = defineNodeSpec({
   inputs: [{ name: DEFAULT_INPUT, description: 'Records to write.' }],
   outputs: [],
   config: redisConfigSchema,
+  connectionCheck: 'redis',
   expressions: ['key', 'valueExpression', 'fieldsExpression', 'incrementExpression', 'scoreExpression', 'memberExpression'],
   example: { url: '${REDIS_URL}', command: 'hset', key: "'order:' + value.id", ttlSeconds: 3600 },
 });

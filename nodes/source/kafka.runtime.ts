@@ -25,6 +25,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import { TributaryError } from '../../runtime/common/errors';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient } from '../kafka-common.runtime';
+import { checkKafkaConnection } from '../kafka-check.runtime';
 import { kafkaSourceSpec } from './kafka.spec';
 import type { z } from 'zod';
 
@@ -426,4 +427,4 @@ function groupByTopic(offsets: CommitEntry[]): { topic: string; partitions: { pa
 }
 
 /** The `source.kafka` runtime. */
-export const kafkaSourceRuntime = defineSource(kafkaSourceSpec, (config, ctx) => new KafkaSource(config, ctx));
+export const kafkaSourceRuntime = { ...defineSource(kafkaSourceSpec, (config, ctx) => new KafkaSource(config, ctx)), check: checkKafkaConnection };

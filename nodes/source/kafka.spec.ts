@@ -84,5 +84,6 @@ export const kafkaSourceSpec = defineNodeSpec({
   inputs: [],
   outputs: [{ name: 'out', description: 'Decoded records with key, value, headers, timestamp and topic/partition/offset.' }],
   config: kafkaSourceConfig,
+  connectionCheck: 'kafka',
   example: { brokers: ['${KAFKA_BROKERS:-127.0.0.1:9092}'], topic: 'orders', groupId: 'orders-to-redis', fromBeginning: true, format: 'json' },
 });

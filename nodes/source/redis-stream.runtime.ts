@@ -30,6 +30,7 @@ import { hostname } from 'node:os';
 import { TributaryError } from '../../runtime/common/errors';
 import { defineSource, type FlowRecord, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, withRedisRetry, type NodeRedis } from '../redis-common.runtime';
+import { checkRedisConnection } from '../redis-check.runtime';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../redis-common.runtime';
 import { redisStreamSourceSpec, type RedisStreamConfig } from './redis-stream.spec';
 
@@ -422,4 +423,7 @@ class StopRequested extends Error {}
  * `previewRecords` entries; it rejects with a `TributaryError` `E_SOURCE` when the group is missing and `createGroup`
  * is false or Redis refuses a read, and with `E_CONFIG` for a URL that is not redis:// or rediss://.
  */
-export const redisStreamSourceRuntime = defineSource(redisStreamSourceSpec, (config, ctx) => new RedisStreamSource(config, ctx));
+export const redisStreamSourceRuntime = {
+  ...defineSource(redisStreamSourceSpec, (config, ctx) => new RedisStreamSource(config, ctx)),
+  check: checkRedisConnection,
+};

@@ -96,5 +96,6 @@ export const redisStreamSourceSpec = defineNodeSpec({
     },
   ],
   config: redisStreamConfigSchema,
+  connectionCheck: 'redis',
   example: { url: '${REDIS_URL}', streams: ['orders'], group: 'tributary', consumer: '${HOSTNAME:-local}', startId: '0', valueField: 'data' },
 });

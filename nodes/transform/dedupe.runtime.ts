@@ -25,6 +25,7 @@ import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression } from '../../runtime/common/expression';
 import { defineTransform, failRecord, type FlowRecord, type NodeContext, type PortBatches, type TransformRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, withRedisRetry } from '../redis-common.runtime';
+import { checkDedupeConnection } from '../redis-check.runtime';
 import { isRetriableRedisError } from '../redis-common.runtime';
 import { dedupeTransformSpec, type DedupeConfig } from './dedupe.spec';
 
@@ -135,4 +136,4 @@ export function createDedupeTransform(config: DedupeConfig, ctx: NodeContext): T
 }
 
 /** Runtime of `transform.dedupe`; see {@link createDedupeTransform}. */
-export const dedupeTransformRuntime = defineTransform(dedupeTransformSpec, createDedupeTransform);
+export const dedupeTransformRuntime = { ...defineTransform(dedupeTransformSpec, createDedupeTransform), check: checkDedupeConnection };

@@ -70,6 +70,7 @@ export const dedupeTransformSpec = defineNodeSpec({
     { name: 'duplicate', description: 'Records whose key was seen within ttlMs, unchanged. Leave it unwired to drop them (they are counted).' },
   ],
   config: dedupeConfigSchema,
+  connectionCheck: 'redis',
   expressions: ['key'],
   example: { key: 'value.orderId', ttlMs: 3_600_000, store: 'redis', url: '${REDIS_URL}' },
 });

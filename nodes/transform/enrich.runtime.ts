@@ -21,6 +21,7 @@ import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression } from '../../runtime/common/expression';
 import { defineTransform, failRecord, type FlowRecord, type NodeContext, type PortBatches, type TransformRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, withRedisRetry } from '../redis-common.runtime';
+import { checkRedisConnection } from '../redis-check.runtime';
 import { isRetriableRedisError } from '../redis-common.runtime';
 import { enrichTransformSpec, type EnrichConfig } from './enrich.spec';
 
@@ -173,4 +174,4 @@ export function createEnrichTransform(config: EnrichConfig, ctx: NodeContext): E
 }
 
 /** Runtime of `transform.enrich`; see {@link createEnrichTransform}. */
-export const enrichTransformRuntime = defineTransform(enrichTransformSpec, createEnrichTransform);
+export const enrichTransformRuntime = { ...defineTransform(enrichTransformSpec, createEnrichTransform), check: checkRedisConnection };

@@ -72,6 +72,7 @@ export const enrichTransformSpec = defineNodeSpec({
     { name: 'miss', description: 'With `onMiss: drop`: records Redis had nothing for, unchanged. Leave it unwired to drop them (they are counted).' },
   ],
   config: enrichConfigSchema,
+  connectionCheck: 'redis',
   expressions: ['key'],
   example: { url: '${REDIS_URL}', command: 'hgetall', key: "'customer:' + value.customerId", field: 'customer', onMiss: 'pass' },
 });

@@ -55,7 +55,15 @@ export interface NodeSpec<C extends z.ZodType = z.ZodType> {
   outputsFromConfig?: (config: z.output<C>) => PortSpec[];
   /** An example config, shown in docs and used by the palette when the node is dropped. */
   example?: Record<string, unknown>;
+  /**
+   * The service the node connects to, when it offers "Test connection" in the inspector: its runtime has a
+   * `check(config)` (see `runtime/engine/types.ts`), and for `kafka` the inspector also completes topic names.
+   */
+  connectionCheck?: ConnectionService;
 }
+
+/** A service a node type connects to and can test a connection with (see {@link NodeSpec} `connectionCheck`). */
+export type ConnectionService = 'kafka' | 'redis';
 
 /** Helper that keeps the config type of a spec while checking its shape. */
 export function defineNodeSpec<C extends z.ZodType>(spec: NodeSpec<C>): NodeSpec<C> {

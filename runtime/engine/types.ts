@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ErrorCode } from '../common/errors';
 import type { NodeSpec } from '../common/node-spec';
+import type { ConnectionTest } from '../common/studio-api';
 
 /** Where a record came from. Kafka sources fill topic/partition/offset; other sources leave them undefined. */
 export interface RecordMeta {
@@ -191,10 +192,22 @@ export type ConfigOf<S extends NodeSpec> = z.output<S['config']>;
  * The runtime half of a node type: its spec and how to build an instance from the parsed, defaulted config.
  * Built with {@link defineSource}, {@link defineTransform} or {@link defineSink}; listed in `nodes/runtimes.ts`.
  */
-export type NodeRuntime =
+export type NodeRuntime = (
   | { kind: 'source'; spec: NodeSpec; create(config: unknown, ctx: SourceContext): SourceRuntime | Promise<SourceRuntime> }
   | { kind: 'transform'; spec: NodeSpec; create(config: unknown, ctx: NodeContext): TransformRuntime | Promise<TransformRuntime> }
-  | { kind: 'sink'; spec: NodeSpec; create(config: unknown, ctx: NodeContext): SinkRuntime | Promise<SinkRuntime> };
+  | { kind: 'sink'; spec: NodeSpec; create(config: unknown, ctx: NodeContext): SinkRuntime | Promise<SinkRuntime> }
+) & {
+  /**
+   * "Test connection": connects to the service the node talks to (Kafka, Redis) with the node's own client factory and
+   * defaults, and says in one line whether it answered. Present exactly when the spec declares `connectionCheck`.
+   * `config` is the node's config as the studio's inspector holds it, `${VAR}` references already substituted and not
+   * yet validated (other fields may be missing): a check reads only its connection fields. Never rejects.
+   */
+  check?: ConnectionCheck;
+};
+
+/** The connection check of a node type (see {@link NodeRuntime} `check`); resolves within a few seconds. */
+export type ConnectionCheck = (config: unknown) => Promise<ConnectionTest>;
 
 /** Declares a source runtime for `spec`; `create` receives the config typed from the spec's zod schema. */
 export function defineSource<S extends NodeSpec>(

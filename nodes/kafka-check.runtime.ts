@@ -1,0 +1,90 @@
+/**
+ * Short-lived admin connections to a Kafka cluster with a Kafka node's connection fields (Node-only): the connection
+ * check of `source.kafka` and `sink.kafka` ("Test connection" in the studio) and the topic list the inspector offers
+ * for completion. The client comes from the nodes' own {@link createKafkaClient} and the fields' defaults
+ * (`nodes/kafka-common.spec.ts`), without retries, and every call gives up after {@link KAFKA_CHECK_TIMEOUT_MS}.
+ */
+import type { Admin } from 'kafkajs';
+import { pino } from 'pino';
+import { z } from 'zod';
+import type { ConnectionTest } from '../runtime/common/studio-api';
+import { createKafkaClient, kafkaErrorMessage, splitBrokers } from './kafka-common.runtime';
+import { kafkaConnectionFields } from './kafka-common.spec';
+
+/** How long a connection check or a topic listing waits for the cluster: connection, each request, and overall (ms). */
+export const KAFKA_CHECK_TIMEOUT_MS = 5_000;
+/** Client id brokers see for a check when the config names none. */
+export const KAFKA_CHECK_CLIENT_ID = 'tributary-studio';
+
+/** The connection fields of a Kafka node; the node's other fields are ignored (they may be unfinished). */
+const connectionSchema = z.object(kafkaConnectionFields);
+/** kafkajs logs of a check are not wanted: the outcome is the check's one line. */
+const silentLogger = pino({ level: 'silent' });
+
+/** The first line of a text (kafkajs messages may carry more). */
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? text;
+}
+
+/**
+ * Connects an admin client with a Kafka node's connection fields, runs `work`, and disconnects.
+ * @param config a Kafka node's config (`brokers`, `clientId`, `sasl`, `ssl` are read, with their defaults)
+ * @throws Error when the fields are invalid (`<field>: <problem>`), no broker is given, the cluster cannot be reached,
+ *   `work` fails, or nothing answered within {@link KAFKA_CHECK_TIMEOUT_MS}
+ */
+export async function withKafkaAdmin<T>(config: unknown, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const parsed = connectionSchema.safeParse(config ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(issue === undefined ? 'invalid connection fields' : `${issue.path.join('.') || 'config'}: ${issue.message}`);
+  }
+  if (splitBrokers(parsed.data.brokers).length === 0) throw new Error('no brokers given');
+  const admin = createKafkaClient(parsed.data, {
+    defaultClientId: KAFKA_CHECK_CLIENT_ID,
+    logger: silentLogger,
+    retry: { retries: 0 },
+    connectionTimeoutMs: KAFKA_CHECK_TIMEOUT_MS,
+    requestTimeoutMs: KAFKA_CHECK_TIMEOUT_MS,
+  }).admin();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      (async () => {
+        await admin.connect();
+        return work(admin);
+      })(),
+      new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`no answer within ${KAFKA_CHECK_TIMEOUT_MS / 1000} s`)), KAFKA_CHECK_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    void admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * The connection check of the Kafka nodes: describes the cluster and counts its topics (internal `__` topics left out).
+ * @param config a Kafka node's config, `${VAR}` references substituted
+ * @returns `connected to N broker(s), cluster <id>, M topics`, or `cannot connect to Kafka: <cause>` (one line)
+ */
+export async function checkKafkaConnection(config: unknown): Promise<ConnectionTest> {
+  try {
+    return await withKafkaAdmin(config, async (admin) => {
+      const cluster = await admin.describeCluster();
+      const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
+      return { ok: true, message: `connected to ${cluster.brokers.length} broker(s), cluster ${cluster.clusterId}, ${topics.length} topics` };
+    });
+  } catch (error) {
+    return { ok: false, message: `cannot connect to Kafka: ${firstLine(kafkaErrorMessage(error))}` };
+  }
+}
+
+/**
+ * The topic names of a cluster, sorted, internal `__` topics left out.
+ * @param config a Kafka node's config, `${VAR}` references substituted
+ * @throws Error as {@link withKafkaAdmin} does
+ */
+export function listKafkaTopics(config: unknown): Promise<string[]> {
+  return withKafkaAdmin(config, async (admin) => (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort());
+}
