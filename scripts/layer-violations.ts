@@ -65,12 +65,6 @@ export interface KnownLayerViolation {
  */
 export const KNOWN_LAYER_VIOLATIONS: readonly KnownLayerViolation[] = [
   {
-    rule: 'product-not-scripts-or-tests',
-    from: 'runtime/cli.ts',
-    to: 'scripts/flow-schema.ts',
-    reason: '`tributary schema` uses the flow-schema generator, which is moving from scripts/ into product code',
-  },
-  {
     rule: 'electron-not-websocket-server',
     from: 'electron/main.ts',
     to: 'runtime/studio/server.ts',
