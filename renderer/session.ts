@@ -3,7 +3,7 @@
  * functions over the stores. Components call these; nothing here renders.
  */
 import { formatProblems } from '../runtime/common/errors';
-import { parseFlowText } from '../runtime/common/flow-text';
+import { parseFlowText } from '../runtime/common/flow-loader';
 import type { FlowFile, StudioApi } from '../runtime/common/studio-api';
 import { onConnectionChange, studioApi } from './api/studio-api';
 import { runStore, studioStore, telemetryStore } from './store/index';

@@ -8,7 +8,8 @@ import { specRegistry } from '../nodes/specs';
 import { compileFlow } from './common/compile';
 import { FlowProblemsError, TributaryError, type Problem } from './common/errors';
 import { MAX_FLOW_BYTES, type Flow, type Plan } from './common/flow';
-import { locateProblems, parseFlowText } from './common/flow-text';
+import { parseFlowText } from './common/flow-loader';
+import { locateProblems } from './common/yaml-locator';
 
 /** A loaded flow: the parsed file, and its plan when it compiles. */
 export interface LoadedFlow {

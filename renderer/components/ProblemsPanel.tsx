@@ -2,7 +2,7 @@
  * The problems panel: every compile problem of the flow, as `tributary validate` reports it. Clicking one selects its
  * node and focuses the field in the inspector.
  */
-import { formatPath, parsePath } from '../../runtime/common/flow-text';
+import { formatPath, parsePath } from '../../runtime/common/flow-path';
 import type { Problem } from '../../runtime/common/errors';
 import { studioStore, useStudio } from '../store/index';
 

@@ -4,7 +4,9 @@
  */
 import { compileFlow } from '../../runtime/common/compile';
 import type { Problem } from '../../runtime/common/errors';
-import { locateProblems, parseFlowText, serializeFlow } from '../../runtime/common/flow-text';
+import { parseFlowText } from '../../runtime/common/flow-loader';
+import { serializeFlow } from '../../runtime/common/flow-serializer';
+import { locateProblems } from '../../runtime/common/yaml-locator';
 import { specRegistry } from '../../nodes/specs';
 import { graphToFlow, type Graph } from './convert';
 

@@ -8,7 +8,7 @@ import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, t
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { Problem } from '../../runtime/common/errors';
 import type { Flow } from '../../runtime/common/flow';
-import { serializeFlow } from '../../runtime/common/flow-text';
+import { serializeFlow } from '../../runtime/common/flow-serializer';
 import { specRegistry } from '../../nodes/specs';
 import { emptyFlow, flowToGraph, formatOfPath, graphToFlow, makeEdge, type FlowMeta, type FlowNodeData, type Graph, type GraphEdge, type GraphNode } from './convert';
 import { connectionProblem, freshNodeId, pasteCopies, type ClipboardContent } from './graph-ops';

@@ -7,7 +7,9 @@ import type { Problem } from './errors';
 import { checkExpression } from './expression';
 import { parseEndpoint, type Flow, type FlowNode, type Plan, type PlanNode, type PlanTarget, type SpecRegistry } from './flow';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, ERROR_PORT, outputPorts, type NodeSpec, type PortSpec } from './node-spec';
-import { describeZodIssues, didYouMean, formatPath } from './flow-text';
+import { formatPath } from './flow-path';
+import { didYouMean } from './suggestions';
+import { describeZodIssues } from './zod-issues';
 
 /** The result of {@link compileFlow}: a plan and warnings, or every problem found (never both). */
 export type CompileResult = { ok: true; plan: Plan; warnings: Problem[] } | { ok: false; problems: Problem[] };
@@ -175,7 +177,7 @@ function reachable(starts: Iterable<string>, next: ReadonlyMap<string, string[]>
  * Compiles a flow against the node specs. Never throws for a bad flow: every problem is returned at once, each with
  * `code`, `path`, `message` and (for node problems) `nodeId`; paths of node problems are relative to the node
  * (`config.routes[1].expression`), paths of edge problems are flow paths (`edges[2].to`). Lines are not known here:
- * `locateProblems` (flow-text) adds them from the file text.
+ * `locateProblems` (yaml-locator.ts) adds them from the file text.
  *
  * Checks:
  * - `E_CONFIG`: unknown node type (with the closest known type); each config schema issue, at `config.<field>`;

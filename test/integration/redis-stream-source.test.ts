@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../runtime/common/compile';
-import { parseFlowText } from '../../runtime/common/flow-text';
+import { parseFlowText } from '../../runtime/common/flow-loader';
 import { Engine } from '../../runtime/engine/engine';
 import type { FlowRecord, SourceContext, SourceRuntime } from '../../runtime/engine/types';
 import { nodeRuntimes } from '../../nodes/runtimes';

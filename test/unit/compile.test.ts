@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { compileFlow, expressionFields } from '../../runtime/common/compile';
 import type { Problem } from '../../runtime/common/errors';
 import { FlowSchema, type Flow, type FlowInput, type Plan, type SpecRegistry } from '../../runtime/common/flow';
-import { locateProblems, parseFlowText } from '../../runtime/common/flow-text';
+import { parseFlowText } from '../../runtime/common/flow-loader';
+import { locateProblems } from '../../runtime/common/yaml-locator';
 import { defineNodeSpec, type NodeSpec } from '../../runtime/common/node-spec';
 
 // Hand-written specs, so that these tests do not depend on the real node types.

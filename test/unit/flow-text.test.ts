@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatProblems, type Problem } from '../../runtime/common/errors';
 import { MAX_FLOW_BYTES, type Flow } from '../../runtime/common/flow';
-import {
-  closestMatch,
-  editDistance,
-  formatPath,
-  locateProblems,
-  parseFlowText,
-  parsePath,
-  serializeFlow,
-  substituteEnv,
-} from '../../runtime/common/flow-text';
+import { substituteEnv } from '../../runtime/common/env-substitution';
+import { parseFlowText } from '../../runtime/common/flow-loader';
+import { formatPath, parsePath } from '../../runtime/common/flow-path';
+import { serializeFlow } from '../../runtime/common/flow-serializer';
+import { closestMatch, editDistance } from '../../runtime/common/suggestions';
+import { locateProblems } from '../../runtime/common/yaml-locator';
 
 /** Parses and expects success. */
 function load(text: string, env: Record<string, string | undefined> = {}, fileName?: string): Flow {

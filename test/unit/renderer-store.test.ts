@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { compileFlow } from '../../runtime/common/compile';
-import { parseFlowText, serializeFlow } from '../../runtime/common/flow-text';
+import { parseFlowText } from '../../runtime/common/flow-loader';
+import { serializeFlow } from '../../runtime/common/flow-serializer';
 import { specRegistry } from '../../nodes/specs';
 import { flowToGraph, graphToFlow } from '../../renderer/store/convert';
 import { connectionProblem, freshNodeId, nodeOutputPorts } from '../../renderer/store/graph-ops';
