@@ -175,6 +175,8 @@ export function renderNodeDocs(specs: readonly NodeSpec[] = nodeSpecs): string {
     '',
     'Every node also has an `error` output port: records that failed in the node leave through it with',
     '`error: { nodeId, message, code }` set. Expression fields hold JavaScript expressions (see `runtime/common/expression.ts`).',
+    'A field with an "Applies when" condition matters only when that other field has one of the values named; the',
+    'studio\'s inspector shows it only then (or when it is set).',
     '',
     '| Type | Title | Description |',
     '| --- | --- | --- |',
