@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { defaultStateDir, exportHeadlessFlow, formatLogLine, isFlowFileName, MAX_RECENT_FILES, secretVariableName, StudioBackend } from '../../runtime/studio/backend';
+import { StudioBackend } from '../../runtime/studio/backend';
+import { isFlowFileName } from '../../runtime/studio/flow-files';
+import { exportHeadlessFlow, secretVariableName } from '../../runtime/studio/headless-export';
+import { formatLogLine } from '../../runtime/studio/log-lines';
+import { defaultStateDir, MAX_RECENT_FILES } from '../../runtime/studio/state-store';
 
 const VALID = [
   'version: 1',
