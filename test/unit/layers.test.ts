@@ -24,6 +24,8 @@ const PROBE: Record<string, string> = {
   'renderer/socket.ts': "import { WebSocket } from 'ws';\nexport const socket = WebSocket;\n",
   'renderer/cache.ts': "import { LRUCache } from 'lru-cache';\nexport const cache = LRUCache;\n",
   'renderer/paths.ts': "import { join } from 'node:path';\nexport const joined = join('a', 'b');\n",
+  // Types count: a type-only import of a Node-only package.
+  'renderer/redis-types.ts': "import type { Redis } from 'ioredis';\nexport type Client = Redis;\n",
   // A spec importing its runtime; the registry importing only specs is fine.
   'nodes/sink/probe.spec.ts': "import { run } from './probe.runtime';\nexport const spec = { run };\n",
   'nodes/sink/probe.runtime.ts': 'export function run(): void {}\n',
@@ -43,6 +45,7 @@ const PROBE: Record<string, string> = {
   'runtime/engine/b.ts': "import type { A } from './a';\nexport interface B { a?: A }\n",
   // Nothing resolves this.
   'runtime/missing.ts': "import { gone } from './gone';\nexport const missing = gone;\n",
+  'runtime/common/missing.ts': "import { gone } from './gone';\nexport const missing = gone;\n",
 };
 
 let probeDir: string;
@@ -71,6 +74,7 @@ describe('layer rules on a probe tree', () => {
     const violations = await findLayerViolations({ baseDir: probeDir, roots: ['electron', 'nodes', 'renderer', 'runtime', 'scripts', 'test'] });
     expect(violations.map(brief)).toEqual([
       ['browser-no-node-builtins', 'renderer/paths.ts', 'path'],
+      ['browser-no-node-packages', 'renderer/redis-types.ts', 'npm:ioredis'],
       ['browser-no-node-packages', 'renderer/socket.ts', 'npm:ws'],
       ['browser-only-browser-side', 'nodes/sink/probe.spec.ts', 'nodes/sink/probe.runtime.ts'],
       ['browser-only-browser-side', 'runtime/common/probe.ts', 'runtime/engine/clock.ts'],
@@ -79,6 +83,7 @@ describe('layer rules on a probe tree', () => {
       ['electron-not-renderer', 'electron/main.ts', 'renderer/view.ts'],
       ['electron-not-websocket-server', 'electron/main.ts', 'runtime/studio/server.ts'],
       ['no-circular', 'runtime/engine/a.ts', 'runtime/engine/b.ts'],
+      ['no-unresolvable', 'runtime/common/missing.ts', './gone'],
       ['no-unresolvable', 'runtime/missing.ts', './gone'],
       ['product-not-scripts-or-tests', 'runtime/cli.ts', 'scripts/gen.ts'],
       ['product-not-scripts-or-tests', 'runtime/cli.ts', 'test/support/fixture.ts'],
