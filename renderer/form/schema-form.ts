@@ -19,10 +19,11 @@ export interface EnumOption {
   description?: string;
 }
 
-/** A form field derived from a JSON Schema property. */
+/** A form field derived from a JSON Schema property and the field's metadata. */
 export interface FormField {
   name: string;
   kind: FieldKind;
+  /** The field's description, prose shown as it is (never read for behaviour). */
   description: string;
   required: boolean;
   /** The schema default, shown when the config does not set the field. */
