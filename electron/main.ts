@@ -1,6 +1,7 @@
 /**
  * Electron main (bundled as CommonJS into `dist/electron/main.cjs`): the window, the menu and IPC wiring. It stays
- * thin: every `tributary:<method>` channel goes to the one {@link StudioBackend} that browser mode uses too.
+ * thin: every `tributary:<method>` channel goes through the dispatcher derived from the studio API declaration
+ * (`runtime/studio/dispatcher.ts`) to the one {@link StudioBackend} that browser mode uses too.
  *
  * Security: the window runs with `contextIsolation`, `sandbox` and no Node integration; the renderer is served from
  * `app://studio/` (files of `dist/renderer/`) with a strict Content-Security-Policy; navigation, new windows, webviews
@@ -25,12 +26,19 @@ import {
   type IpcMainInvokeEvent,
   type WebContents,
 } from 'electron';
-import { isFlowFileName, StudioBackend, type StudioBackendApi } from '../runtime/studio/backend';
-import { CONTENT_TYPES, resolveStaticPath, studioContentSecurityPolicy } from '../runtime/studio/server';
+import { parseParams, type NoticeNameOf } from '../runtime/common/api-declaration';
+import { STUDIO_OPERATIONS, type StudioService } from '../runtime/common/studio-api';
 import type { DocumentState, MenuCommand } from '../runtime/common/studio-menu';
-import type { Unsubscribe } from '../runtime/common/studio-api';
+import { SHELL_OPERATIONS, type StudioShellApi } from '../runtime/common/studio-shell';
+import { isFlowFileName, StudioBackend } from '../runtime/studio/backend';
+import { studioContentSecurityPolicy } from '../runtime/studio/csp';
+import { createDispatcher, type DispatchedEvent } from '../runtime/studio/dispatcher';
+import { contentTypeOf, resolveStaticPath } from '../runtime/studio/static-files';
 import { buildMenuTemplate } from './menu';
-import { IPC_DOCUMENT_STATE, IPC_EVENTS, IPC_METHODS, ipcChannel, type IpcMethod, type IpcResult } from './ipc';
+import { ipcChannel, ipcEventChannel, ipcEventChannelOf, type IpcResult } from './ipc';
+
+/** The channel of menu commands (`onMenu` of the shell declaration). */
+const MENU_CHANNEL = ipcEventChannel('onMenu' satisfies keyof typeof SHELL_OPERATIONS);
 
 /** The privileged scheme the renderer is served from. */
 export const APP_SCHEME = 'app';
@@ -122,7 +130,7 @@ export function hardenWebContents(contents: WebContents, devOrigin?: string): vo
 
 /** What {@link registerIpc} needs from the app. */
 export interface IpcContext {
-  backend: StudioBackendApi;
+  backend: StudioService;
   /** Our windows' web contents (IPC from anything else is refused). */
   trusted: ReadonlySet<WebContents>;
   /** The window of a web contents, for dialogs. */
@@ -136,123 +144,87 @@ export interface IpcContext {
 
 const FLOW_FILTERS = [{ name: 'Flow files (*.flow.yaml, *.flow.json)', extensions: ['yaml', 'json'] }];
 
+/** Shows the native Open or Save As dialog for a window; a Save As name that is not a flow file's gets `.flow.yaml`. */
+async function choosePath(kind: 'open' | 'save', window: BrowserWindow | null): Promise<string | null> {
+  if (kind === 'open') {
+    const options = { title: 'Open flow', properties: ['openFile' as const], filters: FLOW_FILTERS };
+    const answer = window === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(window, options);
+    return answer.canceled || answer.filePaths[0] === undefined ? null : answer.filePaths[0];
+  }
+  const options = { title: 'Save flow', defaultPath: 'untitled.flow.yaml', filters: FLOW_FILTERS };
+  const answer = window === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(window, options);
+  if (answer.canceled || answer.filePath === undefined || answer.filePath === '') return null;
+  const file = answer.filePath;
+  if (isFlowFileName(file)) return file;
+  // "orders" or "orders.yaml" -> "orders.flow.yaml", unless that would replace a file the dialog did not ask about.
+  const named = `${file.replace(/\.(ya?ml|json)$/i, '')}.flow.${extname(file).toLowerCase() === '.json' ? 'json' : 'yaml'}`;
+  if (existsSync(named)) throw new Error(`cannot save as ${file}: flow files are named *.flow.yaml or *.flow.json`);
+  return named;
+}
+
+/** Sends a dispatched event to one web contents: `tributary:event:<name>`, with the key first for keyed events. */
+function sendEvent(contents: WebContents, event: DispatchedEvent): void {
+  if (contents.isDestroyed()) return;
+  const channel = ipcEventChannelOf(event.event);
+  if (event.key === undefined) contents.send(channel, event.data);
+  else contents.send(channel, event.key.value, event.data);
+}
+
 /**
- * Registers every `tributary:<method>` handler and the event forwarding (run state, telemetry, samples).
- * Calls from a sender that fails {@link isTrustedSender} are rejected (the promise rejects; the backend is not called).
+ * Registers a `tributary:<method>` handler for every wire method of the studio API declaration, the event forwarding
+ * (run state, telemetry, samples reference-counted per window and ended when it is destroyed) and the shell's
+ * notices (`setDocumentState`). Calls from a sender that fails {@link isTrustedSender} are rejected (the promise
+ * rejects; the backend is not called); notices from one are ignored.
  * @returns a function that removes the handlers and listeners
  */
 export function registerIpc(context: IpcContext): () => void {
-  const { backend } = context;
-  const samples = new Map<WebContents, Map<string, { count: number; off: Unsubscribe }>>();
-  const send = (channel: string, ...args: unknown[]): void => {
-    for (const contents of context.trusted) if (!contents.isDestroyed()) contents.send(channel, ...args);
-  };
+  const watched = new WeakSet<WebContents>();
+  const dispatcher = createDispatcher<typeof STUDIO_OPERATIONS, WebContents>(STUDIO_OPERATIONS, {
+    service: context.backend,
+    choosePath: (kind, contents) => choosePath(kind, context.windowOf(contents)),
+    ...(context.onFilesChanged === undefined ? {} : { onFilesChanged: context.onFilesChanged }),
+    broadcast: (event) => {
+      for (const contents of context.trusted) sendEvent(contents, event);
+    },
+    deliver: sendEvent,
+    watchPeer: (contents, gone) => {
+      if (watched.has(contents)) return;
+      watched.add(contents);
+      contents.once('destroyed', gone);
+    },
+  });
 
-  const operations: Record<IpcMethod, (event: IpcMainInvokeEvent, ...params: never[]) => Promise<unknown> | unknown> = {
-    async openFlow(event, path?: string) {
-      let file = path;
-      if (file === undefined || file === null) {
-        const window = context.windowOf(event.sender);
-        const options = { title: 'Open flow', properties: ['openFile' as const], filters: FLOW_FILTERS };
-        const answer = window === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(window, options);
-        if (answer.canceled || answer.filePaths[0] === undefined) return null;
-        file = answer.filePaths[0];
-      }
-      const opened = await backend.openFlow(file);
-      context.onFilesChanged?.();
-      return opened;
-    },
-    async saveFlow(event, text: string, path?: string) {
-      let file = path;
-      if (file === undefined || file === null) {
-        const window = context.windowOf(event.sender);
-        const options = { title: 'Save flow', defaultPath: 'untitled.flow.yaml', filters: FLOW_FILTERS };
-        const answer = window === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(window, options);
-        if (answer.canceled || answer.filePath === undefined || answer.filePath === '') return null;
-        file = answer.filePath;
-        if (!isFlowFileName(file)) {
-          // "orders" or "orders.yaml" -> "orders.flow.yaml", unless that would replace a file the dialog did not ask about.
-          const named = `${file.replace(/\.(ya?ml|json)$/i, '')}.flow.${extname(file).toLowerCase() === '.json' ? 'json' : 'yaml'}`;
-          if (existsSync(named)) throw new Error(`cannot save as ${file}: flow files are named *.flow.yaml or *.flow.json`);
-          file = named;
-        }
-      }
-      const saved = await backend.saveFlow(text, file);
-      context.onFilesChanged?.();
-      return saved;
-    },
-    recentFiles: () => backend.recentFiles(),
-    writeAutosave: (_e, text: string, path: string | null) => backend.writeAutosave(text, path ?? null),
-    readAutosave: () => backend.readAutosave(),
-    clearAutosave: () => backend.clearAutosave(),
-    demoFlow: () => backend.demoFlow(),
-    validate: (_e, text: string) => backend.validate(text),
-    exportHeadless: (_e, text: string, path: string | null) => backend.exportHeadless(text, path ?? null),
-    run: (_e, text: string, path: string | null) => backend.run(text, path ?? null),
-    preview: (_e, text: string, records?: number) => backend.preview(text, records ?? undefined),
-    stop: () => backend.stop(),
-    runState: () => backend.runState(),
-    testConnection: (_e, kind: 'kafka' | 'redis', config: Record<string, unknown>) => backend.testConnection(kind, config ?? {}),
-    listTopics: (_e, config: Record<string, unknown>) => backend.listTopics(config ?? {}),
-    subscribeSamples(event, nodeId: string) {
-      if (typeof nodeId !== 'string' || nodeId === '') throw new Error('subscribeSamples: give a node id');
-      const contents = event.sender;
-      let mine = samples.get(contents);
-      if (mine === undefined) {
-        samples.set(contents, (mine = new Map()));
-        contents.once('destroyed', () => {
-          for (const sub of samples.get(contents)?.values() ?? []) sub.off();
-          samples.delete(contents);
-        });
-      }
-      const existing = mine.get(nodeId);
-      if (existing !== undefined) existing.count++;
-      else {
-        const off = backend.onSamples(nodeId, (data) => {
-          if (!contents.isDestroyed()) contents.send(IPC_EVENTS.samples, nodeId, data);
-        });
-        mine.set(nodeId, { count: 1, off });
-      }
-      return null;
-    },
-    unsubscribeSamples(event, nodeId: string) {
-      const mine = samples.get(event.sender);
-      const sub = mine?.get(nodeId);
-      if (sub !== undefined && --sub.count <= 0) {
-        sub.off();
-        mine!.delete(nodeId);
-      }
-      return null;
-    },
-  };
-
-  for (const method of IPC_METHODS) {
+  for (const method of dispatcher.methods) {
     ipcMain.handle(ipcChannel(method), async (event: IpcMainInvokeEvent, ...params: unknown[]): Promise<IpcResult> => {
       if (!isTrustedSender(event, context.trusted, context.devOrigin)) {
         throw new Error(`refused ${method}: the message does not come from the studio window`);
       }
       try {
-        return { ok: true, value: (await operations[method](event, ...(params as never[]))) ?? null };
+        return { ok: true, value: await dispatcher.call(event.sender, method, params) };
       } catch (error) {
         return { ok: false, message: error instanceof Error ? error.message : String(error) };
       }
     });
   }
-  const onDocumentState = (event: IpcMainEvent, state: DocumentState): void => {
-    if (!isTrustedSender(event, context.trusted, context.devOrigin) || state === null || typeof state !== 'object') return;
-    context.onDocumentState?.(event.sender, { dirty: state.dirty === true, path: typeof state.path === 'string' ? state.path : null });
+
+  const notices: { [K in NoticeNameOf<typeof SHELL_OPERATIONS>]: (contents: WebContents, ...params: Parameters<StudioShellApi[K]>) => void } = {
+    setDocumentState: (contents, state) => context.onDocumentState?.(contents, state),
   };
-  ipcMain.on(IPC_DOCUMENT_STATE, onDocumentState);
-  const offState = backend.onRunState((state) => send(IPC_EVENTS.runState, state));
-  const offTelemetry = backend.onTelemetry((frame) => send(IPC_EVENTS.telemetry, frame));
+  const noticeListeners: [string, (event: IpcMainEvent, ...params: unknown[]) => void][] = [];
+  for (const [name, handle] of Object.entries(notices) as [keyof typeof notices, (contents: WebContents, ...params: unknown[]) => void][]) {
+    const schemas = SHELL_OPERATIONS[name].params;
+    const listener = (event: IpcMainEvent, ...params: unknown[]): void => {
+      if (!isTrustedSender(event, context.trusted, context.devOrigin)) return;
+      handle(event.sender, ...parseParams(name, schemas, params));
+    };
+    ipcMain.on(ipcChannel(name), listener);
+    noticeListeners.push([ipcChannel(name), listener]);
+  }
 
   return () => {
-    for (const method of IPC_METHODS) ipcMain.removeHandler(ipcChannel(method));
-    ipcMain.removeListener(IPC_DOCUMENT_STATE, onDocumentState);
-    offState();
-    offTelemetry();
-    for (const mine of samples.values()) for (const sub of mine.values()) sub.off();
-    samples.clear();
+    for (const method of dispatcher.methods) ipcMain.removeHandler(ipcChannel(method));
+    for (const [channel, listener] of noticeListeners) ipcMain.removeListener(channel, listener);
+    dispatcher.dispose();
   };
 }
 
@@ -268,7 +240,7 @@ export function registerAppProtocol(rendererDir: string): void {
       const body = await readFile(file);
       return new Response(body, {
         headers: {
-          'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Type': contentTypeOf(file),
           'Content-Security-Policy': CONTENT_SECURITY_POLICY,
           'X-Content-Type-Options': 'nosniff',
         },
@@ -323,7 +295,7 @@ export async function startElectronApp(options: ElectronAppOptions = {}): Promis
   };
   const sendMenu = (command: MenuCommand): void => {
     const window = target();
-    if (window !== undefined && !window.webContents.isDestroyed()) window.webContents.send(IPC_EVENTS.menu, command);
+    if (window !== undefined && !window.webContents.isDestroyed()) window.webContents.send(MENU_CHANNEL, command);
   };
   const rebuildMenu = async (): Promise<void> => {
     const recent = await backend.recentFiles().catch(() => []);

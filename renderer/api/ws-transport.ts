@@ -1,12 +1,13 @@
 /**
- * {@link StudioApi} over the browser-mode WebSocket (`runtime/common/studio-protocol.ts`): JSON calls with ids, pushed
- * events, sample subscriptions. Reconnects with exponential backoff; calls pending when the connection drops are
- * rejected with a message saying so, and calls made while disconnected wait for the next connection (up to a limit).
+ * {@link StudioApi} over the browser-mode WebSocket (`runtime/common/studio-protocol.ts`), built from the declaration
+ * {@link STUDIO_OPERATIONS}: one function per member, JSON calls with ids, pushed events, keyed subscriptions (one
+ * `subscribe<Name>` per key however many listeners it has, renewed after a reconnect). Reconnects with exponential
+ * backoff; calls pending when the connection drops are rejected with a message saying so, and calls made while
+ * disconnected wait for the next connection (up to a limit).
  */
-import type { FlowFile, StudioApi, Unsubscribe } from '../../runtime/common/studio-api';
-import type { RpcEvent, RpcMethod, RpcRequest, RpcResponse } from '../../runtime/common/studio-protocol';
-import type { NodeSamples, TelemetryFrame } from '../../runtime/common/telemetry';
-import type { RunState } from '../../runtime/common/studio-api';
+import { eventName, members, subscriptionMethods, type MemberDeclaration } from '../../runtime/common/api-declaration';
+import { STUDIO_OPERATIONS, type StudioApi, type Unsubscribe } from '../../runtime/common/studio-api';
+import type { RpcMethod, RpcRequest, RpcResponse } from '../../runtime/common/studio-protocol';
 
 /** The subset of the browser `WebSocket` the transport uses (so tests can pass a fake). */
 export interface SocketLike {
@@ -46,7 +47,7 @@ export interface WsTransport extends StudioApi {
 const OPEN = 1;
 
 interface Pending {
-  method: RpcMethod;
+  method: string;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -75,9 +76,10 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
   const pending = new Map<number, Pending>();
   /** Calls waiting for a connection. */
   let waiting: { send: () => void; fail: (error: Error) => void }[] = [];
-  const runStateListeners = new Set<(state: RunState) => void>();
-  const telemetryListeners = new Set<(frame: TelemetryFrame) => void>();
-  const sampleListeners = new Map<string, Set<(samples: NodeSamples) => void>>();
+  /** Listeners of broadcast events, by wire event name. */
+  const eventListeners = new Map<string, Set<(data: unknown) => void>>();
+  /** Listeners of keyed events, by wire event name, then key. */
+  const keyedListeners = new Map<string, { keyField: string; subscribe: string; byKey: Map<string, Set<(data: unknown) => void>> }>();
 
   const isOpen = (): boolean => socket !== null && socket.readyState === OPEN;
 
@@ -95,32 +97,35 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     ws.onopen = () => {
       delay = initialDelay;
       options.onConnectionChange?.(true);
-      for (const nodeId of sampleListeners.keys()) send('subscribeSamples', [nodeId]).catch(() => undefined);
+      for (const keyed of keyedListeners.values()) {
+        for (const key of keyed.byKey.keys()) send(keyed.subscribe, [key]).catch(() => undefined);
+      }
       const ready = waiting;
       waiting = [];
       for (const w of ready) w.send();
     };
     ws.onmessage = (event) => {
       if (typeof event.data !== 'string') return;
-      let message: RpcResponse | RpcEvent;
+      let message: RpcResponse | ({ event: string; data: unknown } & Record<string, unknown>);
       try {
-        message = JSON.parse(event.data) as RpcResponse | RpcEvent;
+        message = JSON.parse(event.data) as typeof message;
       } catch {
         return;
       }
+      if (message === null || typeof message !== 'object') return;
       if ('id' in message) {
-        const call = pending.get(message.id);
+        const response = message as RpcResponse;
+        const call = pending.get(response.id);
         if (call === undefined) return;
-        pending.delete(message.id);
-        if ('error' in message) call.reject(new Error(message.error.message));
-        else call.resolve(message.result);
-      } else if (message.event === 'runState') {
-        for (const l of runStateListeners) l(message.data as RunState);
-      } else if (message.event === 'telemetry') {
-        for (const l of telemetryListeners) l(message.data as TelemetryFrame);
-      } else if (message.event === 'samples') {
-        for (const l of sampleListeners.get(message.nodeId) ?? []) l(message.data as NodeSamples);
+        pending.delete(response.id);
+        if ('error' in response) call.reject(new Error(response.error.message));
+        else call.resolve(response.result);
+        return;
       }
+      const pushed = message as { event: string; data: unknown } & Record<string, unknown>;
+      for (const l of eventListeners.get(pushed.event) ?? []) l(pushed.data);
+      const keyed = keyedListeners.get(pushed.event);
+      if (keyed !== undefined) for (const l of keyed.byKey.get(String(pushed[keyed.keyField])) ?? []) l(pushed.data);
     };
     ws.onerror = () => undefined; // onclose follows and handles it
     ws.onclose = () => {
@@ -134,7 +139,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     };
   };
 
-  const send = (method: RpcMethod, params: unknown[]): Promise<unknown> =>
+  const send = (method: string, params: unknown[]): Promise<unknown> =>
     new Promise((resolve, reject) => {
       if (closed) {
         reject(new Error(`the studio connection is closed; "${method}" was not sent`));
@@ -143,7 +148,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
       const transmit = (): void => {
         const id = nextId++;
         pending.set(id, { method, resolve, reject });
-        const request: RpcRequest = { id, method, params };
+        const request: RpcRequest = { id, method: method as RpcMethod, params };
         try {
           (socket as SocketLike).send(JSON.stringify(request));
         } catch (error) {
@@ -172,7 +177,54 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
       waiting.push(entry);
     });
 
-  const call = <T>(method: RpcMethod, ...params: unknown[]): Promise<T> => send(method, params) as Promise<T>;
+  /** The client function of one declared member. */
+  const member = (name: string, declared: MemberDeclaration): unknown => {
+    switch (declared.kind) {
+      case 'call':
+        return (...params: unknown[]): Promise<unknown> => {
+          // JSON has no undefined: trailing parameters the caller left out are not sent.
+          let length = params.length;
+          while (length > 0 && params[length - 1] === undefined) length--;
+          return send(name, params.slice(0, length));
+        };
+      case 'event': {
+        const listeners = new Set<(data: unknown) => void>();
+        eventListeners.set(eventName(name), listeners);
+        return (listener: (data: unknown) => void): Unsubscribe => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        };
+      }
+      case 'keyedEvent': {
+        const { subscribe, unsubscribe } = subscriptionMethods(name);
+        const byKey = new Map<string, Set<(data: unknown) => void>>();
+        keyedListeners.set(eventName(name), { keyField: declared.keyField, subscribe, byKey });
+        return (key: string, listener: (data: unknown) => void): Unsubscribe => {
+          let listeners = byKey.get(key);
+          if (listeners === undefined) {
+            listeners = new Set();
+            byKey.set(key, listeners);
+            if (isOpen()) send(subscribe, [key]).catch(() => undefined);
+          }
+          listeners.add(listener);
+          return () => {
+            const set = byKey.get(key);
+            if (set === undefined) return;
+            set.delete(listener);
+            if (set.size === 0) {
+              byKey.delete(key);
+              if (isOpen()) send(unsubscribe, [key]).catch(() => undefined);
+            }
+          };
+        };
+      }
+      case 'notice':
+        throw new Error(`"${name}": notices belong to the Electron shell's declaration, not to the studio API over the WebSocket`);
+    }
+  };
+  const functions: Record<string, unknown> = {};
+  for (const [name, declared] of members(STUDIO_OPERATIONS)) functions[name] = member(name, declared);
+  const api = functions as unknown as Omit<StudioApi, 'transport'>;
 
   open();
 
@@ -191,46 +243,6 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
       waiting = [];
       ws?.close(1000, 'closed');
     },
-    openFlow: (path) => call<FlowFile | null>('openFlow', ...(path === undefined ? [] : [path])),
-    saveFlow: (text, path) => call<string | null>('saveFlow', text, ...(path === undefined ? [] : [path])),
-    recentFiles: () => call('recentFiles'),
-    writeAutosave: (text, path) => call('writeAutosave', text, path),
-    readAutosave: () => call('readAutosave'),
-    clearAutosave: () => call('clearAutosave'),
-    demoFlow: () => call('demoFlow'),
-    validate: (text) => call('validate', text),
-    exportHeadless: (text, path) => call('exportHeadless', text, path),
-    run: (text, path) => call('run', text, path),
-    preview: (text, records) => call('preview', text, ...(records === undefined ? [] : [records])),
-    stop: () => call('stop'),
-    runState: () => call('runState'),
-    onRunState(listener): Unsubscribe {
-      runStateListeners.add(listener);
-      return () => runStateListeners.delete(listener);
-    },
-    onTelemetry(listener): Unsubscribe {
-      telemetryListeners.add(listener);
-      return () => telemetryListeners.delete(listener);
-    },
-    onSamples(nodeId, listener): Unsubscribe {
-      let listeners = sampleListeners.get(nodeId);
-      if (listeners === undefined) {
-        listeners = new Set();
-        sampleListeners.set(nodeId, listeners);
-        if (isOpen()) send('subscribeSamples', [nodeId]).catch(() => undefined);
-      }
-      listeners.add(listener);
-      return () => {
-        const set = sampleListeners.get(nodeId);
-        if (set === undefined) return;
-        set.delete(listener);
-        if (set.size === 0) {
-          sampleListeners.delete(nodeId);
-          if (isOpen()) send('unsubscribeSamples', [nodeId]).catch(() => undefined);
-        }
-      };
-    },
-    testConnection: (kind, config) => call('testConnection', kind, config),
-    listTopics: (config) => call('listTopics', config),
+    ...api,
   };
 }

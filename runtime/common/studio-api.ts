@@ -1,15 +1,21 @@
 /**
- * The one interface the studio's renderer talks to. Two transports implement it: Electron IPC (preload's
- * `contextBridge` functions) and a WebSocket to the browser-mode server (`tributary studio`). The backend behind both
- * is one Node module (`runtime/studio/backend.ts`). Browser-safe: types only.
+ * The one declaration of the studio's API, {@link STUDIO_OPERATIONS}: every operation and event the renderer uses,
+ * with its parameters (zod schemas that check them where they are received), its reply and which members are
+ * subscriptions. Everything else is derived from it (see `api-declaration.ts`): the {@link StudioApi} interface, the
+ * wire protocol (`studio-protocol.ts`), the Electron preload bridge and IPC channels (`electron/preload.ts`,
+ * `electron/ipc.ts`), the WebSocket client (`renderer/api/ws-transport.ts`) and the dispatcher both the Electron main
+ * process and the browser-mode server use (`runtime/studio/dispatcher.ts`). The implementation is the studio backend
+ * (`runtime/studio/backend.ts`), which must have every member of {@link StudioService}. Adding an operation touches
+ * this declaration and the backend only. Browser-safe.
  *
- * Every method rejects with an `Error` whose message is meant for the user (e.g. "cannot read /x.flow.yaml: ENOENT").
+ * Every call rejects with an `Error` whose message is meant for the user (e.g. "cannot read /x.flow.yaml: ENOENT").
  */
+import { z } from 'zod';
+import { call, callWithPathDialog, event, keyedEvent, type ApiOf, type ServiceOf } from './api-declaration';
 import type { Problem } from './errors';
 import type { NodeSamples, TelemetryFrame } from './telemetry';
 
-/** Stops a subscription. */
-export type Unsubscribe = () => void;
+export type { Unsubscribe } from './api-declaration';
 
 /** A flow file as read from disk: its path and text (YAML or JSON). */
 export interface FlowFile {
@@ -55,55 +61,95 @@ export interface ConnectionTest {
   message: string;
 }
 
-/** The studio API, implemented over Electron IPC and over a WebSocket. */
-export interface StudioApi {
-  /** Which transport this is (for the title bar and the few things that differ, e.g. native dialogs). */
-  readonly transport: 'electron' | 'browser';
+/** A flow file's text (YAML or JSON). */
+const flowText = z.string({ error: 'give the flow text' });
+/** An absolute or relative file path. */
+const filePath = z.string({ error: 'give a file path' });
+/** A path the caller may leave out (a dialog asks for it in Electron). */
+const optionalPath = filePath.optional();
+/** The flow's file, null for a new flow (undefined counts as null). */
+const pathOrNull = filePath.nullable().default(null);
+/** A record count the caller may leave out (null counts as left out). */
+const optionalCount = z
+  .number({ error: 'give a number of records' })
+  .nullish()
+  .transform((count) => count ?? undefined);
+/** A node's config object (null or undefined count as `{}`). */
+const nodeConfig = z
+  .record(z.string(), z.unknown(), { error: 'give the node config as an object' })
+  .nullish()
+  .transform((config): Record<string, unknown> => config ?? {});
 
+/**
+ * The studio's operations and events. Member documentation here is what {@link StudioApi} shows for each member.
+ */
+export const STUDIO_OPERATIONS = {
   // ---- files
   /** Reads a flow file. In Electron, `path` undefined shows the native Open dialog (null when cancelled). */
-  openFlow(path?: string): Promise<FlowFile | null>;
+  openFlow: callWithPathDialog<[path?: string], FlowFile>([optionalPath], { param: 0, kind: 'open' }, { changesFiles: true }),
   /**
    * Writes a flow file (`*.flow.yaml` / `*.flow.json`). In Electron, `path` undefined shows the Save As dialog
    * (null when cancelled). Returns the path written.
    */
-  saveFlow(text: string, path?: string): Promise<string | null>;
+  saveFlow: callWithPathDialog<[text: string, path?: string], string>([flowText, optionalPath], { param: 1, kind: 'save' }, { changesFiles: true }),
   /** Most recently opened or saved files, newest first (at most 10). */
-  recentFiles(): Promise<string[]>;
+  recentFiles: call<[], string[]>([]),
   /** Stores a crash-safe copy of unsaved work (`path` is the file it belongs to, null for a new flow). */
-  writeAutosave(text: string, path: string | null): Promise<void>;
+  writeAutosave: call<[text: string, path: string | null], void>([flowText, pathOrNull]),
   /** The autosaved copy left by a session that did not end cleanly, if any. */
-  readAutosave(): Promise<{ text: string; path: string | null; savedAt: number } | null>;
+  readAutosave: call<[], { text: string; path: string | null; savedAt: number } | null>([]),
   /** Forgets the autosaved copy (after a save, or when the user declines recovery). */
-  clearAutosave(): Promise<void>;
+  clearAutosave: call<[], void>([]),
   /** The demo flow opened on first launch (generator -> map -> filter -> console, no Kafka needed). */
-  demoFlow(): Promise<FlowFile>;
+  demoFlow: call<[], FlowFile>([]),
 
   // ---- validation
   /** Compiles a flow text exactly as `tributary validate` does; an empty list means valid. */
-  validate(text: string): Promise<Problem[]>;
+  validate: call<[text: string], Problem[]>([flowText]),
   /** The flow with secrets replaced by `${VAR}` references, and the exact `tributary run` command for it. */
-  exportHeadless(text: string, path: string | null): Promise<{ text: string; command: string; variables: string[] }>;
+  exportHeadless: call<[text: string, path: string | null], { text: string; command: string; variables: string[] }>([flowText, pathOrNull]),
 
   // ---- runtime
   /** Starts a run of the flow in a separate runtime process (the same entry point as `tributary run`). */
-  run(text: string, path: string | null): Promise<void>;
+  run: call<[text: string, path: string | null], void>([flowText, pathOrNull]),
   /** Runs `tributary preview` for `records` records (default 20) and returns every node's input and output. */
-  preview(text: string, records?: number): Promise<PreviewResult>;
+  preview: call<[text: string, records?: number], PreviewResult>([flowText, optionalCount]),
   /** Stops the run: SIGTERM (drain, commit), then kill after the flow's shutdown timeout. */
-  stop(): Promise<void>;
+  stop: call<[], void>([]),
   /** The current run state. */
-  runState(): Promise<RunState>;
+  runState: call<[], RunState>([]),
   /** Run state changes. */
-  onRunState(listener: (state: RunState) => void): Unsubscribe;
+  onRunState: event<RunState>({ droppable: false }),
   /** Telemetry frames while running (at most 10 per second). */
-  onTelemetry(listener: (frame: TelemetryFrame) => void): Unsubscribe;
-  /** Sample records of one node, refreshed while subscribed (about twice a second). */
-  onSamples(nodeId: string, listener: (samples: NodeSamples) => void): Unsubscribe;
+  onTelemetry: event<TelemetryFrame>({ droppable: true }),
+  /**
+   * Sample records of one node (`key` is the node id), refreshed while subscribed (about twice a second).
+   * Subscriptions are reference-counted per window or socket and end when it closes.
+   */
+  onSamples: keyedEvent<NodeSamples, 'nodeId'>({
+    keyField: 'nodeId',
+    keySchema: z.string({ error: 'give a node id' }).min(1, 'give a node id'),
+    droppable: true,
+  }),
 
   // ---- cluster helpers
-  /** Connects to a Kafka cluster (or Redis, for `kind: 'redis'`) with a node's connection fields. */
-  testConnection(kind: 'kafka' | 'redis', config: Record<string, unknown>): Promise<ConnectionTest>;
+  /**
+   * Checks that a node can reach its cluster (Kafka broker, Redis server) with the given connection fields.
+   * @param nodeType the node's type id, e.g. `source.kafka` or `sink.redis`
+   */
+  testConnection: call<[nodeType: string, config: Record<string, unknown>], ConnectionTest>([z.string({ error: 'give a node type' }), nodeConfig]),
   /** Topic names of a Kafka cluster, for autocomplete (empty when it cannot be reached). */
-  listTopics(config: Record<string, unknown>): Promise<string[]>;
+  listTopics: call<[config: Record<string, unknown>], string[]>([nodeConfig]),
+} as const;
+
+/** The studio API, implemented over Electron IPC and over a WebSocket: one function per {@link STUDIO_OPERATIONS} member. */
+export interface StudioApi extends ApiOf<typeof STUDIO_OPERATIONS> {
+  /** Which transport this is (for the title bar and the few things that differ, e.g. native dialogs). */
+  readonly transport: 'electron' | 'browser';
 }
+
+/**
+ * What the studio backend provides to the dispatchers: every call (paths always given: dialogs are the shell's job)
+ * and every event subscription of {@link STUDIO_OPERATIONS}.
+ */
+export type StudioService = ServiceOf<typeof STUDIO_OPERATIONS>;

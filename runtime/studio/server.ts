@@ -13,13 +13,16 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { RpcEvent, RpcMethod, RpcRequest, RpcResponse } from '../common/studio-protocol';
-import type { Unsubscribe } from '../common/studio-api';
+import { STUDIO_OPERATIONS, type StudioService } from '../common/studio-api';
+import type { RpcRequest, RpcResponse } from '../common/studio-protocol';
 import { StudioBackend } from './backend';
+import { contentSecurityPolicy } from './csp';
+import { createDispatcher, type DispatchedEvent } from './dispatcher';
 import { ensureRendererBuilt, RENDERER_OUT_DIR } from './renderer-build';
+import { contentTypeOf, resolveStaticPath } from './static-files';
 
 /** The port `tributary studio` listens on unless `--port` is given (a free port is used when it is taken). */
 export const DEFAULT_STUDIO_PORT = 4780;
@@ -50,6 +53,9 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.wasm': 'application/wasm',
 };
 
+/** What the server needs from its backend: the studio API's implementation, its root directory and its disposal. */
+export type StudioServerBackend = StudioService & Pick<StudioBackend, 'rootDir' | 'dispose'>;
+
 /** Options of {@link startStudioServer}. */
 export interface StudioServerOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. Default {@link DEFAULT_STUDIO_PORT} (a free port when it is taken). */
@@ -57,7 +63,7 @@ export interface StudioServerOptions {
   /** Directory of the built renderer; default `<root>/dist/renderer`. */
   staticDir?: string;
   /** The backend; default a new {@link StudioBackend} (disposed by `close`). */
-  backend?: StudioBackend;
+  backend?: StudioServerBackend;
   /** The token; default 32 random bytes as hex. */
   token?: string;
   /** Further origins allowed to open the WebSocket (e.g. a Vite dev server, `http://127.0.0.1:5173`). */
@@ -72,35 +78,9 @@ export interface StudioServer {
   token: string;
   /** The static directory served. */
   staticDir: string;
-  backend: StudioBackend;
+  backend: StudioServerBackend;
   /** Closes every socket and the server; disposes the backend when the server created it (stopping a run). */
   close(): Promise<void>;
-}
-
-/**
- * The studio's Content-Security-Policy (browser mode and Electron): only its own scripts (no eval), styles inline,
- * no objects, frames or forms. `script` and `connect` add sources to `script-src` and `connect-src`.
- */
-export function studioContentSecurityPolicy(extra: { script?: string; connect?: string } = {}): string {
-  const add = (sources: string | undefined): string => (sources === undefined ? '' : ` ${sources}`);
-  return [
-    "default-src 'self'",
-    `script-src 'self'${add(extra.script)}`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self'${add(extra.connect)}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
-/** The Content-Security-Policy of every page response in browser mode: the studio's WebSocket on `port` may connect. */
-export function contentSecurityPolicy(port: number): string {
-  return studioContentSecurityPolicy({ connect: `ws://127.0.0.1:${port} ws://localhost:${port}` });
 }
 
 function sameToken(given: string | null, token: string): boolean {
@@ -115,78 +95,15 @@ function refuse(socket: Duplex, status: 403 | 404 | 400, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
-/**
- * Resolves a URL path inside `root`, or undefined when it would leave it (`..`, encoded slashes, NUL bytes).
- * @param root absolute static directory
- * @param urlPath the request path, still percent-encoded
- */
-export function resolveStaticPath(root: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return undefined;
-  const relative = normalize(decoded).replace(/^[/\\]+/, '');
-  if (relative.split(/[/\\]/).includes('..')) return undefined;
-  const file = resolve(root, relative);
-  return file === root || file.startsWith(root + sep) ? file : undefined;
-}
+/** The messages of browser mode when a call leaves out a path: it has no native dialogs. */
+const NO_DIALOG: Readonly<Record<'open' | 'save', string>> = {
+  open: 'browser mode has no Open dialog: give the path of the flow file',
+  save: 'browser mode has no Save dialog: give the path to save the flow to',
+};
 
-/** Dispatches one call to the backend. `openFlow`/`saveFlow` need a path: browser mode has no native dialogs. */
-async function dispatch(backend: StudioBackend, method: RpcMethod, params: unknown[], subscriptions: Map<string, Unsubscribe>, send: (message: RpcEvent) => void): Promise<unknown> {
-  const p = (i: number): never => params[i] as never;
-  switch (method) {
-    case 'openFlow':
-      if (typeof params[0] !== 'string') throw new Error('browser mode has no Open dialog: give the path of the flow file');
-      return backend.openFlow(params[0]);
-    case 'saveFlow':
-      if (typeof params[1] !== 'string') throw new Error('browser mode has no Save dialog: give the path to save the flow to');
-      return backend.saveFlow(params[0] as string, params[1]);
-    case 'recentFiles':
-      return backend.recentFiles();
-    case 'writeAutosave':
-      return backend.writeAutosave(p(0), p(1) ?? null);
-    case 'readAutosave':
-      return backend.readAutosave();
-    case 'clearAutosave':
-      return backend.clearAutosave();
-    case 'demoFlow':
-      return backend.demoFlow();
-    case 'validate':
-      return backend.validate(p(0));
-    case 'exportHeadless':
-      return backend.exportHeadless(p(0), p(1) ?? null);
-    case 'run':
-      return backend.run(p(0), p(1) ?? null);
-    case 'preview':
-      return backend.preview(p(0), p(1));
-    case 'stop':
-      return backend.stop();
-    case 'runState':
-      return backend.runState();
-    case 'testConnection':
-      return backend.testConnection(p(0), p(1) ?? {});
-    case 'listTopics':
-      return backend.listTopics(p(0) ?? {});
-    case 'subscribeSamples': {
-      const nodeId = params[0];
-      if (typeof nodeId !== 'string' || nodeId === '') throw new Error('subscribeSamples: give a node id');
-      if (!subscriptions.has(nodeId)) {
-        subscriptions.set(nodeId, backend.onSamples(nodeId, (data) => send({ event: 'samples', nodeId, data })));
-      }
-      return null;
-    }
-    case 'unsubscribeSamples': {
-      const nodeId = String(params[0]);
-      subscriptions.get(nodeId)?.();
-      subscriptions.delete(nodeId);
-      return null;
-    }
-    default:
-      throw new Error(`unknown method "${String(method)}"`);
-  }
+/** The JSON text of a pushed event: `{ event, data }`, with the key field (e.g. `nodeId`) for keyed events. */
+function eventText(event: DispatchedEvent): string {
+  return JSON.stringify(event.key === undefined ? { event: event.event, data: event.data } : { event: event.event, [event.key.field]: event.key.value, data: event.data });
 }
 
 /**
@@ -197,7 +114,7 @@ async function dispatch(backend: StudioBackend, method: RpcMethod, params: unkno
  */
 export async function startStudioServer(options: StudioServerOptions = {}): Promise<StudioServer> {
   const ownBackend = options.backend === undefined;
-  const backend = options.backend ?? new StudioBackend();
+  const backend: StudioServerBackend = options.backend ?? new StudioBackend();
   const staticDir = resolve(options.staticDir ?? join(backend.rootDir, 'dist', 'renderer'));
   const token = options.token ?? randomBytes(32).toString('hex');
   let port = 0;
@@ -233,7 +150,7 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
       return;
     }
     const body = await readFile(file);
-    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = contentTypeOf(file);
     res.writeHead(200, {
       'Content-Type': type,
       'Content-Length': body.length,
@@ -263,23 +180,24 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const broadcast = (event: RpcEvent, droppable: boolean): void => {
-    const text = JSON.stringify(event);
-    for (const ws of clients) {
-      if (ws.readyState !== ws.OPEN || (droppable && ws.bufferedAmount > MAX_BUFFERED_BYTES)) continue;
-      ws.send(text);
-    }
-  };
-  const offState = backend.onRunState((data) => broadcast({ event: 'runState', data }, false));
-  const offTelemetry = backend.onTelemetry((data) => broadcast({ event: 'telemetry', data }, true));
+  const canSend = (ws: WebSocket, droppable: boolean): boolean =>
+    ws.readyState === ws.OPEN && !(droppable && ws.bufferedAmount > MAX_BUFFERED_BYTES);
+  const dispatcher = createDispatcher<typeof STUDIO_OPERATIONS, WebSocket>(STUDIO_OPERATIONS, {
+    service: backend,
+    choosePath: (dialog) => Promise.reject(new Error(NO_DIALOG[dialog])),
+    broadcast: (event) => {
+      const text = eventText(event);
+      for (const ws of clients) if (canSend(ws, event.droppable)) ws.send(text);
+    },
+    deliver: (ws, event) => {
+      if (canSend(ws, event.droppable)) ws.send(eventText(event));
+    },
+  });
 
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
-    const subscriptions = new Map<string, Unsubscribe>();
-    const send = (message: RpcEvent | RpcResponse): void => {
-      if (ws.readyState !== ws.OPEN) return;
-      if ('event' in message && message.event === 'samples' && ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
-      ws.send(JSON.stringify(message));
+    const send = (message: RpcResponse): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
     ws.on('message', (raw: RawData, isBinary: boolean) => {
       let request: Partial<RpcRequest>;
@@ -295,15 +213,14 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
         send({ id, error: { message: 'bad request: expected { id, method, params: [] }' } });
         return;
       }
-      dispatch(backend, request.method, request.params ?? [], subscriptions, send).then(
+      dispatcher.call(ws, request.method, request.params ?? []).then(
         (result) => send({ id, result: result ?? null }),
         (error: unknown) => send({ id, error: { message: error instanceof Error ? error.message : String(error) } }),
       );
     });
     ws.on('close', () => {
       clients.delete(ws);
-      for (const off of subscriptions.values()) off();
-      subscriptions.clear();
+      dispatcher.releasePeer(ws);
     });
     ws.on('error', () => undefined);
   });
@@ -327,8 +244,7 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
   } catch (error) {
     if (options.port === undefined && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') await listen(0);
     else {
-      offState();
-      offTelemetry();
+      dispatcher.dispose();
       throw new Error(`cannot listen on 127.0.0.1:${options.port}: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -341,8 +257,7 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
     staticDir,
     backend,
     async close() {
-      offState();
-      offTelemetry();
+      dispatcher.dispose();
       for (const ws of clients) ws.terminate();
       wss.close();
       server.closeAllConnections();
