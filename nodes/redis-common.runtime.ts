@@ -5,6 +5,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { TributaryError, type ErrorCode } from '../runtime/common/errors';
+import { retry, type BackoffPolicy } from '../runtime/engine/retry';
 
 /** Reply error prefixes that mean "try again later" rather than "this command is wrong". */
 const RETRIABLE_REPLY_PREFIXES = ['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'OOM', 'NOREPLICAS', 'READONLY', 'MISCONF'];
@@ -34,6 +35,8 @@ export function isRetriableRedisError(error: unknown): boolean {
 export const REDIS_RETRY_BASE_MS = 100;
 /** Longest delay between retries of a failed Redis operation (ms). */
 export const REDIS_RETRY_MAX_MS = 5_000;
+/** Backoff between retries of a failed Redis operation (±25 % jitter). */
+const REDIS_BACKOFF: BackoffPolicy = { baseMs: REDIS_RETRY_BASE_MS, maxMs: REDIS_RETRY_MAX_MS, jitter: 0.25 };
 
 /** A node's Redis connection and what it needs for messages. */
 export interface NodeRedis {
@@ -135,20 +138,6 @@ export async function ensureConnected(redis: NodeRedis): Promise<void> {
   });
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. Never rejects. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** What {@link withRedisRetry} needs to retry and report. */
 export interface RedisRetryOptions {
   redis: NodeRedis;
@@ -165,33 +154,33 @@ export interface RedisRetryOptions {
 /**
  * Runs a Redis operation (connecting first), retrying it while it fails with a retriable error (connection refused or
  * lost, LOADING, BUSY, ...; see `isRetriableRedisError`) with exponential backoff from {@link REDIS_RETRY_BASE_MS} to
- * {@link REDIS_RETRY_MAX_MS} (with jitter), logging the first failure and every tenth, until `signal` aborts.
+ * {@link REDIS_RETRY_MAX_MS} (with jitter; the engine's retry loop, runtime/engine/retry.ts), logging the first failure
+ * and every tenth, until `signal` aborts.
  * @throws TributaryError with `code`, retriable, when `signal` aborted while the operation kept failing
  * @throws the operation's own error when it is not retriable (a reply error such as WRONGTYPE)
  */
-export async function withRedisRetry<T>(operation: () => Promise<T>, options: RedisRetryOptions): Promise<T> {
+export function withRedisRetry<T>(operation: () => Promise<T>, options: RedisRetryOptions): Promise<T> {
   const { redis, nodeId, logger, signal, what, code } = options;
-  for (let tries = 1; ; tries++) {
-    try {
+  const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+  return retry(
+    async () => {
       await ensureConnected(redis);
-      const result = await operation();
-      if (tries > 1) logger.info({ node: nodeId, tries }, `redis recovered: ${what} succeeded`);
-      return result;
-    } catch (error) {
-      if (!isRetriableRedisError(error)) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      if (signal.aborted) {
-        throw new TributaryError(code, `Redis at ${redis.where} is unavailable (${what}): ${message}`, {
-          nodeId,
-          retriable: true,
-          cause: error,
-        });
-      }
-      const delay = Math.min(REDIS_RETRY_MAX_MS, REDIS_RETRY_BASE_MS * 2 ** Math.min(tries - 1, 16)) * (0.75 + Math.random() * 0.5);
-      if (tries === 1 || tries % 10 === 0) {
-        logger.warn({ node: nodeId, tries, delayMs: Math.round(delay), err: message, url: redis.where }, `redis ${what} failed; retrying`);
-      }
-      await pause(delay, signal);
-    }
-  }
+      return operation();
+    },
+    {
+      retriable: isRetriableRedisError,
+      backoff: REDIS_BACKOFF,
+      signal,
+      giveUp: (error) =>
+        new TributaryError(code, `Redis at ${redis.where} is unavailable (${what}): ${message(error)}`, { nodeId, retriable: true, cause: error }),
+      onRetry: (error, tries, delay) => {
+        if (tries === 1 || tries % 10 === 0) {
+          logger.warn({ node: nodeId, tries, delayMs: Math.round(delay), err: message(error), url: redis.where }, `redis ${what} failed; retrying`);
+        }
+      },
+      onSuccess: (tries) => {
+        if (tries > 1) logger.info({ node: nodeId, tries }, `redis recovered: ${what} succeeded`);
+      },
+    },
+  );
 }

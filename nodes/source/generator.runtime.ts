@@ -4,6 +4,7 @@
  */
 import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
+import { sleep } from '../../runtime/engine/sleep';
 import { defineSource, type FlowRecord, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { generatorSourceSpec } from './generator.spec';
 
@@ -12,20 +13,6 @@ import { generatorSourceSpec } from './generator.spec';
  * batches of 50 every 50 ms rather than one record per millisecond; at 1 record/s, one record per second.
  */
 export const GENERATOR_MAX_BATCH_DELAY_MS = 50;
-
-/** Resolves after `ms` milliseconds, or at once when any of `signals` aborts. Never rejects. */
-function sleep(ms: number, signals: AbortSignal[]): Promise<void> {
-  return new Promise((resolve) => {
-    if (signals.some((s) => s.aborted)) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      for (const s of signals) s.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(1, Math.ceil(ms)));
-    for (const s of signals) s.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Lets timers and I/O run between batches when the generator is not paced (`ratePerSecond: 0`). */
 function yieldToEventLoop(): Promise<void> {
@@ -39,8 +26,8 @@ function toKey(result: unknown): string | null {
 }
 
 /**
- * Runtime of `source.generator`. `run()` calls `ctx.ready()`, then delivers `count` records (or `ctx.previewRecords`
- * in preview, or unboundedly) and resolves when done or after `stop()`; it rejects with a `TributaryError`
+ * Runtime of `source.generator`. `run()` calls `ctx.ready()`, then delivers `count` records (or unboundedly; in preview
+ * the engine stops it after the records it previews) and resolves when done or after `stop()`; it rejects with a `TributaryError`
  * (`E_EXPRESSION_RUNTIME`) when the value or key expression throws, and with the engine's error when a delivery does.
  */
 export const generatorSourceRuntime = defineSource(generatorSourceSpec, (config, ctx: SourceContext): SourceRuntime => {
@@ -55,7 +42,7 @@ export const generatorSourceRuntime = defineSource(generatorSourceSpec, (config,
   const keyOf = config.key === undefined ? undefined : compile('key', config.key);
   const input: ExpressionRecord = Object.freeze({ value: undefined, key: null, headers: Object.freeze({}), meta: Object.freeze({ source: ctx.nodeId }) });
 
-  const limit = Math.min(config.count > 0 ? config.count : Infinity, ctx.previewRecords ?? Infinity);
+  const limit = config.count > 0 ? config.count : Infinity;
   const batchSize = Math.max(1, ctx.batchSize);
   const rate = config.ratePerSecond;
   /** Records per paced batch, and the bucket's capacity: no burst above one batch after a pause. */
@@ -87,7 +74,8 @@ export const generatorSourceRuntime = defineSource(generatorSourceSpec, (config,
   return {
     async run(): Promise<void> {
       ctx.ready();
-      const signals = [ctx.signal, stopper.signal];
+      // Wakes a pacing wait when the run stops or stop() is called.
+      const signal = AbortSignal.any([ctx.signal, stopper.signal]);
       let i = 0;
       let tokens = target;
       let last = performance.now();
@@ -99,7 +87,7 @@ export const generatorSourceRuntime = defineSource(generatorSourceSpec, (config,
           last = t;
           const want = Math.min(target, limit - i);
           if (tokens < want) {
-            await sleep(((want - tokens) * 1000) / rate, signals);
+            await sleep(Math.max(1, Math.ceil(((want - tokens) * 1000) / rate)), signal).catch(() => undefined);
             continue;
           }
           n = Math.min(n, Math.floor(tokens));

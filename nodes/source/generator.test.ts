@@ -3,6 +3,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../../runtime/common/errors';
+import { createNodeCounters } from '../../runtime/engine/counters';
+import { limitDeliveries } from '../../runtime/engine/preview-limit';
 import type { FlowRecord, SourceContext, SourceRuntime } from '../../runtime/engine/types';
 import { generatorSourceRuntime } from './generator.runtime';
 import { DEFAULT_GENERATOR_VALUE, generatorSourceSpec } from './generator.spec';
@@ -14,12 +16,19 @@ interface Harness {
   /** Event log: `ready` and `deliver:<n>` in call order. */
   events: string[];
   abort: AbortController;
+  /** The runtime made by {@link create} (the preview limit stops it). */
+  runtime?: SourceRuntime;
 }
 
 function harness(options: { batchSize?: number; previewRecords?: number; onDeliver?: (batch: FlowRecord[], n: number) => void } = {}): Harness {
   const abort = new AbortController();
   const batches: FlowRecord[][] = [];
   const events: string[] = [];
+  const deliver: SourceContext['deliver'] = async (batch) => {
+    batches.push(batch);
+    events.push(`deliver:${batch.length}`);
+    options.onDeliver?.(batch, batches.length);
+  };
   const ctx: SourceContext = {
     nodeId: 'gen',
     spec: generatorSourceSpec,
@@ -27,11 +36,8 @@ function harness(options: { batchSize?: number; previewRecords?: number; onDeliv
     preview: options.previewRecords !== undefined,
     signal: abort.signal,
     emit: async () => undefined,
-    deliver: async (batch) => {
-      batches.push(batch);
-      events.push(`deliver:${batch.length}`);
-      options.onDeliver?.(batch, batches.length);
-    },
+    // In preview the engine applies the record limit to the source's deliveries.
+    deliver: options.previewRecords === undefined ? deliver : limitDeliveries(deliver, options.previewRecords, () => void h.runtime?.stop()),
     backpressured: () => false,
     whenRelieved: () => Promise.resolve(),
     reportPartitions: () => undefined,
@@ -42,15 +48,17 @@ function harness(options: { batchSize?: number; previewRecords?: number; onDeliv
       throw error;
     },
     batchSize: options.batchSize ?? 1000,
-    previewRecords: options.previewRecords,
+    counters: createNodeCounters(),
     ...noCheckpoints,
   };
-  return { ctx, batches, events, abort };
+  const h: Harness = { ctx, batches, events, abort };
+  return h;
 }
 
 async function create(config: Record<string, unknown>, h: Harness): Promise<SourceRuntime> {
   if (generatorSourceRuntime.kind !== 'source') throw new Error('source.generator is not a source runtime');
-  return generatorSourceRuntime.create(generatorSourceSpec.config.parse(config), h.ctx);
+  h.runtime = await generatorSourceRuntime.create(generatorSourceSpec.config.parse(config), h.ctx);
+  return h.runtime;
 }
 
 describe('source.generator', () => {

@@ -6,14 +6,16 @@
  * - the **fetch position** (kafkajs `resolveOffset`, `eachBatchAutoResolve: false`): advanced once a chunk has passed
  *   through the graph, so the next fetch continues after it;
  * - the **commit position** (`autoCommit: false`; committed by this source): the end of the contiguous prefix of chunks
- *   acknowledged everywhere. A chunk held by a stateful transform (an open window) is processed long before it is
- *   acknowledged; the commit position waits for it, so a restart or a rebalance replays it and rebuilds the state.
+ *   acknowledged everywhere, kept by the engine's acknowledgement ledger (runtime/engine/ack-ledger.ts, one lane per
+ *   partition). A chunk held by a stateful transform (an open window) is processed long before it is acknowledged;
+ *   the commit position waits for it, so a restart or a rebalance replays it and rebuilds the state.
  *
  * Per fetched batch (kafkajs `eachBatch`): the messages are decoded and cut into chunks of `settings.batchSize`
  * records; up to {@link PIPELINE_DEPTH} chunks per partition are in the graph at once; `isRunning()` / `isStale()` stop
  * dispatching (a stop or a rebalance); a heartbeat runs every 2 s while the batch is processed; while the engine is
  * backpressured (a sink retrying, in-flight bound reached) the partition is paused and resumes by itself. Acknowledged
  * offsets are committed at the end of every batch and every {@link COMMIT_INTERVAL_MS} while held chunks get released.
+ * In preview the engine stops the source after the records it previews; the source commits nothing.
  *
  * **Checkpoints.** When the flow has stateful transforms (windows), every commit carries their checkpoints in the
  * offset commit's metadata (`ctx.checkpoint`), and after every group join the source reads the committed offsets'
@@ -23,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
+import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
@@ -85,13 +88,6 @@ export function decodeMessage(
   return record;
 }
 
-/** A chunk of a partition handed to the engine. */
-interface Chunk {
-  /** Offset of its last record. */
-  last: string;
-  acked: boolean;
-}
-
 class KafkaSource implements SourceRuntime {
   private consumer: Consumer | undefined;
   private stopping: Promise<void> | undefined;
@@ -100,17 +96,17 @@ class KafkaSource implements SourceRuntime {
     this.finish = resolve;
   });
   private readonly positions = new Map<string, PartitionPosition>();
-  /** Per `topic:partition`: chunks delivered but not yet acknowledged, oldest first. */
-  private readonly unacked = new Map<string, Chunk[]>();
-  /** Per `topic:partition`: the next offset to commit (end of the acknowledged prefix) and the last one committed. */
-  private readonly commitTo = new Map<string, { offset: number; committed: number }>();
+  /**
+   * Per `topic:partition` (a lane): the chunks delivered and not yet acknowledged, by the offset of their last record;
+   * the commit position is the next offset to read after the acknowledged prefix.
+   */
+  private readonly ledger = new AckLedger<string, number>({ positionAfter: (last) => Number(last) + 1, compare: (a, b) => a - b });
   private commitTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
   private kafka: Kafka | undefined;
   private admin: Admin | undefined;
   /** Per `topic:partition` assigned at the last join: its committed offset and metadata, to restore before its first batch. */
   private toRestore = new Map<string, Promise<{ offset: string; metadata: string | null } | undefined>>();
-  private previewDelivered = 0;
   private previewIdle: NodeJS.Timeout | undefined;
 
   constructor(
@@ -153,8 +149,7 @@ class KafkaSource implements SourceRuntime {
       for (const [key, p] of owned) this.positions.set(key, p);
       // Partitions lost in a rebalance: their unacknowledged chunks are replayed by the new owner from the commit
       // position, so nothing more is committed for them here.
-      for (const key of [...this.unacked.keys()]) if (!owned.has(key)) this.unacked.delete(key);
-      for (const key of [...this.commitTo.keys()]) if (!owned.has(key)) this.commitTo.delete(key);
+      this.ledger.retain((key) => owned.has(key));
       // Every assigned partition resumes from its committed offset: its checkpoint goes back to the stateful transforms.
       if (!ctx.preview && ctx.checkpointing()) this.fetchCheckpoints(groupId, owned);
       this.report();
@@ -264,19 +259,10 @@ class KafkaSource implements SourceRuntime {
     return p;
   }
 
-  /** Records that `chunk` was acknowledged and moves the partition's commit position over the acknowledged prefix. */
-  private acknowledge(key: string, position: PartitionPosition, chunk: Chunk): void {
-    chunk.acked = true;
-    const queue = this.unacked.get(key);
-    if (queue === undefined) return; // the partition was revoked meanwhile
-    let last: string | undefined;
-    while (queue.length > 0 && queue[0]!.acked) last = queue.shift()!.last;
-    if (last === undefined) return;
-    const next = Number(last) + 1;
-    const target = this.commitTo.get(key);
-    if (target === undefined) this.commitTo.set(key, { offset: next, committed: -1 });
-    else target.offset = Math.max(target.offset, next);
-    position.committed = next;
+  /** Records that a chunk was acknowledged; when that moved the partition's commit position, reports it. */
+  private acknowledge(ticket: AckTicket<string>, position: PartitionPosition): void {
+    if (this.ledger.acknowledge(ticket).length === 0) return;
+    position.committed = this.ledger.position(ticket.lane)!;
     this.report();
   }
 
@@ -285,15 +271,12 @@ class KafkaSource implements SourceRuntime {
     if (this.ctx.preview) return;
     const offsets: CommitEntry[] = [];
     const checkpointing = this.ctx.checkpointing();
-    const targets: { offset: number; target: { offset: number; committed: number } }[] = [];
-    for (const [key, target] of this.commitTo) {
-      if (target.offset <= target.committed) continue;
-      const p = this.positions.get(key);
-      if (p === undefined) continue;
-      const offset = String(target.offset);
+    const lanes = this.ledger.uncommitted().filter((lane) => this.positions.has(lane.lane));
+    for (const lane of lanes) {
+      const p = this.positions.get(lane.lane)!;
+      const offset = String(lane.position);
       const metadata = checkpointing ? this.ctx.checkpoint(p.topic, p.partition, offset) : null;
       offsets.push({ topic: p.topic, partition: p.partition, offset, metadata });
-      targets.push({ offset: target.offset, target });
     }
     if (offsets.length === 0) return;
     if (commitOffsets !== undefined) {
@@ -301,7 +284,7 @@ class KafkaSource implements SourceRuntime {
     } else {
       await this.consumer?.commitOffsets(offsets);
     }
-    for (const t of targets) t.target.committed = Math.max(t.target.committed, t.offset);
+    for (const lane of lanes) lane.markCommitted();
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -313,8 +296,6 @@ class KafkaSource implements SourceRuntime {
     position.highWatermark = Number(batch.highWatermark);
     this.report();
     if (ctx.preview) this.armPreviewIdle();
-    let queue = this.unacked.get(key);
-    if (queue === undefined) this.unacked.set(key, (queue = []));
     await this.restoreCheckpoint(key, topic, partition);
 
     const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
@@ -342,18 +323,13 @@ class KafkaSource implements SourceRuntime {
           await ctx.whenRelieved();
           if (!isRunning() || isStale() || this.stopping !== undefined) break;
         }
-        let slice = messages.slice(start, start + size);
-        if (ctx.previewRecords !== undefined) {
-          slice = slice.slice(0, Math.max(0, ctx.previewRecords - this.previewDelivered));
-          if (slice.length === 0) break;
-          this.previewDelivered += slice.length;
-        }
+        const slice = messages.slice(start, start + size);
         const records: FlowRecord[] = new Array<FlowRecord>(slice.length);
         for (let i = 0; i < slice.length; i++) records[i] = decodeMessage(slice[i]!, topic, partition, config.format, ctx.nodeId);
-        const chunk: Chunk = { last: slice[slice.length - 1]!.offset, acked: false };
-        queue.push(chunk);
+        const last = slice[slice.length - 1]!.offset;
+        const ticket = this.ledger.deliver(key, last);
         let markDone!: () => void;
-        const entry = { last: chunk.last, processed: false, done: new Promise<void>((resolve) => (markDone = resolve)) };
+        const entry = { last, processed: false, done: new Promise<void>((resolve) => (markDone = resolve)) };
         dispatched.push(entry);
         inGraph++;
         let left = false;
@@ -370,7 +346,7 @@ class KafkaSource implements SourceRuntime {
           leaveGraph();
         });
         delivery.then(
-          () => this.acknowledge(key, position, chunk),
+          () => this.acknowledge(ticket, position),
           (error: unknown) => {
             failure ??= error;
             leaveGraph();
@@ -383,7 +359,6 @@ class KafkaSource implements SourceRuntime {
       await Promise.all(dispatched.map((d) => d.done));
       if (failure !== undefined && this.stopping === undefined && !ctx.signal.aborted) throw failure;
       await this.commit(commitOffsetsIfNecessary);
-      if (ctx.previewRecords !== undefined && this.previewDelivered >= ctx.previewRecords) void this.stop();
     } finally {
       clearInterval(beat);
       clearInterval(watch);

@@ -13,7 +13,8 @@
  * Delivery: one batch per read, through `ctx.deliver(batch, onProcessed)`. The next read starts once the batch has
  * passed through the graph (`onProcessed`), not once it is acknowledged, so a window downstream that holds batches
  * does not stall reading. Per stream, entries are XACKed as a contiguous prefix in delivery order (like a Kafka commit
- * position): a batch acknowledged before an earlier one waits for it. A delivery that never resolves (the run stopped
+ * position; the engine's acknowledgement ledger, runtime/engine/ack-ledger.ts, one lane per stream): a batch
+ * acknowledged before an earlier one waits for it. A delivery that never resolves (the run stopped
  * while a window held it) leaves its entries, and every later one, pending: the same consumer name re-reads them, in
  * order, at restart.
  *
@@ -23,11 +24,12 @@
  *
  * Failures: reads and acknowledgements that fail with a retriable error (connection lost, LOADING, ...) are retried
  * with backoff until the source stops; a group that disappears is created again (with `createGroup`), otherwise the
- * source fails with `E_SOURCE`. Preview (`tributary preview`): reads the first `previewRecords` entries with XREAD
- * (no group, nothing acknowledged).
+ * source fails with `E_SOURCE`. Preview (`tributary preview`): reads each stream from its start with XREAD (no group,
+ * nothing acknowledged) until the end, or until the engine stops it after the records it previews.
  */
 import { hostname } from 'node:os';
 import { TributaryError } from '../../runtime/common/errors';
+import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createNodeRedis, withRedisRetry, type NodeRedis } from '../redis-common.runtime';
 import { checkRedisConnection } from '../redis-check.runtime';
@@ -93,10 +95,11 @@ class RedisStreamSource implements SourceRuntime {
   private outstanding = 0;
   private loopDone = false;
   private stopping: Promise<void> | undefined;
-  /** Per stream: the parts of delivered batches not yet XACKed, in delivery order. */
-  private readonly unacked = new Map<string, { ids: string[]; acked: boolean }[]>();
-  /** Per stream: the last id XACKed. */
-  private readonly lastAcked = new Map<string, string>();
+  /**
+   * Per stream (a lane): the ids of each delivered batch's entries not yet XACKed, in delivery order; the position is
+   * the highest id acknowledged.
+   */
+  private readonly ledger = new AckLedger<string[], string>({ positionAfter: highestId, compare: compareIds });
   /** XACKs run one after the other, so prefixes and checkpoints reach Redis in order. */
   private ackChain: Promise<void> = Promise.resolve();
 
@@ -281,22 +284,13 @@ class RedisStreamSource implements SourceRuntime {
     }
     if (deleted.size > 0) void this.acknowledge(deleted);
     if (records.length === 0) return;
-    const parts: { stream: string; part: { ids: string[]; acked: boolean } }[] = [];
-    for (const [stream, list] of ids) {
-      const part = { ids: list, acked: false };
-      let queue = this.unacked.get(stream);
-      if (queue === undefined) this.unacked.set(stream, (queue = []));
-      queue.push(part);
-      parts.push({ stream, part });
-    }
+    const tickets: AckTicket<string[]>[] = [];
+    for (const [stream, list] of ids) tickets.push(this.ledger.deliver(stream, list));
     this.outstanding++;
     let processed!: () => void;
     const passed = new Promise<void>((resolve) => (processed = resolve));
     ctx.deliver(records, processed).then(
-      () => {
-        for (const { part } of parts) part.acked = true;
-        return this.acknowledgePrefixes(parts.map((p) => p.stream));
-      },
+      () => this.acknowledgePrefixes(tickets),
       (error: unknown) => {
         ctx.logger.debug({ err: (error as Error).message, entries: records.length }, 'delivery not acknowledged: the entries stay pending');
       },
@@ -308,14 +302,12 @@ class RedisStreamSource implements SourceRuntime {
     await passed;
   }
 
-  /** XACKs the acknowledged prefix of each of `streams`, with the checkpoint when the flow keeps them. */
-  private acknowledgePrefixes(streams: string[]): Promise<void> {
+  /** Marks a delivery's parts acknowledged and XACKs each stream's released prefix, with the checkpoint when the flow keeps them. */
+  private acknowledgePrefixes(tickets: AckTicket<string[]>[]): Promise<void> {
     const ids = new Map<string, string[]>();
-    for (const stream of streams) {
-      const queue = this.unacked.get(stream)!;
-      const list: string[] = [];
-      while (queue.length > 0 && queue[0]!.acked) list.push(...queue.shift()!.ids);
-      if (list.length > 0) ids.set(stream, list);
+    for (const ticket of tickets) {
+      const released = this.ledger.acknowledge(ticket);
+      if (released.length > 0) ids.set(ticket.lane, released.flat());
     }
     return this.acknowledge(ids);
   }
@@ -325,9 +317,9 @@ class RedisStreamSource implements SourceRuntime {
    * id (`<ms>-<seq + 1>`) when every delivered entry is.
    */
   private resumeId(stream: string): string | undefined {
-    const next = this.unacked.get(stream)?.[0]?.ids[0];
+    const next = this.ledger.oldest(stream)?.[0];
     if (next !== undefined) return next;
-    const last = this.lastAcked.get(stream);
+    const last = this.ledger.position(stream);
     if (last === undefined) return undefined;
     const dash = last.indexOf('-');
     return `${last.slice(0, dash)}-${BigInt(last.slice(dash + 1)) + 1n}`;
@@ -345,10 +337,8 @@ class RedisStreamSource implements SourceRuntime {
   private async acknowledgeNow(ids: Map<string, string[]>): Promise<void> {
     const checkpointing = this.ctx.checkpointing();
     for (const [stream, list] of ids) {
-      let last = list[0]!;
-      for (const id of list) if (compareIds(id, last) > 0) last = id;
-      const previous = this.lastAcked.get(stream);
-      if (previous === undefined || compareIds(last, previous) > 0) this.lastAcked.set(stream, last);
+      // Entries deleted while pending are XACKed without the ledger: they move its position here.
+      this.ledger.advance(stream, highestId(list));
       const resume = checkpointing ? this.resumeId(stream) : undefined;
       const metadata = resume === undefined ? null : this.ctx.checkpoint(stream, undefined, resume);
       const client = this.commands.client;
@@ -380,29 +370,34 @@ class RedisStreamSource implements SourceRuntime {
     }
   }
 
-  /** Preview: XREAD from the start of each stream, without a group, until `previewRecords` or the end. */
+  /** Preview: XREAD from the start of each stream, without a group, until the end or until the engine stops the source. */
   private async preview(): Promise<void> {
     const { config, ctx } = this;
     ctx.ready();
-    const limit = ctx.previewRecords ?? Math.max(1, ctx.batchSize);
+    const count = Math.max(1, ctx.batchSize);
     const cursors = new Map(config.streams.map((s) => [s, '0-0']));
-    let delivered = 0;
-    while (!this.stopped && delivered < limit) {
+    while (!this.stopped) {
       const reply = (await this.retry(this.reader, 'read', () =>
-        this.reader.client.call('XREAD', 'COUNT', Math.min(limit - delivered, ctx.batchSize), 'STREAMS', ...config.streams, ...config.streams.map((s) => cursors.get(s)!)),
+        this.reader.client.call('XREAD', 'COUNT', count, 'STREAMS', ...config.streams, ...config.streams.map((s) => cursors.get(s)!)),
       )) as [string, RawEntry[]][] | null;
       if (reply === null || reply.length === 0) break;
       const records: FlowRecord[] = [];
       for (const [stream, entries] of reply) {
         for (const [id, fields] of entries) {
           cursors.set(stream, id);
-          if (fields !== null && delivered + records.length < limit) records.push(entryToRecord(stream, id, fields, config, ctx.nodeId));
+          if (fields !== null) records.push(entryToRecord(stream, id, fields, config, ctx.nodeId));
         }
       }
-      delivered += records.length;
       await ctx.deliver(records);
     }
   }
+}
+
+/** The highest of stream entry ids (at least one). */
+function highestId(ids: string[]): string {
+  let last = ids[0]!;
+  for (const id of ids) if (compareIds(id, last) > 0) last = id;
+  return last;
 }
 
 /** Compares two stream entry ids (`<ms>-<seq>`) numerically. */
@@ -419,8 +414,8 @@ function compareIds(a: string, b: string): number {
 class StopRequested extends Error {}
 
 /**
- * Runtime of `source.redis-stream` (see the module doc). `run()` resolves after `stop()`, or, in preview, after
- * `previewRecords` entries; it rejects with a `TributaryError` `E_SOURCE` when the group is missing and `createGroup`
+ * Runtime of `source.redis-stream` (see the module doc). `run()` resolves after `stop()`, or, in preview, at the end
+ * of the streams; it rejects with a `TributaryError` `E_SOURCE` when the group is missing and `createGroup`
  * is false or Redis refuses a read, and with `E_CONFIG` for a URL that is not redis:// or rediss://.
  */
 export const redisStreamSourceRuntime = {

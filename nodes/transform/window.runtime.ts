@@ -69,7 +69,10 @@ export const MAX_PROGRESS_ENTRIES = 10_000;
 /** Processing time: how long after its end a window's timer fires (ms), so the timer never fires early. */
 export const PROCESSING_GRACE_MS = 5;
 
-/** Counters of one window node, since it was created. */
+/**
+ * Counters of one window node, since it was created. They are the node's `ctx.counters` (reported by the engine with
+ * its telemetry, under these names); {@link WindowTransformRuntime.stats} reads them back.
+ */
 export interface WindowStats {
   /** Windows closed and handed on (records on `out`), early-closed ones included. */
   closed: number;
@@ -108,9 +111,9 @@ export interface WindowCheckpoint {
   a: number | null;
 }
 
-/** The `transform.window` runtime: a transform plus its counters. */
+/** The `transform.window` runtime: a transform plus a typed view of its counters. */
 export interface WindowTransformRuntime extends TransformRuntime {
-  /** A snapshot of the counters. */
+  /** A snapshot of the counters (from `ctx.counters`). */
   stats(): WindowStats;
   /** Event time: the partition's {@link WindowCheckpoint} for a commit at `offset`; undefined for processing time. */
   checkpoint(partition: PartitionRef, offset: string): WindowCheckpoint | undefined;
@@ -268,7 +271,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
   const idleMs = eventTime ? config.idleTimeoutMs : undefined;
 
   const partitions = new Map<string, PartitionState>();
-  const stats: WindowStats = { closed: 0, evicted: 0, late: 0, replays: 0, droppedWindows: 0, open: 0, heldBatches: 0, suppressed: 0, restored: 0 };
+  const { counters } = ctx;
   /** Restored checkpoints by partition id, applied when the partition's state is created or its replay starts. */
   const restored = new Map<string, { offset: string; w: number; a: number }>();
   let timer: NodeJS.Timeout | undefined;
@@ -282,14 +285,14 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     window.tokens.add(token);
     if (token.remaining++ === 0 && token.release === undefined) {
       token.release = token.scope.hold();
-      stats.heldBatches++;
+      counters.add('heldBatches', 1);
     }
   };
   const unref = (token: Token): void => {
     if (--token.remaining > 0 || token.release === undefined) return;
     const release = token.release;
     token.release = undefined;
-    stats.heldBatches--;
+    counters.add('heldBatches', -1);
     release();
   };
   /** The window's result was acknowledged (or is covered by the current pass): its batches need it no more. */
@@ -313,7 +316,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     p.closedWatermark = r.w;
     p.baseWatermark = r.w;
     p.suppressUpTo = r.a;
-    stats.restored++;
+    counters.add('restored', 1);
   };
 
   const partitionOf = (record: FlowRecord): PartitionState => {
@@ -372,7 +375,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     const bucket = p.buckets.get(window.start)!;
     bucket.delete(encodedKey);
     p.open--;
-    stats.open--;
+    counters.add('open', -1);
     if (bucket.size === 0) {
       p.buckets.delete(window.start);
       p.starts.splice(p.starts.indexOf(window.start), 1);
@@ -397,11 +400,12 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     const [encoded, window] = bucket.entries().next().value!;
     removeWindow(p, window, encoded);
     into.push(window);
-    stats.evicted++;
-    if (stats.evicted === 1 || stats.evicted % 1000 === 0) {
+    counters.add('evicted', 1);
+    const evicted = counters.get('evicted');
+    if (evicted === 1 || evicted % 1000 === 0) {
       logger.warn(
-        { node: nodeId, evicted: stats.evicted, maxKeys: config.maxKeys },
-        `maxKeys (${config.maxKeys}) open windows reached in a partition: closed the oldest window early (partial result); ${stats.evicted} so far`,
+        { node: nodeId, evicted, maxKeys: config.maxKeys },
+        `maxKeys (${config.maxKeys}) open windows reached in a partition: closed the oldest window early (partial result); ${evicted} so far`,
       );
     }
   };
@@ -425,7 +429,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     window = { partition: p, key, start, end: start + size, aggs: newAggs(), tokens: new Set(), last: record };
     bucket.set(encoded, window);
     p.open++;
-    stats.open++;
+    counters.add('open', 1);
     return window;
   };
 
@@ -445,9 +449,9 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
       }
     }
     for (const window of held) detach(window);
-    stats.replays++;
-    stats.droppedWindows += windows.length;
-    stats.open -= p.open;
+    counters.add('replays', 1);
+    counters.add('droppedWindows', windows.length);
+    counters.add('open', -p.open);
     logger.warn(
       { node: nodeId, offset: p.lastOffset, windows: windows.length },
       'replay detected (an offset at or below the last one seen): dropped the partition\'s open windows; they are rebuilt from the replay',
@@ -660,12 +664,12 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
     const emit: OpenWindow[] = [];
     for (const window of windows) {
       if (window.end <= window.partition.suppressUpTo) {
-        stats.suppressed++;
+        counters.add('suppressed', 1);
         detach(window);
       } else emit.push(window);
     }
     if (emit.length === 0) return;
-    stats.closed += emit.length;
+    counters.add('closed', emit.length);
     const groups = new Map<PartitionState, { group: { minEnd: number }; generation: number }>();
     for (const window of emit) {
       const entry = groups.get(window.partition);
@@ -775,7 +779,7 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
         const starts = startsFor(t).filter((s) => s + size > p.watermark);
         if (starts.length === 0) {
           late.push(record);
-          stats.late++;
+          counters.add('late', 1);
           continue;
         }
         if (offset !== undefined) track(p, token, offset);
@@ -810,7 +814,17 @@ export function createWindowTransform(config: WindowConfig, ctx: NodeContext): W
       return { out: [], late, error };
     },
 
-    stats: () => ({ ...stats }),
+    stats: (): WindowStats => ({
+      closed: counters.get('closed'),
+      evicted: counters.get('evicted'),
+      late: counters.get('late'),
+      replays: counters.get('replays'),
+      droppedWindows: counters.get('droppedWindows'),
+      open: counters.get('open'),
+      heldBatches: counters.get('heldBatches'),
+      suppressed: counters.get('suppressed'),
+      restored: counters.get('restored'),
+    }),
 
     checkpoint(ref: PartitionRef, offset: string): WindowCheckpoint | undefined {
       if (!eventTime) return undefined;

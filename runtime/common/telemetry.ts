@@ -34,6 +34,8 @@ export interface NodeTelemetry {
   backpressured: boolean;
   /** The last error message seen in this node, if any. */
   lastError?: string;
+  /** The node's own counters by name (e.g. a window's `open`, `closed`), when it reports any. */
+  counters?: Record<string, number>;
 }
 
 /** Position and lag of one partition read by a Kafka source. */

@@ -8,17 +8,26 @@
  * that port's sink acknowledges them; records filtered out count at once). A Kafka source resolves its offsets only
  * for the contiguous prefix of delivered batches, so a crash replays what was not acknowledged and loses nothing.
  *
+ * Sources keep what may be committed in an acknowledgement ledger (runtime/engine/ack-ledger.ts).
+ *
  * Backpressure: at most `settings.maxInFlightRecords` records are in flight (read, not yet acknowledged); `deliver`
  * waits beyond that. While any sink is retrying, `backpressured()` is true and Kafka sources pause their partitions
  * until the sink recovers. Memory stays bounded by the in-flight limit.
+ *
+ * Retries go through runtime/engine/retry.ts; preview limits through runtime/engine/preview-limit.ts. Telemetry is
+ * observation by wrapping (runtime/engine/observer.ts): each node's deliver, outlet, process and sink write are wrapped
+ * once at creation, so the delivery functions below only deliver.
  */
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { TributaryError, type ErrorCode } from '../common/errors';
 import type { Plan, PlanNode } from '../common/flow';
 import { ERROR_PORT } from '../common/node-spec';
-import { edgeKey, type NodeSamples, type TelemetryFrame } from '../common/telemetry';
+import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { createNodeCounters } from './counters';
+import { observeNode, type NodeObserver, type Outlet, type Process, type SinkWrite } from './observer';
+import { limitDeliveries } from './preview-limit';
+import { retry } from './retry';
 import { TelemetryCollector } from './telemetry';
 import {
   failRecord,
@@ -48,11 +57,6 @@ export interface EngineOptions {
   /** Overrides `settings.telemetry` of the flow. */
   telemetry?: boolean;
 }
-
-/** First delay between sink retries (ms); doubles up to {@link RETRY_MAX_MS}. */
-const RETRY_BASE_MS = 100;
-/** Longest delay between sink retries (ms). */
-const RETRY_MAX_MS = 5_000;
 
 /** The acknowledgement of one delivered source batch: done once the graph pass finished and every hold is released. */
 class Delivery implements BatchScope {
@@ -97,10 +101,20 @@ class Delivery implements BatchScope {
 /** The scope of records emitted outside a source batch (`ctx.emit`): holds have nothing to defer. */
 const UNHELD: BatchScope = { hold: () => () => undefined };
 
+/**
+ * A created node: its runtime and, as the engine calls them, its parts wrapped by the node's observer: `process` of a
+ * transform, `write` of a sink (with retries; a no-op in preview, where the sink is never created).
+ */
 type Instance =
   | { kind: 'source'; node: PlanNode; runtime: SourceRuntime }
-  | { kind: 'transform'; node: PlanNode; runtime: TransformRuntime }
-  | { kind: 'sink'; node: PlanNode; runtime: SinkRuntime | undefined };
+  | { kind: 'transform'; node: PlanNode; runtime: TransformRuntime; process: Process }
+  | { kind: 'sink'; node: PlanNode; runtime: SinkRuntime | undefined; write: SinkWrite };
+
+/** Classifies a sink failure for retries and observation. */
+function classifySinkError(error: unknown): { retriable: boolean; message: string } {
+  const e = asTributaryError(error, 'E_SINK');
+  return { retriable: e.retriable, message: e.message };
+}
 
 /** Why a run ended. */
 export type StopReason = 'finished' | 'signal' | 'error';
@@ -114,6 +128,10 @@ export class Engine {
   /** Live telemetry; undefined when telemetry is switched off. */
   readonly telemetry: TelemetryCollector | undefined;
   private readonly instances = new Map<string, Instance>();
+  /** Per node: its observer, and its outlet (how records leave its ports), observed. */
+  private readonly observers = new Map<string, NodeObserver>();
+  private readonly outlets = new Map<string, Outlet>();
+  private readonly counters = new Map<string, ReturnType<typeof createNodeCounters>>();
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly hardAbort = new AbortController();
@@ -145,6 +163,13 @@ export class Engine {
           options.preview === undefined ? undefined : Math.max(1, options.preview.records),
         )
       : undefined;
+    for (const node of plan.nodes) {
+      const counters = createNodeCounters();
+      const observer = observeNode(this.telemetry, node, counters);
+      this.counters.set(node.id, counters);
+      this.observers.set(node.id, observer);
+      this.outlets.set(node.id, observer.wrapOutlet((port, records, scope) => this.route(node, port, records, scope)));
+    }
   }
 
   /** True once every source reported ready (e.g. joined its consumer group). */
@@ -249,6 +274,7 @@ export class Engine {
       preview: this.options.preview !== undefined,
       signal: this.abort.signal,
       emit: (port, records) => this.emit(node, port, records, UNHELD),
+      counters: this.counters.get(node.id)!,
     };
   }
 
@@ -258,10 +284,20 @@ export class Engine {
       if (runtime === undefined) {
         throw new TributaryError('E_CONFIG', `node ${node.id}: no runtime for type ${node.spec.type}`, { nodeId: node.id });
       }
+      const observer = this.observers.get(node.id)!;
       if (runtime.kind === 'source') {
+        let deliver = observer.wrapDeliver((batch, onProcessed) => this.deliver(node, batch, onProcessed));
+        const preview = this.options.preview;
+        if (preview !== undefined) {
+          // Preview: the engine stops each source after `records` records (the source reads as in a run).
+          deliver = limitDeliveries(deliver, preview.records, () => {
+            const instance = this.instances.get(node.id);
+            if (instance?.kind === 'source') void instance.runtime.stop().catch(() => undefined);
+          });
+        }
         const ctx: SourceContext = {
           ...this.nodeContext(node),
-          deliver: (batch, onProcessed) => this.deliver(node, batch, onProcessed),
+          deliver,
           backpressured: () => this.backpressured(),
           whenRelieved: () => this.whenRelieved(),
           reportPartitions: (positions) => this.telemetry?.reportPartitions(node.id, positions),
@@ -274,15 +310,20 @@ export class Engine {
           checkpoint: (topic, partition, offset) => this.checkpoint(node, topic, partition, offset),
           restore: (topic, partition, offset, metadata) => this.restore(node, topic, partition, offset, metadata),
           batchSize: this.plan.flow.settings.batchSize,
-          previewRecords: this.options.preview?.records,
         };
         this.instances.set(node.id, { kind: 'source', node, runtime: await runtime.create(node.config, ctx) });
       } else if (runtime.kind === 'transform') {
-        this.instances.set(node.id, { kind: 'transform', node, runtime: await runtime.create(node.config, this.nodeContext(node)) });
+        const transform = await runtime.create(node.config, this.nodeContext(node));
+        const process = observer.wrapProcess((records, scope) => transform.process(records, scope));
+        this.instances.set(node.id, { kind: 'transform', node, runtime: transform, process });
+      } else if (this.options.preview === undefined) {
+        const sink = observer.wrapSink(await runtime.create(node.config, this.nodeContext(node)), classifySinkError);
+        const write = observer.wrapSinkWrite((records) => this.withRetry(node, 'write', () => sink.write(records)), true);
+        this.instances.set(node.id, { kind: 'sink', node, runtime: sink, write });
       } else {
-        // In preview, sinks are never created: nothing is written anywhere.
-        const sink = this.options.preview === undefined ? await runtime.create(node.config, this.nodeContext(node)) : undefined;
-        this.instances.set(node.id, { kind: 'sink', node, runtime: sink });
+        // In preview, sinks are never created: nothing is written anywhere (what reaches them is still observed).
+        const write = observer.wrapSinkWrite(() => Promise.resolve(), false);
+        this.instances.set(node.id, { kind: 'sink', node, runtime: undefined, write });
       }
     }
   }
@@ -368,7 +409,6 @@ export class Engine {
     const delivery = new Delivery();
     this.inFlight += batch.length;
     try {
-      this.telemetry?.recordIn(source.id, batch, true);
       let failed: FlowRecord[] | undefined;
       let good = batch;
       for (let i = 0; i < batch.length; i++) {
@@ -395,29 +435,23 @@ export class Engine {
         this.heldDeliveries.delete(delivery);
       }
     }
-    this.telemetry?.recordDelivered(batch.length);
   }
 
-  /** Sends `records` out of `node`'s `port` to every target; resolves when all downstream sinks acknowledged. */
-  private async emit(node: PlanNode, port: string, records: FlowRecord[], scope: BatchScope): Promise<void> {
+  /** Sends `records` out of `node`'s `port` through its (observed) outlet; resolves when all downstream sinks acknowledged. */
+  private emit(node: PlanNode, port: string, records: FlowRecord[], scope: BatchScope): Promise<void> {
+    return this.outlets.get(node.id)!(port, records, scope);
+  }
+
+  /** The outlet of `node`: hands `records` of `port` to every target. */
+  private async route(node: PlanNode, port: string, records: FlowRecord[], scope: BatchScope): Promise<void> {
     if (records.length === 0) return;
-    const telemetry = this.telemetry;
-    if (telemetry !== undefined) {
-      telemetry.recordOut(node.id, port, records);
-      if (port === ERROR_PORT) telemetry.recordErrors(node.id, records.length, 0, records[0]!.error?.message);
-    }
     const targets = node.outputs.get(port) ?? [];
     if (targets.length === 0) {
       if (port === ERROR_PORT) this.unwiredErrors(node, records);
       return;
     }
-    if (targets.length === 1) {
-      const target = targets[0]!;
-      return this.process(this.plan.byId.get(target.nodeId)!, edgeKey(node.id, port, target.nodeId, target.port), records, scope);
-    }
-    await Promise.all(
-      targets.map((t) => this.process(this.plan.byId.get(t.nodeId)!, edgeKey(node.id, port, t.nodeId, t.port), records, scope)),
-    );
+    if (targets.length === 1) return this.process(targets[0]!.nodeId, records, scope);
+    await Promise.all(targets.map((t) => this.process(t.nodeId, records, scope)));
   }
 
   /** Applies `onError` to failed records of a node whose `error` port is not wired. */
@@ -426,7 +460,6 @@ export class Engine {
     const where = describeRecord(first);
     const message = first.error?.message ?? 'record failed';
     if (node.onError === 'drop') {
-      this.telemetry?.recordErrors(node.id, 0, records.length, undefined);
       this.logger.warn(
         { node: node.id, count: records.length, code: first.error?.code, record: where },
         `dropped ${records.length} failed record(s) (onError: drop): ${message}`,
@@ -443,49 +476,34 @@ export class Engine {
     );
   }
 
-  private async process(node: PlanNode, edge: string, records: FlowRecord[], scope: BatchScope): Promise<void> {
+  /** Hands `records` to the node `nodeId` (a transform or a sink); resolves when all downstream sinks acknowledged. */
+  private async process(nodeId: string, records: FlowRecord[], scope: BatchScope): Promise<void> {
     if (this.fatal !== undefined) throw this.fatal;
-    const instance = this.instances.get(node.id)!;
-    const telemetry = this.telemetry;
-    if (telemetry !== undefined) {
-      telemetry.recordEdge(edge, records.length);
-      telemetry.recordIn(node.id, records, false);
-    }
-    const started = performance.now();
+    const instance = this.instances.get(nodeId)!;
+    const node = instance.node;
     if (instance.kind === 'transform') {
       let out: PortBatches;
       try {
-        out = await instance.runtime.process(records, scope);
+        out = await instance.process(records, scope);
       } catch (error) {
         const e = asTributaryError(error, 'E_INTERNAL');
         out = { [ERROR_PORT]: records.map((r) => failRecord(r, node.id, e.message, e.code)) };
       }
-      telemetry?.recordLatency(node.id, performance.now() - started);
       const ports = Object.keys(out);
       if (ports.length === 1) return this.emit(node, ports[0]!, out[ports[0]!]!, scope);
       await Promise.all(ports.map((port) => this.emit(node, port, out[port]!, scope)));
       return;
     }
     if (instance.kind === 'sink') {
-      if (instance.runtime === undefined) {
-        telemetry?.recordLatency(node.id, performance.now() - started);
-        return;
-      }
-      const sink = instance.runtime;
       let rejections: SinkRejection[] | void;
       try {
-        rejections = await this.withRetry(node, 'write', () => sink.write(records));
+        rejections = await instance.write(records);
       } catch (error) {
         if (this.fatal !== undefined || this.hardAbort.signal.aborted) throw error;
         // Not retriable: the whole batch goes to the sink's error port.
         const e = asTributaryError(error, 'E_SINK');
         this.logger.warn({ node: node.id, err: e.message }, 'sink rejected a batch (not retriable): records go to its error port');
         rejections = records.map((_, index) => ({ index, message: e.message, code: e.code }));
-      }
-      const ackMs = performance.now() - started;
-      if (telemetry !== undefined) {
-        telemetry.recordLatency(node.id, ackMs);
-        telemetry.recordSinkAck(node.id, ackMs, records);
       }
       if (rejections !== undefined && rejections.length > 0) {
         await this.emit(
@@ -501,42 +519,34 @@ export class Engine {
   }
 
   /**
-   * Runs a sink operation, retrying retriable failures with exponential backoff (100 ms doubling to 5 s, with jitter)
-   * while marking the sink as backpressured.
+   * Runs a sink operation, retrying retriable failures with exponential backoff (runtime/engine/retry.ts: 100 ms
+   * doubling to 5 s, with jitter) while marking the sink as backpressured.
    * @throws TributaryError naming the node on a non-retriable failure; the run's fatal error after a hard stop
    */
-  private async withRetry(
-    node: PlanNode,
-    operation: 'open' | 'write',
-    attempt: () => Promise<SinkRejection[] | void>,
-  ): Promise<SinkRejection[] | void> {
-    for (let tries = 1; ; tries++) {
-      try {
-        const result = await attempt();
+  private withRetry<T>(node: PlanNode, operation: 'open' | 'write', attempt: () => Promise<T>): Promise<T> {
+    return retry(attempt, {
+      retriable: (error) => asTributaryError(error, 'E_SINK').retriable,
+      signal: this.hardAbort.signal,
+      stopped: () => this.fatal !== undefined,
+      nonRetriable: (error) => {
+        const e = asTributaryError(error, 'E_SINK');
+        return new TributaryError(e.code, `node ${node.id}: ${e.message}`, { nodeId: node.id, cause: error });
+      },
+      giveUp: (error) => this.fatal ?? asTributaryError(error, 'E_SINK'),
+      onRetry: (error, tries, delay) => {
+        this.retryingSinks.add(node.id);
+        if (tries === 1 || tries % 10 === 0) {
+          const e = asTributaryError(error, 'E_SINK');
+          this.logger.warn({ node: node.id, tries, delayMs: Math.round(delay), err: e.message }, `sink ${operation} failed; retrying`);
+        }
+      },
+      onSuccess: (tries) => {
         if (this.retryingSinks.delete(node.id)) {
-          this.telemetry?.setBackpressured(node.id, false);
           this.logger.info({ node: node.id, tries }, `sink recovered: ${operation} succeeded`);
           this.wake();
         }
-        return result;
-      } catch (error) {
-        const e = asTributaryError(error, 'E_SINK');
-        if (!e.retriable) {
-          throw new TributaryError(e.code, `node ${node.id}: ${e.message}`, { nodeId: node.id, cause: error });
-        }
-        if (this.hardAbort.signal.aborted || this.fatal !== undefined) throw this.fatal ?? e;
-        if (!this.retryingSinks.has(node.id)) {
-          this.retryingSinks.add(node.id);
-          this.telemetry?.setBackpressured(node.id, true);
-        }
-        this.telemetry?.recordErrors(node.id, 0, 0, e.message);
-        const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(tries - 1, 16)) * (0.75 + Math.random() * 0.5);
-        if (tries === 1 || tries % 10 === 0) {
-          this.logger.warn({ node: node.id, tries, delayMs: Math.round(delay), err: e.message }, `sink ${operation} failed; retrying`);
-        }
-        await sleep(delay, this.hardAbort.signal);
-      }
-    }
+      },
+    });
   }
 }
 
@@ -552,20 +562,4 @@ export function asTributaryError(error: unknown, code: ErrorCode): TributaryErro
   const e = error as { message?: unknown; retriable?: unknown } | undefined;
   const message = typeof e?.message === 'string' ? e.message : String(error);
   return new TributaryError(code, message, { retriable: e?.retriable === true, cause: error });
-}
-
-/** Resolves after `ms`, or rejects at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,6 +1,7 @@
 /**
  * The engine's telemetry collector: per-node counts, rates, latency quantiles and record samples, per-edge counts,
- * Kafka partition positions and end-to-end latency. Nodes contain no metrics code; the engine calls this around them.
+ * Kafka partition positions, end-to-end latency and each node's own counters. Nodes contain no metrics code: the
+ * engine's observers (runtime/engine/observer.ts) call this around them.
  *
  * Costs are per batch, not per record, except the end-to-end latency (one histogram increment per acknowledged record).
  */
@@ -12,7 +13,7 @@ import type {
   SampleRecord,
   TelemetryFrame,
 } from '../common/telemetry';
-import type { FlowRecord, PartitionPosition } from './types';
+import type { FlowRecord, NodeCounters, PartitionPosition } from './types';
 
 /** Records kept per node and direction in the sample ring buffers. */
 export const SAMPLE_SIZE = 20;
@@ -194,6 +195,7 @@ interface NodeStats {
   lastError: string | undefined;
   samplesIn: Ring<FlowRecord>;
   samplesOut: Ring<FlowRecord & { port?: string }>;
+  counters: NodeCounters | undefined;
 }
 
 /** Turns a record into a sample; values over {@link SAMPLE_MAX_VALUE_CHARS} as JSON are truncated and marked. */
@@ -253,6 +255,7 @@ export class TelemetryCollector {
         lastError: undefined,
         samplesIn: new Ring(sampleSize),
         samplesOut: new Ring(sampleSize),
+        counters: undefined,
       });
     }
     for (const id of sinkIds) this.sinkAck.set(id, new WindowedLatency());
@@ -318,6 +321,11 @@ export class TelemetryCollector {
     this.stats(nodeId).backpressured = on;
   }
 
+  /** Reports `counters` (the node's `ctx.counters`) with the node's figures in every frame, once any was added to. */
+  attachCounters(nodeId: string, counters: NodeCounters): void {
+    this.stats(nodeId).counters = counters;
+  }
+
   /** Replaces the positions of the partitions a Kafka source owns (the full set, after every change). */
   reportPartitions(nodeId: string, positions: readonly PartitionPosition[]): void {
     this.positions.set(nodeId, new Map(positions.map((p) => [`${p.topic}:${p.partition}`, p])));
@@ -342,6 +350,7 @@ export class TelemetryCollector {
         backpressured: s.backpressured,
       };
       if (s.lastError !== undefined) node.lastError = s.lastError;
+      if (s.counters?.used === true) node.counters = s.counters.snapshot();
       nodes[id] = node;
     }
     const partitions: Record<string, PartitionTelemetry[]> = {};

@@ -40,6 +40,21 @@ export interface FlowRecord {
 /** Records by output port name, e.g. `{ out: [...], error: [...] }`. Ports absent from the object emit nothing. */
 export type PortBatches = Record<string, FlowRecord[]>;
 
+/**
+ * The counters of one node (see runtime/engine/counters.ts): the engine reports them with the node's telemetry. Names
+ * are camelCase nouns (`closed`, `heldBatches`); a counter may go down (`add(name, -1)`) for figures such as "open now".
+ */
+export interface NodeCounters {
+  /** Adds `delta` (default 1; negative to decrease) to the counter `name`. */
+  add(name: string, delta?: number): void;
+  /** The counter's current value (0 before its first `add`). */
+  get(name: string): number;
+  /** Every counter added to so far, by name. */
+  snapshot(): Record<string, number>;
+  /** True once any counter was added to. */
+  readonly used: boolean;
+}
+
 /** What every runtime gets when it is created. */
 export interface NodeContext {
   nodeId: string;
@@ -54,6 +69,8 @@ export interface NodeContext {
    * downstream acknowledged them; rejects when the run fails.
    */
   emit(port: string, records: FlowRecord[]): Promise<void>;
+  /** The node's own counters, reported by the engine with its telemetry (e.g. a window's open windows). */
+  counters: NodeCounters;
 }
 
 /** Ends a hold taken with {@link BatchScope.hold}; calling it more than once does nothing. */
@@ -168,10 +185,11 @@ export interface SourceContext extends NodeContext {
    * before delivering the partition's first batch. Metadata not written by Tributary is ignored.
    */
   restore(topic: string, partition: number | undefined, offset: string, metadata: string | null): void;
-  /** Maximum records per delivered batch (flow setting `batchSize`). */
+  /**
+   * Maximum records per delivered batch (flow setting `batchSize`). In preview the engine lets only the first records
+   * through `deliver` and then calls the source's `stop()`: sources read the same way in both.
+   */
   batchSize: number;
-  /** In preview: how many records to read before stopping; `undefined` otherwise. */
-  previewRecords: number | undefined;
 }
 
 /** A source node's runtime. */

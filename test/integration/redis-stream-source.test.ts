@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../runtime/common/compile';
 import { parseFlowText } from '../../runtime/common/flow-loader';
 import { Engine } from '../../runtime/engine/engine';
+import { createNodeCounters } from '../../runtime/engine/counters';
 import type { FlowRecord, SourceContext, SourceRuntime } from '../../runtime/engine/types';
 import { nodeRuntimes } from '../../nodes/runtimes';
 import { specRegistry } from '../../nodes/specs';
@@ -54,7 +55,7 @@ function harness(options: { autoAck?: boolean; batchSize?: number } = {}): Harne
       throw error;
     },
     batchSize: options.batchSize ?? 100,
-    previewRecords: undefined,
+    counters: createNodeCounters(),
     ...noCheckpoints,
   };
   return { ctx, batches, ack: (i) => acks[i]!(), ready };

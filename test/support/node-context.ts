@@ -3,6 +3,7 @@
  */
 import { pino } from 'pino';
 import type { NodeSpec } from '../../runtime/common/node-spec';
+import { createNodeCounters } from '../../runtime/engine/counters';
 import type { BatchScope, FlowRecord, NodeContext, SourceContext } from '../../runtime/engine/types';
 
 /** A batch scope whose holds are counted: `held()` is the number not yet released. */
@@ -36,6 +37,7 @@ export function testNodeContext(nodeId: string, spec: NodeSpec): NodeContext & {
     emit: async (port, records) => {
       emitted.push({ port, records });
     },
+    counters: createNodeCounters(),
     emitted,
   };
 }

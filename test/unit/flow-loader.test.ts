@@ -1,12 +1,9 @@
+// Loading flow files: valid flows, limits and syntax, schema problems, environment substitution; every problem with
+// its path, node id and line.
 import { describe, expect, it } from 'vitest';
 import { formatProblems, type Problem } from '../../runtime/common/errors';
 import { MAX_FLOW_BYTES, type Flow } from '../../runtime/common/flow';
-import { substituteEnv } from '../../runtime/common/env-substitution';
 import { parseFlowText } from '../../runtime/common/flow-loader';
-import { formatPath, parsePath } from '../../runtime/common/flow-path';
-import { serializeFlow } from '../../runtime/common/flow-serializer';
-import { closestMatch, editDistance } from '../../runtime/common/suggestions';
-import { locateProblems } from '../../runtime/common/yaml-locator';
 
 /** Parses and expects success. */
 function load(text: string, env: Record<string, string | undefined> = {}, fileName?: string): Flow {
@@ -351,133 +348,5 @@ edges: []
       expect(result.flow.nodes[0]?.config.brokers).toEqual(['${KAFKA_BROKERS}']);
       expect(result.flow.description).toBe('costs $${PRICE} at ${HOST}:${PORT:-9092}');
     }
-  });
-});
-
-describe('substituteEnv', () => {
-  it('substitutes, defaults and escapes', () => {
-    expect(substituteEnv('${A}-${B:-b}-${C:-}-$${A}', { A: 'a' })).toEqual({ value: 'a-b--${A}', missing: [] });
-    expect(substituteEnv('${A:-x}', { A: '' })).toEqual({ value: 'x', missing: [] });
-    expect(substituteEnv('[${A}]', { A: '' })).toEqual({ value: '[]', missing: [] });
-    expect(substituteEnv('${X}${Y}${X}', {})).toEqual({ value: '', missing: ['X', 'Y'] });
-    expect(substituteEnv('${a.b} ${1X} ${ X } $X', { X: 'no' })).toEqual({ value: '${a.b} ${1X} ${ X } $X', missing: [] });
-  });
-
-  it('does not read inherited properties of the environment object', () => {
-    expect(substituteEnv('${toString}', {})).toEqual({ value: '', missing: ['toString'] });
-  });
-});
-
-describe('paths and suggestions', () => {
-  it('formats and parses paths', () => {
-    expect(formatPath(['nodes', 2, 'config', 'routes', 1, 'expression'])).toBe('nodes[2].config.routes[1].expression');
-    expect(formatPath([])).toBe('');
-    expect(formatPath(['layout', 'a b', 'x'])).toBe('layout["a b"].x');
-    for (const path of [['config', 'routes', 1, 'expression'], ['layout', 'a.b"c', 'x'], [3], ['a-b']]) {
-      expect(parsePath(formatPath(path))).toEqual(path);
-    }
-    expect(parsePath('')).toEqual([]);
-    expect(parsePath('.a')).toBeUndefined();
-    expect(parsePath('a[')).toBeUndefined();
-  });
-
-  it('measures edit distance and suggests only plausible matches', () => {
-    expect(editDistance('kitten', 'sitting')).toBe(3);
-    expect(editDistance('', 'abc')).toBe(3);
-    expect(closestMatch('transform.fitler', ['source.kafka', 'transform.filter', 'transform.map'])).toBe('transform.filter');
-    expect(closestMatch('sink.zzz', ['source.kafka'])).toBeUndefined();
-  });
-});
-
-describe('locateProblems', () => {
-  it('adds lines to node-relative and flow paths, keeping expression columns', () => {
-    const problems: Problem[] = [
-      { code: 'E_EXPRESSION', nodeId: 'out', path: 'config.target', message: 'm', column: 4 },
-      { code: 'E_GRAPH', path: 'edges[0].to', message: 'm' },
-      { code: 'E_CONFIG', nodeId: 'src', path: 'config.missing', message: 'm' },
-      { code: 'E_GRAPH', nodeId: 'nope', path: '', message: 'm' },
-      { code: 'E_GRAPH', path: '', message: 'm', line: 99 },
-    ];
-    const located = locateProblems(MINIMAL, problems);
-    expect(located.map((p) => [p.line, p.column])).toEqual([
-      [8, 4], // node "out" has no config: its entry's line, the expression's own column
-      [12, 9],
-      [6, 5], // config found, "missing" is not: the config key
-      [undefined, undefined], // unknown node
-      [99, undefined],
-    ]);
-    expect(problems[0]?.line).toBeUndefined(); // input untouched
-  });
-});
-
-describe('serializeFlow', () => {
-  const text = `version: 1
-name: orders
-description: From Kafka to the console
-settings:
-  batchSize: 50
-  telemetry: true
-nodes:
-  - id: src
-    type: source.kafka
-    title: Orders
-    config:
-      topic: orders
-      brokers: [a, b]
-    onError: drop
-  - id: out
-    type: sink.console
-edges:
-  - from: src
-    to: out
-layout:
-  src: { x: 0, y: 10.5 }
-`;
-
-  it('writes YAML in a stable key order, leaving out defaults, and reads back the same flow', () => {
-    const flow = load(text);
-    const yaml = serializeFlow(flow, 'yaml');
-    expect(yaml).toBe(`version: 1
-name: orders
-description: From Kafka to the console
-settings:
-  batchSize: 50
-nodes:
-  - id: src
-    type: source.kafka
-    title: Orders
-    config:
-      topic: orders
-      brokers:
-        - a
-        - b
-    onError: drop
-  - id: out
-    type: sink.console
-    config: {}
-edges:
-  - from: src
-    to: out
-layout:
-  src:
-    x: 0
-    y: 10.5
-`);
-    expect(load(yaml)).toEqual(flow);
-  });
-
-  it('writes JSON that reads back the same flow', () => {
-    const flow = load(text);
-    const json = serializeFlow(flow, 'json');
-    expect(json.endsWith('}\n')).toBe(true);
-    expect(Object.keys(JSON.parse(json) as object)).toEqual(['version', 'name', 'description', 'settings', 'nodes', 'edges', 'layout']);
-    expect(load(json, {}, 'x.json')).toEqual(flow);
-  });
-
-  it('keeps ${VAR} references of a flow loaded without substitution', () => {
-    const source = 'version: 1\nname: n\nnodes:\n  - id: a\n    type: source.kafka\n    config:\n      brokers: ${KAFKA_BROKERS:-localhost:9092}\nedges: []\n';
-    const result = parseFlowText(source, { env: {}, substitute: false });
-    expect(result.ok).toBe(true);
-    if (result.ok) expect(serializeFlow(result.flow, 'yaml')).toBe(source);
   });
 });
