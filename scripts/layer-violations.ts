@@ -1,9 +1,9 @@
 /**
  * The layer check: runs dependency-cruiser with the rules of `.dependency-cruiser.cjs` (every import resolved to the
  * file, package or built-in it reaches before it is judged) and turns its result into one {@link LayerViolation} per
- * broken rule, a circle reported once however many of its modules dependency-cruiser flags. Known violations, each
- * with the reason it is allowed for now, are listed in {@link KNOWN_LAYER_VIOLATIONS}. `scripts/check-layers.ts` is
- * the command (`npm run lint:layers`); the unit test `test/unit/layers.test.ts` runs it on probe trees and on this one.
+ * broken rule, a circle reported once however many of its modules dependency-cruiser flags. There are no exceptions:
+ * the tree is kept free of violations. `scripts/check-layers.ts` is the command (`npm run lint:layers`); the unit test
+ * `test/unit/layers.test.ts` runs it on a probe tree and on this one.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -50,28 +50,6 @@ export interface LayerViolation {
   message: string;
 }
 
-/** A violation that is allowed for now, with the reason. Matched by rule, `from` and `to`. */
-export interface KnownLayerViolation {
-  rule: string;
-  from: string;
-  to: string;
-  /** Why it is there and what removes it. */
-  reason: string;
-}
-
-/**
- * Violations of the current tree that are allowed for now. Each is being removed by other work; an entry whose
- * violation is gone is reported by the check as one to delete from this list.
- */
-export const KNOWN_LAYER_VIOLATIONS: readonly KnownLayerViolation[] = [
-  {
-    rule: 'electron-not-websocket-server',
-    from: 'electron/main.ts',
-    to: 'runtime/studio/server.ts',
-    reason: 'Electron main takes the CSP builder and static-file helpers from the server module; they are moving to modules of their own',
-  },
-];
-
 /** Options of {@link findLayerViolations}. */
 export interface FindLayerOptions {
   /** The tree to cruise (default: the repository root); rule paths are relative to it. */
@@ -99,7 +77,7 @@ function toLayerViolation(v: IViolation, messages: ReadonlyMap<string, string>):
 }
 
 /**
- * Cruises a tree with the layer rules and returns every violation (known ones included), sorted by rule then path;
+ * Cruises a tree with the layer rules and returns every violation, sorted by rule then path;
  * a circle appears once, starting at its smallest module.
  * @throws when the configuration is invalid or a root does not exist (dependency-cruiser's error)
  */
@@ -142,28 +120,4 @@ function displayTarget(to: string): string {
 export function formatLayerViolation(v: LayerViolation): string {
   const path = v.cycle === undefined ? `${v.from} -> ${displayTarget(v.to)}` : [v.from, ...v.cycle].join(' -> ');
   return `${path}: ${v.rule}: ${v.message}`;
-}
-
-/** Violations split into new ones, known ones, and known entries that no longer occur. */
-export interface LayerReport {
-  unexpected: LayerViolation[];
-  known: { violation: LayerViolation; reason: string }[];
-  /** Entries of the known list that match no violation any more: to be deleted from the list. */
-  gone: KnownLayerViolation[];
-}
-
-/** Sorts violations against the known list (matched by rule, `from` and `to`). */
-export function compareWithKnown(violations: readonly LayerViolation[], known: readonly KnownLayerViolation[] = KNOWN_LAYER_VIOLATIONS): LayerReport {
-  const report: LayerReport = { unexpected: [], known: [], gone: [] };
-  const matched = new Set<KnownLayerViolation>();
-  for (const violation of violations) {
-    const entry = known.find((k) => k.rule === violation.rule && k.from === violation.from && k.to === violation.to);
-    if (entry === undefined) report.unexpected.push(violation);
-    else {
-      matched.add(entry);
-      report.known.push({ violation, reason: entry.reason });
-    }
-  }
-  report.gone = known.filter((k) => !matched.has(k));
-  return report;
 }
