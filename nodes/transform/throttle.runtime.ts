@@ -1,5 +1,6 @@
 /** Runtime of `transform.throttle` (Node-only): a token bucket shared by every batch the node processes. */
 import { defineTransform, type FlowRecord, type PortBatches } from '../../runtime/engine/types';
+import { sleep } from '../../runtime/engine/sleep';
 import { throttleTransformSpec } from './throttle.spec';
 
 /** A clock in ms (monotonic in production); injectable for tests of {@link TokenBucket}. */
@@ -44,23 +45,17 @@ export class TokenBucket {
 }
 
 /**
- * Resolves after `ms`, or at once (resolving, not rejecting) when `signal` aborts or already did.
+ * Resolves after `ms`, or at once (resolving, not rejecting) when `signal` aborts or already did (the runtime's
+ * `sleep`, runtime/engine/sleep.ts).
  * @returns true when the full time passed, false when the wait was cut short by `signal`
  */
 export function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(ms, signal).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
