@@ -9,7 +9,10 @@
  * - `--latency-seconds <s>`  seconds of steady production per latency run (default 40; --quick 30)
  * - `--latency-reps <n>` latency repetitions (default 3; --quick 1)
  * - `--no-latency`       skip the latency runs
- * - `--only <a,b>`       throughput variants to run (default all)
+ * - `--only <a,b>`       throughput variants to run (default all; `tributary-before` only with `--compare-tree`)
+ * - `--compare-tree <dir>`  adds the variant `tributary-before`: the same flow run by `<dir>/bin/tributary.js`, another
+ *                        checkout (e.g. `git worktree add /tmp/tributary-before <commit>` with this checkout's
+ *                        node_modules symlinked into it), so one run compares the code before and after a change
  * - `--profile`          afterwards, run `tributary run` once under `--cpu-prof` and print its top self-time functions
  * - `--no-canvas`        skip the studio canvas measurement
  * - `--canvas-only`      only the studio canvas measurement (no Kafka or Redis needed): skips throughput and latency
@@ -55,7 +58,7 @@ const LATENCY_RATE = 5_000;
 const POLL_MS = 50;
 
 /** Throughput variants, in the order they are interleaved. */
-export const VARIANTS = ['ceiling-cpu', 'ceiling-kafka', 'kafkajs-noop', 'handwritten', 'tributary', 'tributary-no-telemetry'] as const;
+export const VARIANTS = ['ceiling-cpu', 'ceiling-kafka', 'kafkajs-noop', 'handwritten', 'tributary', 'tributary-no-telemetry', 'tributary-before'] as const;
 /** A throughput variant. */
 export type Variant = (typeof VARIANTS)[number];
 
@@ -86,6 +89,8 @@ interface Options {
   canvasTrace: boolean;
   /** Also pan zoomed in to full detail. */
   canvasDetail: boolean;
+  /** Another checkout whose `bin/tributary.js` the variant `tributary-before` runs. */
+  compareTree: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -94,8 +99,13 @@ function parseOptions(argv: string[]): Options {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const only = value('--only')?.split(',') ?? [...VARIANTS];
+  const compareTree = value('--compare-tree') === undefined ? undefined : resolve(value('--compare-tree')!);
+  if (compareTree !== undefined && !existsSync(join(compareTree, 'bin', 'tributary.js'))) {
+    throw new Error(`--compare-tree: ${compareTree} has no bin/tributary.js; pass the root of another Tributary checkout`);
+  }
+  const only = value('--only')?.split(',') ?? VARIANTS.filter((v) => v !== 'tributary-before' || compareTree !== undefined);
   for (const v of only) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`--only: unknown variant ${v}`);
+  if (only.includes('tributary-before') && compareTree === undefined) throw new Error('--only: tributary-before needs --compare-tree <dir>');
   return {
     quick,
     records: Number(value('--records') ?? (quick ? 200_000 : 1_000_000)),
@@ -109,6 +119,7 @@ function parseOptions(argv: string[]): Options {
     canvasOnly: argv.includes('--canvas-only'),
     canvasTrace: argv.includes('--canvas-trace'),
     canvasDetail: argv.includes('--canvas-detail'),
+    compareTree,
   };
 }
 
@@ -300,7 +311,7 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
   const groupId = `bench-${b.runId}-${variant}-${rep}`;
   const config: VariantConfig = { brokers: BROKERS, topic: b.topic, groupId, redisUrl: REDIS_URL, records: b.options.records, fromBeginning: true };
   const env = { BENCH_CONFIG: JSON.stringify(config), LOG_LEVEL: 'warn' };
-  const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry';
+  const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry' || variant === 'tributary-before';
   if (writesRedis) await b.redis.flushdb();
   let measured: Omit<Sample, 'variant' | 'rep'>;
   switch (variant) {
@@ -346,9 +357,11 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
       break;
     }
     case 'tributary':
-    case 'tributary-no-telemetry': {
+    case 'tributary-no-telemetry':
+    case 'tributary-before': {
       const flow = writeFlow(b.dir, groupId, b.topic, groupId, true);
-      const args = [join(ROOT, 'bin', 'tributary.js'), 'run', flow, ...(variant === 'tributary' ? [] : ['--no-telemetry'])];
+      const tree = variant === 'tributary-before' ? b.options.compareTree! : ROOT;
+      const args = [join(tree, 'bin', 'tributary.js'), 'run', flow, ...(variant === 'tributary-no-telemetry' ? ['--no-telemetry'] : [])];
       measured = await runConsumer(b, process.execPath, args, env, groupId);
       break;
     }
@@ -482,7 +495,7 @@ const range = (s: { median: number; min: number; max: number }, digits = 0): str
   `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 
 /** Per-repetition ratio a/b (same repetition, so the noise of the machine at that moment cancels partly). */
-function ratios(samples: Sample[], a: Variant, b: Variant, field: 'recordsPerSec'): number[] {
+function ratios(samples: Sample[], a: Variant, b: Variant, field: 'recordsPerSec' | 'cpuUsPerRecord'): number[] {
   const out: number[] = [];
   for (const sa of samples.filter((s) => s.variant === a)) {
     const sb = samples.find((s) => s.variant === b && s.rep === sa.rep);
@@ -680,6 +693,10 @@ async function main(): Promise<void> {
   addRatio('tributary / handwritten (records/s)', 'tributary', 'handwritten', GOALS.tributaryOverHandwritten);
   addRatio('tributary / kafkajs-noop (records/s)', 'tributary', 'kafkajs-noop', GOALS.tributaryOverNoop);
   addRatio('telemetry cost: tributary / tributary-no-telemetry', 'tributary', 'tributary-no-telemetry', GOALS.telemetryCost);
+  if (options.only.includes('tributary') && options.only.includes('tributary-before')) {
+    const r = stats(ratios(samples, 'tributary', 'tributary-before', 'cpuUsPerRecord'));
+    goalRows.push({ goal: `CPU per record: tributary / tributary-before (${options.compareTree})`, target: '≤ 1.00', measured: range(r, 2), met: r.median <= 1 ? 'yes' : 'NO' });
+  }
   const tribLatency = latency.filter((l) => l.variant === 'tributary');
   if (tribLatency.length > 0) {
     const p99 = stats(tribLatency.map((l) => l.p99Ms));
