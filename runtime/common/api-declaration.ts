@@ -12,7 +12,8 @@
  *   key, through the wire methods `subscribe<Name>` / `unsubscribe<Name>`; the receiving end reference-counts them.
  * - **notice** (`notice(params)`): fire-and-forget message with parameters and no reply.
  */
-import type { z } from 'zod';
+import { safeParse } from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
 
 /** Stops a subscription. */
 export type Unsubscribe = () => void;
@@ -24,8 +25,11 @@ declare const replyType: unique symbol;
 /** Type-only key of the parameter tuple the implementation receives (never set at run time). */
 declare const serviceParamsType: unique symbol;
 
-/** One zod schema per parameter of `P` (checks the argument and turns it into the value the implementation gets). */
-export type ParamSchemas<P extends readonly unknown[]> = { readonly [I in keyof P]-?: z.ZodType<P[I], unknown> };
+/**
+ * One zod schema per parameter of `P` (checks the argument and turns it into the value the implementation gets). Any
+ * zod 4 schema fits; the studio's declarations use `zod/mini`, which keeps the sandboxed preload bundle small.
+ */
+export type ParamSchemas<P extends readonly unknown[]> = { readonly [I in keyof P]-?: $ZodType<P[I], unknown> };
 
 /** A native file dialog that supplies a missing path parameter: `open` (Open) or `save` (Save As). */
 export interface PathDialog {
@@ -64,7 +68,7 @@ export interface KeyedEventDeclaration<T = unknown, F extends string = string> {
   /** Field of the wire message that carries the key (e.g. `nodeId`). */
   readonly keyField: F;
   /** Checks the key of `subscribe<Name>`; its error message is shown as `subscribe<Name>: <message>`. */
-  readonly keySchema: z.ZodType<string, unknown>;
+  readonly keySchema: $ZodType<string, unknown>;
   /** True when a client whose connection is backed up may miss some. */
   readonly droppable: boolean;
   readonly [replyType]?: T;
@@ -80,10 +84,10 @@ export interface NoticeDeclaration<P extends unknown[] = unknown[]> {
 
 /** Any member declaration, as the generic transports see it (without its type-only parts). */
 export type MemberDeclaration =
-  | { readonly kind: 'call'; readonly params: readonly z.ZodType[]; readonly dialog?: PathDialog; readonly changesFiles?: boolean }
+  | { readonly kind: 'call'; readonly params: readonly $ZodType[]; readonly dialog?: PathDialog; readonly changesFiles?: boolean }
   | { readonly kind: 'event'; readonly droppable: boolean }
-  | { readonly kind: 'keyedEvent'; readonly keyField: string; readonly keySchema: z.ZodType<string, unknown>; readonly droppable: boolean }
-  | { readonly kind: 'notice'; readonly params: readonly z.ZodType[] };
+  | { readonly kind: 'keyedEvent'; readonly keyField: string; readonly keySchema: $ZodType<string, unknown>; readonly droppable: boolean }
+  | { readonly kind: 'notice'; readonly params: readonly $ZodType[] };
 
 /** A declared API: member name -> declaration. Event members are named `on<Name>`. */
 export type ApiDeclaration = Readonly<Record<string, MemberDeclaration>>;
@@ -118,7 +122,7 @@ export function event<T>(options: { droppable: boolean }): EventDeclaration<T> {
 }
 
 /** Declares an event per key with reference-counted subscriptions. */
-export function keyedEvent<T, F extends string>(options: { keyField: F; keySchema: z.ZodType<string, unknown>; droppable: boolean }): KeyedEventDeclaration<T, F> {
+export function keyedEvent<T, F extends string>(options: { keyField: F; keySchema: $ZodType<string, unknown>; droppable: boolean }): KeyedEventDeclaration<T, F> {
   return { kind: 'keyedEvent', ...options };
 }
 
@@ -223,9 +227,9 @@ export function members<D extends ApiDeclaration>(declaration: D): [member: keyo
  * @returns the parameters the implementation gets, one per schema
  * @throws Error `<method>: <what is wrong>` when a parameter does not fit its schema
  */
-export function parseParams(method: string, schemas: readonly z.ZodType[], params: readonly unknown[]): unknown[] {
+export function parseParams(method: string, schemas: readonly $ZodType[], params: readonly unknown[]): unknown[] {
   return schemas.map((schema, index) => {
-    const result = schema.safeParse(params[index]);
+    const result = safeParse(schema, params[index]);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
     const where = schemas.length > 1 ? ` (parameter ${index + 1})` : '';

@@ -10,7 +10,7 @@
  *
  * Every call rejects with an `Error` whose message is meant for the user (e.g. "cannot read /x.flow.yaml: ENOENT").
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { call, callWithPathDialog, event, keyedEvent, type ApiOf, type ServiceOf } from './api-declaration';
 import type { Problem } from './errors';
 import type { NodeSamples, TelemetryFrame } from './telemetry';
@@ -66,19 +66,19 @@ const flowText = z.string({ error: 'give the flow text' });
 /** An absolute or relative file path. */
 const filePath = z.string({ error: 'give a file path' });
 /** A path the caller may leave out (a dialog asks for it in Electron). */
-const optionalPath = filePath.optional();
+const optionalPath = z.optional(filePath);
 /** The flow's file, null for a new flow (undefined counts as null). */
-const pathOrNull = filePath.nullable().default(null);
+const pathOrNull = z._default(z.nullable(filePath), null);
 /** A record count the caller may leave out (null counts as left out). */
-const optionalCount = z
-  .number({ error: 'give a number of records' })
-  .nullish()
-  .transform((count) => count ?? undefined);
+const optionalCount = z.pipe(
+  z.nullish(z.number({ error: 'give a number of records' })),
+  z.transform((count: number | null | undefined) => count ?? undefined),
+);
 /** A node's config object (null or undefined count as `{}`). */
-const nodeConfig = z
-  .record(z.string(), z.unknown(), { error: 'give the node config as an object' })
-  .nullish()
-  .transform((config): Record<string, unknown> => config ?? {});
+const nodeConfig = z.pipe(
+  z.nullish(z.record(z.string(), z.unknown(), { error: 'give the node config as an object' })),
+  z.transform((config: Record<string, unknown> | null | undefined): Record<string, unknown> => config ?? {}),
+);
 
 /**
  * The studio's operations and events. Member documentation here is what {@link StudioApi} shows for each member.
@@ -128,7 +128,7 @@ export const STUDIO_OPERATIONS = {
    */
   onSamples: keyedEvent<NodeSamples, 'nodeId'>({
     keyField: 'nodeId',
-    keySchema: z.string({ error: 'give a node id' }).min(1, 'give a node id'),
+    keySchema: z.string({ error: 'give a node id' }).check(z.minLength(1, 'give a node id')),
     droppable: true,
   }),
 

@@ -4,7 +4,8 @@
  * to the shell. The preload bridge and Electron main derive their channels and functions from it as they do from
  * `STUDIO_OPERATIONS` (`studio-api.ts`). Browser mode has neither. Browser-safe.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
 import { event, notice, type ApiOf } from './api-declaration';
 import type { DocumentState, MenuCommand } from './studio-menu';
 
@@ -12,9 +13,13 @@ import type { DocumentState, MenuCommand } from './studio-menu';
  * A reported document state, normalized: `dirty` is true only when it is `true`, `path` a string or null; anything
  * that is not an object counts as a clean new flow.
  */
-const documentState = z
-  .object({ dirty: z.unknown().transform((dirty) => dirty === true), path: z.unknown().transform((path) => (typeof path === 'string' ? path : null)) })
-  .catch({ dirty: false, path: null }) satisfies z.ZodType<DocumentState, unknown>;
+const documentState = z.catch(
+  z.object({
+    dirty: z.pipe(z.unknown(), z.transform((dirty) => dirty === true)),
+    path: z.pipe(z.unknown(), z.transform((path) => (typeof path === 'string' ? path : null))),
+  }),
+  { dirty: false, path: null },
+) satisfies $ZodType<DocumentState, unknown>;
 
 /** The Electron shell's members of `window.tributary`. */
 export const SHELL_OPERATIONS = {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { eventName, members, subscriptionMethods, type MemberDeclaration } from '../../runtime/common/api-declaration';
 import { STUDIO_OPERATIONS, type StudioApi } from '../../runtime/common/studio-api';
 import { RPC_METHODS } from '../../runtime/common/studio-protocol';
@@ -82,7 +83,7 @@ const { startStudioServer } = await import('../../runtime/studio/server');
 const { createWsTransport } = await import('../../renderer/api/ws-transport');
 
 /** An example value for a parameter schema (read from its JSON Schema), distinct per member and position. */
-function example(schema: z.ZodType, tag: string): unknown {
+function example(schema: $ZodType, tag: string): unknown {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   const pick = (s: Record<string, unknown>): unknown => {
     if (Array.isArray(s.anyOf)) return pick((s.anyOf as Record<string, unknown>[]).find((o) => o.type !== 'null')!);
