@@ -97,9 +97,9 @@ class RedisStreamSource implements SourceRuntime {
   private stopping: Promise<void> | undefined;
   /**
    * Per stream (a lane): the ids of each delivered batch's entries not yet XACKed, in delivery order; the position is
-   * the highest id acknowledged.
+   * the highest id XACKed (moved when the XACK runs, see {@link acknowledgeNow}).
    */
-  private readonly ledger = new AckLedger<string[], string>({ positionAfter: highestId, compare: compareIds });
+  private readonly ledger = new AckLedger<string[], string>({ compare: compareIds });
   /** XACKs run one after the other, so prefixes and checkpoints reach Redis in order. */
   private ackChain: Promise<void> = Promise.resolve();
 
@@ -337,7 +337,6 @@ class RedisStreamSource implements SourceRuntime {
   private async acknowledgeNow(ids: Map<string, string[]>): Promise<void> {
     const checkpointing = this.ctx.checkpointing();
     for (const [stream, list] of ids) {
-      // Entries deleted while pending are XACKed without the ledger: they move its position here.
       this.ledger.advance(stream, highestId(list));
       const resume = checkpointing ? this.resumeId(stream) : undefined;
       const metadata = resume === undefined ? null : this.ctx.checkpoint(stream, undefined, resume);

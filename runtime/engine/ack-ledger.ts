@@ -12,7 +12,8 @@
  *
  * Each lane also keeps its **commit position**: after each release it moves to `positionAfter(last released chunk)`
  * (never backwards), and {@link AckLedger.uncommitted} lists the lanes whose position moved since it was last marked
- * committed.
+ * committed. A source whose position must follow the server instead (Redis: the highest id XACKed, once the XACK
+ * runs) leaves `positionAfter` out and moves it with {@link AckLedger.advance}.
  */
 
 /** A chunk registered with {@link AckLedger.deliver}; pass it back to {@link AckLedger.acknowledge}. */
@@ -34,8 +35,11 @@ export interface UncommittedLane<P> {
 
 /** How a ledger derives and orders commit positions. */
 export interface AckLedgerOptions<T, P> {
-  /** The commit position once `item` and everything before it are acknowledged (Kafka: last offset + 1). */
-  positionAfter(item: T): P;
+  /**
+   * The commit position once `item` and everything before it are acknowledged (Kafka: last offset + 1). Without it,
+   * releases leave the position alone and only {@link AckLedger.advance} moves it.
+   */
+  positionAfter?(item: T): P;
   /** Orders positions (negative, zero, positive); a lane's position never moves backwards. */
   compare(a: P, b: P): number;
 }
@@ -91,7 +95,7 @@ export class AckLedger<T, P> {
       queue.splice(0, lane.head);
       lane.head = 0;
     }
-    this.advanceLane(lane, this.options.positionAfter(released[released.length - 1]!));
+    if (this.options.positionAfter !== undefined) this.advanceLane(lane, this.options.positionAfter(released[released.length - 1]!));
     return released;
   }
 
@@ -113,8 +117,8 @@ export class AckLedger<T, P> {
   }
 
   /**
-   * Moves the commit position of `lane` to `position` when that is further, for chunks the source acknowledged
-   * without the ledger (e.g. Redis entries deleted while pending, which need no delivery).
+   * Moves the commit position of `lane` to `position` when that is further: for ledgers without `positionAfter`, or for
+   * chunks the source acknowledged without the ledger.
    */
   advance(lane: string, position: P): void {
     let owner = this.lanes.get(lane);

@@ -90,6 +90,15 @@ describe('AckLedger', () => {
     expect(ledger.uncommitted().map((l) => [l.lane, l.position])).toEqual([['t:0', 3]]);
   });
 
+  it('without positionAfter, releases leave the position to advance() (Redis: the highest id XACKed)', () => {
+    const ledger = new AckLedger<string[], number>({ compare: (a, b) => a - b });
+    expect(ledger.acknowledge(ledger.deliver('s', ['1-0', '2-0']))).toEqual([['1-0', '2-0']]);
+    expect(ledger.position('s')).toBeUndefined();
+    ledger.advance('s', 2);
+    ledger.advance('s', 1);
+    expect(ledger.position('s')).toBe(2);
+  });
+
   it('keeps releasing in order over many chunks (its queue is compacted as it goes)', () => {
     const ledger = kafkaLedger();
     const tickets = Array.from({ length: 500 }, (_, i) => ledger.deliver('t:0', String(i)));
