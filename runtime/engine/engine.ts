@@ -33,6 +33,7 @@ import {
   failRecord,
   type FlowRecord,
   type NodeContext,
+  type NodeCounters,
   type NodeRuntime,
   type BatchScope,
   type PortBatches,
@@ -131,7 +132,7 @@ export class Engine {
   /** Per node: its observer, and its outlet (how records leave its ports), observed. */
   private readonly observers = new Map<string, NodeObserver>();
   private readonly outlets = new Map<string, Outlet>();
-  private readonly counters = new Map<string, ReturnType<typeof createNodeCounters>>();
+  private readonly counters = new Map<string, NodeCounters>();
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly hardAbort = new AbortController();
