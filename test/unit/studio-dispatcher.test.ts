@@ -1,8 +1,11 @@
 // The generic dispatcher on a declaration of its own: a new member needs only its declaration and its
 // implementation; parameters are checked and normalized by their schemas; a missing path goes to the dialog.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { call, callWithPathDialog, event, keyedEvent, type ServiceOf } from '../../runtime/common/api-declaration';
+import type { Problem } from '../../runtime/common/errors';
+import type { FlowFile, StudioApi, StudioService, Unsubscribe } from '../../runtime/common/studio-api';
+import type { NodeSamples } from '../../runtime/common/telemetry';
 import { createDispatcher, type DispatchedEvent } from '../../runtime/studio/dispatcher';
 
 const DECLARATION = {
@@ -82,5 +85,18 @@ describe('dispatcher', () => {
     dispatcher.dispose();
     expect(ticks.size).toBe(0);
     expect(rows.size).toBe(0);
+  });
+
+  it('derives the studio API and the backend it needs from the declaration with the signatures callers use', () => {
+    expectTypeOf<StudioApi['openFlow']>().toEqualTypeOf<(path?: string) => Promise<FlowFile | null>>();
+    expectTypeOf<StudioApi['saveFlow']>().toEqualTypeOf<(text: string, path?: string) => Promise<string | null>>();
+    expectTypeOf<StudioApi['writeAutosave']>().toEqualTypeOf<(text: string, path: string | null) => Promise<void>>();
+    expectTypeOf<StudioApi['validate']>().toEqualTypeOf<(text: string) => Promise<Problem[]>>();
+    expectTypeOf<StudioApi['onSamples']>().toEqualTypeOf<(key: string, listener: (data: NodeSamples) => void) => Unsubscribe>();
+    expectTypeOf<StudioApi['testConnection']>().toEqualTypeOf<(nodeType: string, config: Record<string, unknown>) => Promise<{ ok: boolean; message: string }>>();
+    // The backend gets a path always (dialogs are the shell's job).
+    expectTypeOf<StudioService['openFlow']>().toEqualTypeOf<(path: string) => Promise<FlowFile | null>>();
+    expectTypeOf<StudioService['saveFlow']>().toEqualTypeOf<(text: string, path: string) => Promise<string | null>>();
+    expectTypeOf<ServiceOf<typeof DECLARATION>['echo']>().toEqualTypeOf<(text: string, times: number) => Promise<string>>();
   });
 });
