@@ -130,6 +130,7 @@ export function hardenWebContents(contents: WebContents, devOrigin?: string): vo
 
 /** What {@link registerIpc} needs from the app. */
 export interface IpcContext {
+  /** The studio API's implementation (the {@link StudioBackend}). */
   backend: StudioService;
   /** Our windows' web contents (IPC from anything else is refused). */
   trusted: ReadonlySet<WebContents>;
@@ -139,6 +140,7 @@ export interface IpcContext {
   onFilesChanged?: () => void;
   /** Called when a window reports its document state. */
   onDocumentState?: (contents: WebContents, state: DocumentState) => void;
+  /** The dev server origin (`TRIBUTARY_RENDERER_URL`), whose frames are trusted too. */
   devOrigin?: string;
 }
 
@@ -178,7 +180,6 @@ function sendEvent(contents: WebContents, event: DispatchedEvent): void {
  * @returns a function that removes the handlers and listeners
  */
 export function registerIpc(context: IpcContext): () => void {
-  const watched = new WeakSet<WebContents>();
   const dispatcher = createDispatcher<typeof STUDIO_OPERATIONS, WebContents>(STUDIO_OPERATIONS, {
     service: context.backend,
     choosePath: (kind, contents) => choosePath(kind, context.windowOf(contents)),
@@ -187,11 +188,7 @@ export function registerIpc(context: IpcContext): () => void {
       for (const contents of context.trusted) sendEvent(contents, event);
     },
     deliver: sendEvent,
-    watchPeer: (contents, gone) => {
-      if (watched.has(contents)) return;
-      watched.add(contents);
-      contents.once('destroyed', gone);
-    },
+    watchPeer: (contents, gone) => contents.once('destroyed', gone),
   });
 
   for (const method of dispatcher.methods) {
@@ -215,7 +212,13 @@ export function registerIpc(context: IpcContext): () => void {
     const schemas = SHELL_OPERATIONS[name].params;
     const listener = (event: IpcMainEvent, ...params: unknown[]): void => {
       if (!isTrustedSender(event, context.trusted, context.devOrigin)) return;
-      handle(event.sender, ...parseParams(name, schemas, params));
+      let checked: unknown[];
+      try {
+        checked = parseParams(name, schemas, params);
+      } catch {
+        return; // a notice has no reply to carry the error: one that does not fit its schema is dropped
+      }
+      handle(event.sender, ...checked);
     };
     ipcMain.on(ipcChannel(name), listener);
     noticeListeners.push([ipcChannel(name), listener]);

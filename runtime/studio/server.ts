@@ -1,7 +1,9 @@
 /**
  * The browser-mode studio server (Node-only), `tributary studio`: serves the built renderer (`dist/renderer/`) over
  * HTTP and the {@link StudioBackend} over one WebSocket per page (`/api`), both on 127.0.0.1 only. The wire protocol is
- * `runtime/common/studio-protocol.ts`.
+ * `runtime/common/studio-protocol.ts`; every call goes through the dispatcher derived from the studio API declaration
+ * (`dispatcher.ts`, shared with Electron main), which also reference-counts each socket's sample subscriptions and
+ * ends them when the socket closes. This module only turns WebSocket messages into calls and events into messages.
  *
  * Security: a random token (32 bytes, hex) is part of the page URL; the WebSocket upgrade is refused with 403 unless
  * it carries that token and an Origin of this server (or one passed in `allowOrigins`), so other local pages and
@@ -192,6 +194,7 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
     deliver: (ws, event) => {
       if (canSend(ws, event.droppable)) ws.send(eventText(event));
     },
+    watchPeer: (ws, gone) => ws.once('close', gone),
   });
 
   wss.on('connection', (ws: WebSocket) => {
@@ -218,10 +221,7 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
         (error: unknown) => send({ id, error: { message: error instanceof Error ? error.message : String(error) } }),
       );
     });
-    ws.on('close', () => {
-      clients.delete(ws);
-      dispatcher.releasePeer(ws);
-    });
+    ws.on('close', () => clients.delete(ws));
     ws.on('error', () => undefined);
   });
 
