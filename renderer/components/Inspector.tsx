@@ -1,7 +1,8 @@
 /**
  * The inspector: for one selected node, a form generated from its spec's zod schema (fields shown only when they
- * apply, inline problems), its id, title and error handling, and Kafka/Redis helpers; with nothing selected, the flow's
- * name, description and settings.
+ * apply, inline problems), its id, title and error handling, "Test connection" for node types whose spec declares
+ * `connectionCheck` and topic completion for the Kafka ones; with nothing selected, the flow's name, description and
+ * settings.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
@@ -15,13 +16,6 @@ import { isRunActive } from '../store/run-store';
 import { FieldInput } from './FieldInput';
 
 const settingsFields = schemaFormFields(FlowSettingsSchema);
-
-/** Which connection test a node type offers. */
-function connectionKind(type: string): 'kafka' | 'redis' | undefined {
-  if (type === 'source.kafka' || type === 'sink.kafka') return 'kafka';
-  if (type === 'sink.redis') return 'redis';
-  return undefined;
-}
 
 /** Problems of one node, grouped: by config field, and the rest. */
 function useNodeProblems(nodeId: string): { byField: Map<string, string[]>; other: string[] } {
@@ -71,7 +65,8 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const spec = specRegistry.get(data.type);
   const config = data.config;
   const fields: FormField[] = spec === undefined ? [] : specFormFields(spec);
-  const kind = connectionKind(data.type);
+  // The service "Test connection" reaches, as the spec declares it (its runtime has the matching check).
+  const kind = spec?.connectionCheck;
   const change = (field: string) => (value: unknown) => studioStore.getState().configChanged(nodeId, field, value);
 
   const renameCommit = (): void => {
@@ -83,7 +78,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
     if (kind === undefined) return;
     setTest('testing');
     try {
-      setTest(await studioApi().testConnection(kind, config));
+      setTest(await studioApi().testConnection(data.type, config));
     } catch (error) {
       setTest({ ok: false, message: (error as Error).message });
     }
