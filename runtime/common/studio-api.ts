@@ -74,9 +74,13 @@ const optionalCount = z.pipe(
   z.nullish(z.number({ error: 'give a number of records' })),
   z.transform((count: number | null | undefined) => count ?? undefined),
 );
-/** A node's config object (null or undefined count as `{}`). */
+/** A node's config object, passed on as given (null or undefined count as `{}`). */
 const nodeConfig = z.pipe(
-  z.nullish(z.record(z.string(), z.unknown(), { error: 'give the node config as an object' })),
+  z.nullish(
+    z.custom<Record<string, unknown>>((config) => typeof config === 'object' && config !== null && !Array.isArray(config), {
+      error: 'give the node config as an object',
+    }),
+  ),
   z.transform((config: Record<string, unknown> | null | undefined): Record<string, unknown> => config ?? {}),
 );
 

@@ -90,7 +90,8 @@ function example(schema: $ZodType, tag: string): unknown {
     if (Array.isArray(s.type)) return pick({ ...s, type: (s.type as string[]).find((t) => t !== 'null') });
     if (s.type === 'string') return tag;
     if (s.type === 'number' || s.type === 'integer') return tag.length;
-    if (s.type === 'object') return { field: tag, nested: { n: 1 } };
+    // A config object; a custom check has no JSON Schema ({} accepts anything), so it gets one too.
+    if (s.type === 'object' || Object.keys(s).every((k) => k === '$schema')) return { field: tag, nested: { n: 1 } };
     throw new Error(`no example for ${JSON.stringify(s)} (${tag}): teach example() this parameter type`);
   };
   return pick(json);
