@@ -10,16 +10,13 @@
  *   frames, samples (`nodeId`, samples) and menu commands. Keyed events carry the key first, then the data.
  * - Notices (send, no answer): `tributary:<name>`, e.g. `tributary:setDocumentState` (the renderer's dirty flag and path).
  */
-import { eventName, members, wireMethods, type ApiDeclaration } from '../runtime/common/api-declaration';
+import { eventName, members, type ApiDeclaration } from '../runtime/common/api-declaration';
 import { STUDIO_OPERATIONS } from '../runtime/common/studio-api';
-import type { RpcMethod } from '../runtime/common/studio-protocol';
+import { RPC_METHODS, type RpcMethod } from '../runtime/common/studio-protocol';
 import { SHELL_OPERATIONS } from '../runtime/common/studio-shell';
 
 /** Every invokable method (calls and sample subscribe/unsubscribe), as `tributary:<method>` channels. */
-export const IPC_METHODS: readonly RpcMethod[] = wireMethods(STUDIO_OPERATIONS);
-
-/** An invokable method name. */
-export type IpcMethod = RpcMethod;
+export const IPC_METHODS: readonly RpcMethod[] = RPC_METHODS;
 
 /** Channel of a method or notice: `tributary:<name>`. */
 export function ipcChannel<M extends string>(method: M): `tributary:${M}` {
@@ -48,9 +45,6 @@ function eventChannels(...declarations: ApiDeclaration[]): Record<string, string
 
 /** Channels main pushes events on, by event name: `runState`, `telemetry`, `samples`, `menu`. */
 export const IPC_EVENTS: Readonly<Record<string, string>> = eventChannels(STUDIO_OPERATIONS, SHELL_OPERATIONS);
-
-/** Channel of `setDocumentState` (renderer -> main, no answer). */
-export const IPC_DOCUMENT_STATE = ipcChannel('setDocumentState');
 
 /** Every channel the preload may use (invoke, listen or send); anything else is refused. */
 export const IPC_CHANNELS: ReadonlySet<string> = new Set([
