@@ -357,6 +357,9 @@ class KafkaSource implements SourceRuntime {
         if (inGraph >= PIPELINE_DEPTH) await new Promise<void>((resolve) => slotFreed.push(resolve));
       }
       await Promise.all(dispatched.map((d) => d.done));
+      // A chunk no transform holds is acknowledged right after it passed through the graph: one turn of the event loop
+      // lets those acknowledgements reach the ledger, so the commit below (the last one at a stop) includes them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (failure !== undefined && this.stopping === undefined && !ctx.signal.aborted) throw failure;
       await this.commit(commitOffsetsIfNecessary);
     } finally {

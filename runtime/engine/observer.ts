@@ -88,11 +88,16 @@ class TelemetryObserver implements NodeObserver {
 
   wrapDeliver(deliver: Deliver): Deliver {
     const { telemetry, id } = this;
-    return async (batch, onProcessed) => {
+    return (batch, onProcessed) => {
       if (batch.length === 0) return deliver(batch, onProcessed);
       telemetry.recordIn(id, batch, true);
-      await deliver(batch, onProcessed);
-      telemetry.recordDelivered(batch.length);
+      // The source gets the engine's own promise: no extra turns between the acknowledgement and the source's reaction.
+      const delivered = deliver(batch, onProcessed);
+      delivered.then(
+        () => telemetry.recordDelivered(batch.length),
+        () => undefined,
+      );
+      return delivered;
     };
   }
 
