@@ -526,7 +526,7 @@ export class Engine {
    */
   private withRetry<T>(node: PlanNode, operation: 'open' | 'write', attempt: () => Promise<T>): Promise<T> {
     return retry(attempt, {
-      retriable: (error) => asTributaryError(error, 'E_SINK').retriable,
+      retriable: (error) => classifySinkError(error).retriable,
       signal: this.hardAbort.signal,
       stopped: () => this.fatal !== undefined,
       nonRetriable: (error) => {
