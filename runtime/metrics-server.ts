@@ -1,11 +1,22 @@
 /**
- * The runtime's HTTP endpoint (`tributary run --metrics-port N`): Prometheus text at `/metrics` (prom-client),
- * `/healthz` (200 while the process runs), `/readyz` (200 once every source joined its consumer group, else 503) and
- * `/samples/<nodeId>` (the last records in and out of a node, JSON). Binds 127.0.0.1 unless a host is given.
+ * The runtime's HTTP endpoint (`tributary run --metrics-port N [--metrics-host H]`, default host 127.0.0.1):
+ * - `/metrics`: Prometheus text (prom-client), named per the Prometheus naming guide (see {@link createMetricsRegistry});
+ * - `/healthz` (liveness): 200 `{"live":true}` while the engine has not failed (answering at all shows the event loop
+ *   runs), else 503 `{"live":false,"error":"..."}`;
+ * - `/readyz` (readiness): 200 `{"ready":true,"nodes":{}}` while every source holds its group membership, no sink has
+ *   been failing for longer than `settings.unreadyAfterMs` and the run is not draining, else 503
+ *   `{"ready":false,"nodes":{"<id>":"<reason>"}}`; it turns ready again on recovery (runtime/engine/health.ts);
+ * - `/samples/<nodeId>`: the last records in and out of a node, JSON.
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { packageVersion } from './build-info';
 import type { Engine } from './engine/engine';
+import type { HistogramSnapshot } from './engine/duration-histogram';
+import type { DurationHistograms } from './engine/telemetry';
+
+/** The default bind address of the endpoint: this host only. `0.0.0.0` (or `::`) makes it reachable from others. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 /** Counter values already exported, so that collect() can add only the increase. */
 type Seen = Map<string, number>;
@@ -17,22 +28,74 @@ function addDelta(counter: Counter<string>, seen: Seen, labels: Record<string, s
   seen.set(key, total);
 }
 
+/** One sample line of a metric: its name (`<metric>_bucket`, ...), labels and value. */
+interface SampleValue {
+  metricName: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * A histogram metric whose values are read, at scrape time, from the telemetry collector's cumulative histograms
+ * (runtime/engine/duration-histogram.ts), one series per node. prom-client's registry serializes any object with
+ * `name`, `help`, `type` and `get()` as it does its own histograms (`_bucket{le}` cumulative, `_sum`, `_count`, the
+ * registry's default labels added); its typings name only its own classes, hence the cast where it is registered.
+ */
+class TelemetryHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly read: () => Record<string, HistogramSnapshot> | undefined,
+  ) {}
+
+  /** The metric as prom-client's registry reads it. */
+  get(): { name: string; help: string; type: string; aggregator: string; values: SampleValue[] } {
+    const values: SampleValue[] = [];
+    for (const [node, h] of Object.entries(this.read() ?? {})) {
+      let cumulative = 0;
+      for (let i = 0; i < h.bounds.length; i++) {
+        cumulative += h.counts[i]!;
+        values.push({ metricName: `${this.name}_bucket`, labels: { node, le: String(h.bounds[i]) }, value: cumulative });
+      }
+      values.push({ metricName: `${this.name}_bucket`, labels: { node, le: '+Inf' }, value: h.count });
+      values.push({ metricName: `${this.name}_sum`, labels: { node }, value: h.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { node }, value: h.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  /** Registers the metric in `registry`. */
+  register(registry: Registry): void {
+    registry.registerMetric(this as unknown as Metric);
+  }
+}
+
 /**
  * Builds the Prometheus registry of a run. Values are read from the engine's telemetry at scrape time, so the hot
- * path does no Prometheus work. Metric names: `tributary_node_records_in_total{node}`,
- * `tributary_node_records_out_total{node,port}`, `tributary_node_errors_total{node}`,
- * `tributary_node_dropped_total{node}`, `tributary_node_batch_latency_ms{node,quantile}`,
- * `tributary_kafka_consumer_lag{node,topic,partition}`, `tributary_kafka_committed_offset{...}`,
- * `tributary_kafka_partition_paused{...}`,
- * `tributary_sink_ack_latency_ms{node,quantile}`, `tributary_end_to_end_latency_ms{quantile}`, plus Node's defaults.
+ * path does no Prometheus work. Every series carries `flow` (the flow's name); per-node series carry `node`:
+ * - counters: `tributary_node_records_in_total{node}`, `tributary_node_records_out_total{node,port}`,
+ *   `tributary_node_errors_total{node}`, `tributary_node_dropped_total{node}`;
+ * - histograms in seconds: `tributary_node_batch_duration_seconds{node}` (a batch's time in a transform; in a sink,
+ *   until acknowledged, retries included), `tributary_sink_ack_duration_seconds{node}` (a sink write until
+ *   acknowledged), `tributary_end_to_end_latency_seconds{node}` (record timestamp to acknowledgement by sink `node`);
+ * - gauges: `tributary_kafka_consumer_lag{node,topic,partition}` (records), `tributary_kafka_committed_offset{...}`,
+ *   `tributary_kafka_partition_paused{...}` (0/1), `tributary_in_flight_records`, `tributary_up`,
+ *   `tributary_build_info{version}` (1);
+ * - Node's standard process metrics under their standard names (`process_cpu_seconds_total`,
+ *   `process_resident_memory_bytes`, `nodejs_eventloop_lag_seconds`, ...).
  */
 export function createMetricsRegistry(engine: Engine): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tributary_process_' });
+  registry.setDefaultLabels({ flow: engine.flowName });
+  collectDefaultMetrics({ register: registry });
   const seenIn: Seen = new Map();
   const seenOut: Seen = new Map();
   const seenErrors: Seen = new Map();
   const seenDropped: Seen = new Map();
+  /** The histograms of the scrape under way, read once by the collect hook below. */
+  let histograms: DurationHistograms | undefined;
   // One collect hook refreshes every metric from a single telemetry frame. It is registered first because prom-client
   // serializes metrics in registration order, calling each one's collect just before writing it.
   new Gauge({
@@ -41,6 +104,7 @@ export function createMetricsRegistry(engine: Engine): Registry {
     registers: [registry],
     collect() {
       this.set(1);
+      histograms = engine.telemetry?.histograms();
       const frame = engine.frame();
       if (frame === undefined) return;
       inFlight.set(frame.inFlight);
@@ -49,8 +113,6 @@ export function createMetricsRegistry(engine: Engine): Registry {
         for (const [port, n] of Object.entries(t.out)) addDelta(recordsOut, seenOut, { node, port }, n);
         addDelta(errors, seenErrors, { node }, t.errors);
         addDelta(dropped, seenDropped, { node }, t.dropped);
-        if (t.batchLatency.p50 !== null) batchLatency.set({ node, quantile: '0.5' }, t.batchLatency.p50);
-        if (t.batchLatency.p99 !== null) batchLatency.set({ node, quantile: '0.99' }, t.batchLatency.p99);
       }
       lag.reset();
       committed.reset();
@@ -63,14 +125,14 @@ export function createMetricsRegistry(engine: Engine): Registry {
           paused.set(labels, p.paused ? 1 : 0);
         }
       }
-      for (const [node, q] of Object.entries(frame.sinkAck)) {
-        if (q.p50 !== null) sinkAck.set({ node, quantile: '0.5' }, q.p50);
-        if (q.p99 !== null) sinkAck.set({ node, quantile: '0.99' }, q.p99);
-      }
-      if (frame.endToEnd.p50 !== null) endToEnd.set({ quantile: '0.5' }, frame.endToEnd.p50);
-      if (frame.endToEnd.p99 !== null) endToEnd.set({ quantile: '0.99' }, frame.endToEnd.p99);
     },
   });
+  new Gauge({
+    name: 'tributary_build_info',
+    help: 'Always 1; the version label is the running Tributary version.',
+    labelNames: ['version'],
+    registers: [registry],
+  }).set({ version: packageVersion() }, 1);
   const recordsIn = new Counter({ name: 'tributary_node_records_in_total', help: 'Records received by a node.', labelNames: ['node'], registers: [registry] });
   const recordsOut = new Counter({
     name: 'tributary_node_records_out_total',
@@ -85,12 +147,21 @@ export function createMetricsRegistry(engine: Engine): Registry {
     labelNames: ['node'],
     registers: [registry],
   });
-  const batchLatency = new Gauge({
-    name: 'tributary_node_batch_latency_ms',
-    help: 'Time to process one batch in a node (sinks: until acknowledged), ms, over the last 10-20 s.',
-    labelNames: ['node', 'quantile'],
-    registers: [registry],
-  });
+  new TelemetryHistogram(
+    'tributary_node_batch_duration_seconds',
+    'Time to process one batch in a node (sinks: until acknowledged, retries included), seconds.',
+    () => histograms?.batchDuration,
+  ).register(registry);
+  new TelemetryHistogram(
+    'tributary_sink_ack_duration_seconds',
+    'Sink write until acknowledged by the target, seconds.',
+    () => histograms?.sinkAck,
+  ).register(registry);
+  new TelemetryHistogram(
+    'tributary_end_to_end_latency_seconds',
+    'From record timestamp to acknowledgement by the sink (node), seconds.',
+    () => histograms?.endToEnd,
+  ).register(registry);
   const lag = new Gauge({
     name: 'tributary_kafka_consumer_lag',
     help: 'High watermark minus committed offset, records.',
@@ -109,31 +180,19 @@ export function createMetricsRegistry(engine: Engine): Registry {
     labelNames: ['node', 'topic', 'partition'],
     registers: [registry],
   });
-  const sinkAck = new Gauge({
-    name: 'tributary_sink_ack_latency_ms',
-    help: 'Sink write acknowledgement latency, ms.',
-    labelNames: ['node', 'quantile'],
-    registers: [registry],
-  });
-  const endToEnd = new Gauge({
-    name: 'tributary_end_to_end_latency_ms',
-    help: 'From record timestamp to sink acknowledgement, ms.',
-    labelNames: ['quantile'],
-    registers: [registry],
-  });
   const inFlight = new Gauge({ name: 'tributary_in_flight_records', help: 'Records read but not yet acknowledged.', registers: [registry] });
 
   return registry;
 }
 
 /**
- * Starts the HTTP endpoint.
+ * Starts the HTTP endpoint (see the module doc).
  * @param port TCP port (0 picks a free one)
- * @param host bind address (default 127.0.0.1)
+ * @param host bind address ({@link DEFAULT_METRICS_HOST} by default; `0.0.0.0` or `::` for every interface)
  * @returns the listening server
- * @throws when the port cannot be bound (EADDRINUSE...)
+ * @throws when the port cannot be bound (EADDRINUSE, EADDRNOTAVAIL for a host that is not local, ...)
  */
-export async function startMetricsServer(engine: Engine, port: number, host = '127.0.0.1'): Promise<Server> {
+export async function startMetricsServer(engine: Engine, port: number, host = DEFAULT_METRICS_HOST): Promise<Server> {
   const registry = createMetricsRegistry(engine);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -141,6 +200,7 @@ export async function startMetricsServer(engine: Engine, port: number, host = '1
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
+    const json = (status: number, body: unknown): void => send(status, 'application/json', `${JSON.stringify(body)}\n`);
     if (req.method !== 'GET') return send(405, 'text/plain', 'method not allowed\n');
     if (url.pathname === '/metrics') {
       registry.metrics().then(
@@ -149,13 +209,19 @@ export async function startMetricsServer(engine: Engine, port: number, host = '1
       );
       return;
     }
-    if (url.pathname === '/healthz') return send(200, 'text/plain', 'ok\n');
-    if (url.pathname === '/readyz') return engine.ready ? send(200, 'text/plain', 'ready\n') : send(503, 'text/plain', 'not ready\n');
+    if (url.pathname === '/healthz') {
+      const liveness = engine.liveness();
+      return json(liveness.live ? 200 : 503, liveness);
+    }
+    if (url.pathname === '/readyz') {
+      const readiness = engine.readiness();
+      return json(readiness.ready ? 200 : 503, readiness);
+    }
     if (url.pathname.startsWith('/samples/')) {
       const nodeId = decodeURIComponent(url.pathname.slice('/samples/'.length));
       const samples = engine.samples(nodeId);
-      if (samples === undefined) return send(404, 'application/json', JSON.stringify({ error: `no samples for node ${nodeId}` }));
-      return send(200, 'application/json', JSON.stringify(samples));
+      if (samples === undefined) return json(404, { error: `no samples for node ${nodeId}` });
+      return json(200, samples);
     }
     return send(404, 'text/plain', 'not found\n');
   });

@@ -44,6 +44,9 @@ function harness(options: { batchSize?: number; previewRecords?: number; onDeliv
     ready: () => {
       events.push('ready');
     },
+    unready: (reason) => {
+      events.push(`unready:${reason}`);
+    },
     fail: (error) => {
       throw error;
     },

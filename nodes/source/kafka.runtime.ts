@@ -17,6 +17,10 @@
  * offsets are committed at the end of every batch and every {@link COMMIT_INTERVAL_MS} while held chunks get released.
  * In preview the engine stops the source after the records it previews; the source commits nothing.
  *
+ * **Membership.** The source reports its group membership to the engine for `/readyz`: held at every group join
+ * (`ctx.ready()`), lost while the group rebalances or the consumer restarts after a crash (`ctx.unready(reason)`); a
+ * crash beyond `restartLimit` fails the run.
+ *
  * **Checkpoints.** When the flow has stateful transforms (windows), every commit carries their checkpoints in the
  * offset commit's metadata (`ctx.checkpoint`), and after every group join the source reads the committed offsets'
  * metadata of its partitions (admin `fetchOffsets`) and hands it back (`ctx.restore`) before delivering a partition's
@@ -153,13 +157,22 @@ class KafkaSource implements SourceRuntime {
       // Every assigned partition resumes from its committed offset: its checkpoint goes back to the stateful transforms.
       if (!ctx.preview && ctx.checkpointing()) this.fetchCheckpoints(groupId, owned);
       this.report();
-      ctx.logger.info({ groupId, assigned }, 'joined consumer group');
+      const partitions = Object.values(assigned).reduce((n, list) => n + (list?.length ?? 0), 0);
+      ctx.logger.info({ event: 'joined', groupId, assigned }, `joined consumer group ${groupId}: ${partitions} partition(s)`);
       ctx.ready();
       if (ctx.preview) this.armPreviewIdle();
     });
+    // Readiness follows the group membership: lost while the group rebalances or the consumer restarts after a crash,
+    // held again at the next join.
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (this.stopping === undefined) ctx.unready(`rebalancing: rejoining consumer group ${groupId}`);
+    });
     consumer.on(consumer.events.CRASH, (event) => {
-      if (event.payload.restart) return;
       if (this.stopping !== undefined) return;
+      if (event.payload.restart) {
+        ctx.unready(`consumer crashed, restarting (${this.restarts} of restartLimit ${config.restartLimit}): ${event.payload.error.message}`);
+        return;
+      }
       ctx.fail(
         new TributaryError(
           'E_SOURCE',

@@ -22,6 +22,9 @@
  * `HSET tributary:checkpoint:<group>:<stream> <consumer> {"offset": <first id to be re-read>, "metadata": ...}`; at
  * start the source reads it back and hands it to the transforms (`ctx.restore`) before the first read.
  *
+ * Membership (for `/readyz`): held once the groups exist and the read loop runs (`ctx.ready()`); lost while reads fail
+ * and are being retried (`ctx.unready(reason)`), held again at the next successful read.
+ *
  * Failures: reads and acknowledgements that fail with a retriable error (connection lost, LOADING, ...) are retried
  * with backoff until the source stops; a group that disappears is created again (with `createGroup`), otherwise the
  * source fails with `E_SOURCE`. Preview (`tributary preview`): reads each stream from its start with XREAD (no group,
@@ -94,6 +97,8 @@ class RedisStreamSource implements SourceRuntime {
   /** Deliveries not settled yet; the command connection closes when the last one settles after the loop ended. */
   private outstanding = 0;
   private loopDone = false;
+  /** True while the source holds its group membership as reported to the engine (see the module doc). */
+  private holding = false;
   private stopping: Promise<void> | undefined;
   /**
    * Per stream (a lane): the ids of each delivered batch's entries not yet XACKed, in delivery order; the position is
@@ -139,8 +144,11 @@ class RedisStreamSource implements SourceRuntime {
         if (this.stopped) return;
         if (ctx.checkpointing()) await this.restoreCheckpoints();
         if (this.stopped) return;
-        ctx.ready();
-        ctx.logger.info({ streams: this.config.streams, group: this.config.group, consumer: this.consumer }, 'reading redis streams');
+        this.hold(true);
+        ctx.logger.info(
+          { event: 'joined', streams: this.config.streams, group: this.config.group, consumer: this.consumer },
+          `joined stream group ${this.config.group}: reading ${this.config.streams.join(', ')}`,
+        );
         await this.loop();
       }
     } catch (error) {
@@ -231,7 +239,16 @@ class RedisStreamSource implements SourceRuntime {
       if (pending.length === 0) args.push('BLOCK', config.blockMs);
       let reply: unknown;
       try {
-        reply = await this.retry(this.reader, 'read', () => this.reader.client.call('XREADGROUP', ...args, 'STREAMS', ...reading, ...ids));
+        reply = await this.retry(this.reader, 'read', async () => {
+          try {
+            const result = await this.reader.client.call('XREADGROUP', ...args, 'STREAMS', ...reading, ...ids);
+            this.hold(true);
+            return result;
+          } catch (error) {
+            if (!this.stopped && !isNoGroup(error)) this.hold(false, `reads fail and are retried: ${(error as Error).message}`);
+            throw error;
+          }
+        });
       } catch (error) {
         if (!isNoGroup(error) || this.stopped) throw error;
         if (!config.createGroup) {
@@ -253,6 +270,14 @@ class RedisStreamSource implements SourceRuntime {
       }
       await this.deliverEntries(byStream);
     }
+  }
+
+  /** Reports to the engine whether the source holds its group membership, when that changed. */
+  private hold(held: boolean, reason = ''): void {
+    if (held === this.holding) return;
+    this.holding = held;
+    if (held) this.ctx.ready();
+    else this.ctx.unready(reason);
   }
 
   /** Claims entries pending at other consumers for `claimIdleMs` (one XAUTOCLAIM round) and delivers them. */

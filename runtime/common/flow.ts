@@ -70,6 +70,22 @@ export const FlowSettingsSchema = z
       .default(1_000)
       .describe('Records per batch moved through the graph.'),
     telemetry: z.boolean().default(true).describe('Per-node metrics and record samples (switch off only to measure their cost).'),
+    metricsHost: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe(
+        'Address the metrics endpoint (/metrics, /healthz, /readyz) binds to when --metrics-port is given: 127.0.0.1 by ' +
+          'default, 0.0.0.0 (or ::) to be reachable from other hosts (Prometheus, Kubernetes probes). --metrics-host wins.',
+      ),
+    unreadyAfterMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(30_000)
+      .describe('/readyz answers 503 once a sink has been failing (retrying) for longer than this (ms); ready again when it recovers.'),
   })
   .describe('Engine settings.');
 

@@ -17,6 +17,12 @@
  * Retries go through runtime/engine/retry.ts; preview limits through runtime/engine/preview-limit.ts. Telemetry is
  * observation by wrapping (runtime/engine/observer.ts): each node's deliver, outlet, process and sink write are wrapped
  * once at creation, so the delivery functions below only deliver.
+ *
+ * Health (runtime/engine/health.ts, `/healthz` and `/readyz`): sources report their group membership through
+ * `ctx.ready()` / `ctx.unready(reason)`, the retry loop reports sinks failing and recovering, and the engine reports
+ * draining and failure. Lifecycle events are logged once each at info level or above, with an `event` field: `started`
+ * (flow, nodes), `joined` (by the sources: group and partitions), `sink-down` (warn) and `sink-recovered`, `draining`,
+ * `stopped` (records in, out and failed per source and sink).
  */
 import type { Logger } from 'pino';
 import { TributaryError, type ErrorCode } from '../common/errors';
@@ -25,6 +31,7 @@ import { ERROR_PORT } from '../common/node-spec';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { createNodeCounters } from './counters';
+import { RunHealth, type Liveness, type Readiness } from './health';
 import { observeNode, type NodeObserver, type Outlet, type Process, type SinkWrite } from './observer';
 import { limitDeliveries } from './preview-limit';
 import { retry } from './retry';
@@ -136,7 +143,7 @@ export class Engine {
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly hardAbort = new AbortController();
-  private readonly readySources = new Set<string>();
+  private readonly health: RunHealth;
   private readonly retryingSinks = new Set<string>();
   private readonly heldDeliveries = new Set<Delivery>();
   private readonly maxInFlight: number;
@@ -156,6 +163,10 @@ export class Engine {
     this.logger = options.logger;
     this.maxInFlight = plan.flow.settings.maxInFlightRecords;
     this.failure.catch(() => undefined);
+    this.health = new RunHealth(
+      plan.sources.map((n) => n.id),
+      plan.flow.settings.unreadyAfterMs,
+    );
     const telemetry = options.telemetry ?? plan.flow.settings.telemetry;
     this.telemetry = telemetry
       ? new TelemetryCollector(
@@ -173,9 +184,27 @@ export class Engine {
     }
   }
 
-  /** True once every source reported ready (e.g. joined its consumer group). */
+  /** True while the run is ready (see {@link readiness}). */
   get ready(): boolean {
-    return this.readySources.size === this.plan.sources.length;
+    return this.health.readiness().ready;
+  }
+
+  /** Liveness (`/healthz`): live until the run failed. */
+  liveness(): Liveness {
+    return this.health.liveness();
+  }
+
+  /**
+   * Readiness (`/readyz`): every source holds its group membership, no sink has been failing for longer than
+   * `settings.unreadyAfterMs`, the run is neither draining nor failed; otherwise a reason per node.
+   */
+  readiness(): Readiness {
+    return this.health.readiness();
+  }
+
+  /** The flow's name (`name` of the flow file), the `flow` label of the run's metrics. */
+  get flowName(): string {
+    return this.plan.flow.name;
   }
 
   /** The fatal error of the run, if it failed. */
@@ -202,6 +231,10 @@ export class Engine {
   async run(): Promise<void> {
     try {
       await this.create();
+      this.logger.info(
+        { event: 'started', flow: this.plan.flow.name, nodes: this.plan.nodes.map((n) => ({ id: n.id, type: n.spec.type })) },
+        `flow ${this.plan.flow.name} started: ${this.plan.nodes.length} nodes`,
+      );
       await this.openSinks();
       const sources = [...this.instances.values()].filter((i) => i.kind === 'source');
       const runs = Promise.all(
@@ -213,6 +246,7 @@ export class Engine {
       await Promise.race([runs, this.failure]);
     } catch (error) {
       if (this.fatal === undefined) this.fatal = error instanceof Error ? error : new Error(String(error));
+      this.health.failed(this.fatal);
     } finally {
       await this.stop();
     }
@@ -230,6 +264,8 @@ export class Engine {
 
   private async shutdown(): Promise<void> {
     this.abort.abort();
+    this.health.draining();
+    this.logger.info({ event: 'draining', inFlight: this.inFlight }, 'draining: sources stop reading, in-flight records go through the sinks');
     const timeoutMs = this.plan.flow.settings.shutdownTimeoutMs;
     const timer = setTimeout(() => {
       this.logger.warn({ timeoutMs, inFlight: this.inFlight }, 'shutdown timeout reached: abandoning in-flight records');
@@ -255,12 +291,32 @@ export class Engine {
         this.logger.warn({ node: instance.node.id, err: error }, 'error while closing node');
       }
     }
+    this.logStopped();
+  }
+
+  /** The `stopped` lifecycle line: records in, out (every port) and failed per source and sink (with telemetry on). */
+  private logStopped(): void {
+    const frame = this.frame();
+    const counts: Record<string, { in: number; out: number; errors: number }> = {};
+    if (frame !== undefined) {
+      for (const node of [...this.plan.sources, ...this.plan.sinks]) {
+        const t = frame.nodes[node.id];
+        if (t === undefined) continue;
+        counts[node.id] = { in: t.in, out: Object.values(t.out).reduce((a, b) => a + b, 0), errors: t.errors };
+      }
+    }
+    const outcome = this.fatal === undefined ? 'drained' : 'failed';
+    this.logger.info(
+      { event: 'stopped', flow: this.plan.flow.name, outcome, ...(frame === undefined ? {} : { nodes: counts, totals: frame.totals }) },
+      `flow ${this.plan.flow.name} stopped (${outcome})`,
+    );
   }
 
   /** Ends the run with `error`: sources stop, nothing more is delivered, `run()` rejects with it. */
   fail(error: Error): void {
     if (this.fatal !== undefined) return;
     this.fatal = error;
+    this.health.failed(error);
     this.logger.error({ err: error }, 'run failed');
     this.failed(error);
     this.abort.abort();
@@ -303,9 +359,9 @@ export class Engine {
           whenRelieved: () => this.whenRelieved(),
           reportPartitions: (positions) => this.telemetry?.reportPartitions(node.id, positions),
           ready: () => {
-            this.readySources.add(node.id);
-            if (this.ready) this.logger.info('all sources ready');
+            if (this.health.sourceReady(node.id)) this.logger.info('all sources ready');
           },
+          unready: (reason) => this.health.sourceUnready(node.id, reason),
           fail: (error) => this.fail(error),
           checkpointing: () => this.statefulTransforms().length > 0,
           checkpoint: (topic, partition, offset) => this.checkpoint(node, topic, partition, offset),
@@ -536,14 +592,19 @@ export class Engine {
       giveUp: (error) => this.fatal ?? asTributaryError(error, 'E_SINK'),
       onRetry: (error, tries, delay) => {
         this.retryingSinks.add(node.id);
-        if (tries === 1 || tries % 10 === 0) {
-          const e = asTributaryError(error, 'E_SINK');
-          this.logger.warn({ node: node.id, tries, delayMs: Math.round(delay), err: e.message }, `sink ${operation} failed; retrying`);
+        const e = asTributaryError(error, 'E_SINK');
+        const down = this.health.sinkFailing(node.id, e.message);
+        if (down || tries % 10 === 0) {
+          this.logger.warn(
+            { ...(down ? { event: 'sink-down' } : {}), node: node.id, tries, delayMs: Math.round(delay), err: e.message },
+            `sink ${operation} failed; retrying`,
+          );
         }
       },
       onSuccess: (tries) => {
+        const downMs = this.health.sinkRecovered(node.id);
         if (this.retryingSinks.delete(node.id)) {
-          this.logger.info({ node: node.id, tries }, `sink recovered: ${operation} succeeded`);
+          this.logger.info({ event: 'sink-recovered', node: node.id, tries, downMs }, `sink recovered: ${operation} succeeded`);
           this.wake();
         }
       },

@@ -3,7 +3,11 @@
  * Kafka partition positions, end-to-end latency and each node's own counters. Nodes contain no metrics code: the
  * engine's observers (runtime/engine/observer.ts) call this around them.
  *
- * Costs are per batch, not per record, except the end-to-end latency (one histogram increment per acknowledged record).
+ * Costs are per batch, not per record, except the end-to-end latency (one histogram increment per acknowledged record,
+ * in the windowed histogram and in the sink's cumulative one).
+ *
+ * Latencies are kept twice: windowed quantiles in ms (the last 10-20 s, for the studio's frames) and cumulative
+ * histograms in seconds (runtime/engine/duration-histogram.ts, for Prometheus: {@link TelemetryCollector.histograms}).
  */
 import type {
   LatencyQuantiles,
@@ -13,6 +17,7 @@ import type {
   SampleRecord,
   TelemetryFrame,
 } from '../common/telemetry';
+import { BATCH_DURATION_BUCKETS, DurationHistogram, END_TO_END_BUCKETS, type HistogramSnapshot } from './duration-histogram';
 import type { FlowRecord, NodeCounters, PartitionPosition } from './types';
 
 /** Records kept per node and direction in the sample ring buffers. */
@@ -191,6 +196,8 @@ interface NodeStats {
   rateIn: RateCounter;
   rateOut: RateCounter;
   latency: WindowedLatency;
+  /** Cumulative batch durations (s), for Prometheus. */
+  durations: DurationHistogram;
   backpressured: boolean;
   lastError: string | undefined;
   samplesIn: Ring<FlowRecord>;
@@ -222,12 +229,29 @@ export function toSample(record: FlowRecord): SampleRecord {
   return sample;
 }
 
+/** The cumulative histograms of a run by node id (see {@link TelemetryCollector.histograms}). */
+export interface DurationHistograms {
+  /** Time to process one batch (transforms; sinks: until acknowledged, retries included), per node that measured any. */
+  batchDuration: Record<string, HistogramSnapshot>;
+  /** Sink write acknowledgement time, per sink. */
+  sinkAck: Record<string, HistogramSnapshot>;
+  /** From record timestamp to acknowledgement, per sink (one observation per record). */
+  endToEnd: Record<string, HistogramSnapshot>;
+}
+
+/** A sink's acknowledgement histograms, for Prometheus. */
+interface SinkDurations {
+  ack: DurationHistogram;
+  endToEnd: DurationHistogram;
+}
+
 /** Collects telemetry of one run. Methods are cheap and per batch; {@link frame} builds the JSON frame. */
 export class TelemetryCollector {
   private readonly nodes = new Map<string, NodeStats>();
   private readonly edges = new Map<string, number>();
   private readonly positions = new Map<string, Map<string, PartitionPosition>>();
   private readonly sinkAck = new Map<string, WindowedLatency>();
+  private readonly sinkDurations = new Map<string, SinkDurations>();
   private readonly endToEnd = new WindowedLatency();
   private readonly startedAt = Date.now();
   private totalIn = 0;
@@ -251,6 +275,7 @@ export class TelemetryCollector {
         rateIn: new RateCounter(),
         rateOut: new RateCounter(),
         latency: new WindowedLatency(),
+        durations: new DurationHistogram(BATCH_DURATION_BUCKETS),
         backpressured: false,
         lastError: undefined,
         samplesIn: new Ring(sampleSize),
@@ -258,7 +283,10 @@ export class TelemetryCollector {
         counters: undefined,
       });
     }
-    for (const id of sinkIds) this.sinkAck.set(id, new WindowedLatency());
+    for (const id of sinkIds) {
+      this.sinkAck.set(id, new WindowedLatency());
+      this.sinkDurations.set(id, { ack: new DurationHistogram(BATCH_DURATION_BUCKETS), endToEnd: new DurationHistogram(END_TO_END_BUCKETS) });
+    }
   }
 
   private stats(nodeId: string): NodeStats {
@@ -296,7 +324,9 @@ export class TelemetryCollector {
 
   /** A node took `ms` to process a batch. */
   recordLatency(nodeId: string, ms: number): void {
-    this.stats(nodeId).latency.record(ms);
+    const s = this.stats(nodeId);
+    s.latency.record(ms);
+    s.durations.observe(ms / 1000);
   }
 
   /** `count` records crossed the edge `key`. */
@@ -308,7 +338,13 @@ export class TelemetryCollector {
   recordSinkAck(nodeId: string, ms: number, batch: readonly FlowRecord[]): void {
     const now = Date.now();
     this.sinkAck.get(nodeId)?.record(ms, 1, now);
-    for (const record of batch) this.endToEnd.record(Math.max(0, now - record.timestamp), 1, now);
+    const durations = this.sinkDurations.get(nodeId);
+    durations?.ack.observe(ms / 1000);
+    for (const record of batch) {
+      const latency = Math.max(0, now - record.timestamp);
+      this.endToEnd.record(latency, 1, now);
+      durations?.endToEnd.observe(latency / 1000);
+    }
   }
 
   /** Records of a source batch were acknowledged everywhere. */
@@ -375,6 +411,22 @@ export class TelemetryCollector {
       totals: { in: this.totalIn, delivered: this.totalDelivered, errors: this.totalErrors },
       inFlight: this.inFlight,
     };
+  }
+
+  /** The cumulative duration histograms (seconds) of every node that measured any, and of every sink. */
+  histograms(): DurationHistograms {
+    const batchDuration: Record<string, HistogramSnapshot> = {};
+    for (const [id, s] of this.nodes) {
+      const snapshot = s.durations.snapshot();
+      if (snapshot.count > 0 || this.sinkDurations.has(id)) batchDuration[id] = snapshot;
+    }
+    const sinkAck: Record<string, HistogramSnapshot> = {};
+    const endToEnd: Record<string, HistogramSnapshot> = {};
+    for (const [id, d] of this.sinkDurations) {
+      sinkAck[id] = d.ack.snapshot();
+      endToEnd[id] = d.endToEnd.snapshot();
+    }
+    return { batchDuration, sinkAck, endToEnd };
   }
 
   /** The last records in and out of `nodeId`, or undefined for an unknown node. */

@@ -168,8 +168,16 @@ export interface SourceContext extends NodeContext {
   whenRelieved(): Promise<void>;
   /** Reports the positions of every partition the source owns now (the full set), for lag telemetry. */
   reportPartitions(positions: PartitionPosition[]): void;
-  /** Reports that the source is ready (e.g. joined its consumer group); `/readyz` answers 200 after every source did. */
+  /**
+   * Reports that the source holds its group membership (joined its Kafka consumer group, created its Redis stream
+   * group and reads); call it again after every {@link unready}. `/readyz` answers 200 only while every source holds it.
+   */
   ready(): void;
+  /**
+   * Reports that the source lost its membership for now, with the reason `/readyz` shows for the node (e.g.
+   * `rebalancing`, `consumer crashed, restarting: ...`, `reads fail: ...`); {@link ready} again once it holds it.
+   */
+  unready(reason: string): void;
   /** Stops the run with an error (e.g. the consumer crashed more often than allowed). */
   fail(error: Error): void;
   /** True when a transform of the flow keeps checkpoints (see {@link TransformRuntime.checkpoint}). */

@@ -51,6 +51,7 @@ function harness(options: { autoAck?: boolean; batchSize?: number } = {}): Harne
     whenRelieved: () => Promise.resolve(),
     reportPartitions: () => undefined,
     ready: () => markReady(),
+    unready: () => undefined,
     fail: (error) => {
       throw error;
     },
