@@ -2,12 +2,12 @@
  * The headless CLI, `tributary`: run, validate and preview flow files, print the flow JSON Schema and the node catalog.
  * The same entry point is what the studio forks to run a flow, so a flow behaves the same in both.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { nodeSpecs } from '../nodes/specs';
 import { nodeRuntimes } from '../nodes/runtimes';
-import { FlowProblemsError, TributaryError, formatProblems } from './common/errors';
+import { FlowProblemsError, TributaryError, formatProblems, isWarning, problemReports, type Problem, type ProblemReport } from './common/errors';
 import { Engine } from './engine/engine';
-import { createLogger } from './logger';
+import { LOG_FORMATS, LOG_LEVELS, LogSettingsError, createLogger, resolveLogSettings, type LogSettings } from './logger';
 import { loadFlowFile, type LoadedFlow } from './flow-file';
 import { startMetricsServer } from './metrics-server';
 import type { ParentMessage, RuntimeMessage } from './run-protocol';
@@ -24,13 +24,16 @@ export const ExitCode = {
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success (run: stopped by SIGTERM/SIGINT after draining, or every source finished)
-  1  the flow file is invalid (every problem is printed as file: node <id>: <field>: <message>)
-  2  bad command-line usage
+  1  the flow file is invalid (every problem is printed as file:line:col: node <id>: <field>: <message> [E_CODE])
+  2  bad command-line usage (also a bad LOG_LEVEL / LOG_FORMAT, a missing --env-file)
   3  the run failed (a node with onError: stop failed, a sink failed for good, a source crashed too often)
 
 Environment:
   KAFKA_BROKERS, REDIS_URL, ...  substituted into \${VAR} / \${VAR:-default} references of the flow file
-  LOG_LEVEL                      trace | debug | info | warn | error | silent (default info); logs go to stderr
+                                 (--env-file FILE loads more; variables already set win)
+  LOG_LEVEL                      trace | debug | info | warn | error | fatal | silent (default info); --log-level wins
+  LOG_FORMAT                     json | pretty (default pretty on a terminal, json otherwise); --log-format wins
+                                 logs go to stderr, JSON with the level by name ("level":"info")
 `;
 
 function positiveInt(text: string): number {
@@ -43,11 +46,48 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Options every command that loads a flow and logs takes: `--env-file`, `--log-level`, `--log-format`. */
+interface LoggingOptions {
+  envFile?: string;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+/** Prints one usage line (`tributary: <message>`) and exits 2. */
+function usageExit(message: string): never {
+  process.stderr.write(`tributary: ${message}\n`);
+  process.exit(ExitCode.usage);
+}
+
+/**
+ * Loads `--env-file` into `process.env` (dotenv format, read by Node's own parser; variables already set keep their
+ * value), exiting 2 with one line when the file cannot be read.
+ */
+function loadEnvFileOrExit(file: string | undefined): void {
+  if (file === undefined) return;
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    usageExit(`--env-file ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+/** The log settings of a command (flags, then `LOG_LEVEL` / `LOG_FORMAT`), exiting 2 with one line when one is bad. */
+function logSettingsOrExit(options: LoggingOptions, defaultLevel?: LogSettings['level']): LogSettings {
+  try {
+    return resolveLogSettings({ level: options.logLevel, format: options.logFormat }, defaultLevel === undefined ? {} : { defaultLevel });
+  } catch (error) {
+    if (error instanceof LogSettingsError) usageExit(error.message);
+    throw error;
+  }
+}
+
 /** Loads a flow, printing its problems and exiting 1 when it is invalid. */
 async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow> {
   try {
     const loaded = await loadFlowFile(file, { set });
-    for (const line of formatProblems(loaded.warnings, file)) process.stderr.write(`warning: ${line}\n`);
+    for (const line of formatProblems(loaded.warnings, file)) process.stderr.write(`${line}\n`);
     return loaded;
   } catch (error) {
     if (error instanceof FlowProblemsError) {
@@ -65,9 +105,11 @@ async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow>
 /** Telemetry frames per second sent to a parent process at most. */
 export const IPC_FRAMES_PER_SECOND = 10;
 
-async function runCommand(file: string, options: { metricsPort?: number; set: string[]; telemetry: boolean }): Promise<never> {
+async function runCommand(file: string, options: { metricsPort?: number; set: string[]; telemetry: boolean } & LoggingOptions): Promise<never> {
+  loadEnvFileOrExit(options.envFile);
+  const logSettings = logSettingsOrExit(options);
   const loaded = await loadOrExit(file, options.set);
-  const logger = createLogger();
+  const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
   const engine = new Engine(loaded.plan, {
     runtimes: nodeRuntimes,
     logger,
@@ -134,28 +176,46 @@ async function runCommand(file: string, options: { metricsPort?: number; set: st
   process.exit(code);
 }
 
-async function validateCommand(files: string[]): Promise<never> {
-  let invalid = false;
-  for (const file of files) {
-    try {
-      const loaded = await loadFlowFile(file);
-      for (const line of formatProblems(loaded.warnings, file)) process.stdout.write(`warning: ${line}\n`);
-      process.stdout.write(`${file}: valid (${loaded.plan.nodes.length} nodes, ${loaded.flow.edges.length} edges)\n`);
-    } catch (error) {
-      invalid = true;
-      if (error instanceof FlowProblemsError) {
-        for (const line of formatProblems(error.problems, file)) process.stdout.write(`${line}\n`);
-      } else {
-        process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      }
-    }
+/** The problems of one flow file as `validate` reports them, and whether the file is valid (warnings only). */
+async function validateFile(file: string): Promise<{ problems: Problem[]; valid: boolean; summary?: string }> {
+  try {
+    const loaded = await loadFlowFile(file);
+    return { problems: loaded.warnings, valid: true, summary: `${loaded.plan.nodes.length} nodes, ${loaded.flow.edges.length} edges` };
+  } catch (error) {
+    if (error instanceof FlowProblemsError) return { problems: error.problems, valid: !error.problems.some((p) => !isWarning(p)) };
+    const code = error instanceof TributaryError ? error.code : 'E_INTERNAL';
+    return { problems: [{ code, path: '', message: error instanceof Error ? error.message : String(error) }], valid: false };
   }
+}
+
+/**
+ * `tributary validate`: every problem of every file, as `file:line:col: ...` lines (and `file: valid (...)` for a valid
+ * file) or, with `--format json`, one JSON array of {@link ProblemReport} on stdout. Exits 1 when a file has an error,
+ * 0 when there are only warnings or none.
+ */
+async function validateCommand(files: string[], options: { format: 'text' | 'json'; envFile?: string }): Promise<never> {
+  loadEnvFileOrExit(options.envFile);
+  let invalid = false;
+  const reports: ProblemReport[] = [];
+  for (const file of files) {
+    const result = await validateFile(file);
+    if (!result.valid) invalid = true;
+    if (options.format === 'json') {
+      reports.push(...problemReports(result.problems, file));
+      continue;
+    }
+    for (const line of formatProblems(result.problems, file)) process.stdout.write(`${line}\n`);
+    if (result.summary !== undefined) process.stdout.write(`${file}: valid (${result.summary})\n`);
+  }
+  if (options.format === 'json') process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   process.exit(invalid ? ExitCode.invalidFlow : ExitCode.ok);
 }
 
-async function previewCommand(file: string, options: { records: number; json: boolean; set: string[] }): Promise<never> {
+async function previewCommand(file: string, options: { records: number; json: boolean; set: string[] } & LoggingOptions): Promise<never> {
+  loadEnvFileOrExit(options.envFile);
+  const logSettings = logSettingsOrExit(options, options.json ? 'warn' : undefined);
   const loaded = await loadOrExit(file, options.set);
-  const logger = createLogger(options.json ? 'warn' : undefined);
+  const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
   const engine = new Engine(loaded.plan, { runtimes: nodeRuntimes, logger, preview: { records: options.records }, telemetry: true });
   let failed: Error | undefined;
   try {
@@ -209,6 +269,18 @@ function nodesCommand(options: { json: boolean }): void {
   }
 }
 
+function envFileOption(): Option {
+  return new Option('--env-file <file>', 'load variables for ${VAR} references from a dotenv file (variables already set win)');
+}
+
+function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'log level (default: LOG_LEVEL, else info)').choices(LOG_LEVELS);
+}
+
+function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'log format (default: LOG_FORMAT, else pretty on a terminal and json otherwise)').choices(LOG_FORMATS);
+}
+
 /** Builds the command-line program. */
 export function createProgram(): Command {
   const program = new Command('tributary')
@@ -226,13 +298,18 @@ export function createProgram(): Command {
     .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz and /samples/<node> on 127.0.0.1:<port>', positiveInt)
     .option('--set <node.field=value>', 'override a config field (repeatable), e.g. --set orders.topic=orders-v2', collect, [])
     .option('--no-telemetry', 'switch off per-node metrics and samples (to measure their cost)')
-    .action((flow: string, options: { metricsPort?: number; set: string[]; telemetry: boolean }) => runCommand(flow, options));
+    .addOption(envFileOption())
+    .addOption(logLevelOption())
+    .addOption(logFormatOption())
+    .action((flow: string, options: { metricsPort?: number; set: string[]; telemetry: boolean } & LoggingOptions) => runCommand(flow, options));
 
   program
     .command('validate')
-    .description('check flow files; prints every problem as file: node <id>: <field>: <message>')
+    .description('check flow files; prints every problem as file:line:col: node <id>: <field>: <message> [E_CODE] (warnings as file:line:col: warning: ...; they do not fail)')
     .argument('<flows...>', 'flow files')
-    .action((flows: string[]) => validateCommand(flows));
+    .addOption(new Option('--format <format>', 'text lines, or one JSON array of { file, line, column, node, field, code, message, severity }').choices(['text', 'json']).default('text'))
+    .addOption(envFileOption())
+    .action((flows: string[], options: { format: 'text' | 'json'; envFile?: string }) => validateCommand(flows, options));
 
   program
     .command('preview')
@@ -241,7 +318,10 @@ export function createProgram(): Command {
     .option('--records <n>', 'records to read per source', positiveInt, 20)
     .option('--json', 'print JSON', false)
     .option('--set <node.field=value>', 'override a config field (repeatable)', collect, [])
-    .action((flow: string, options: { records: number; json: boolean; set: string[] }) => previewCommand(flow, options));
+    .addOption(envFileOption())
+    .addOption(logLevelOption())
+    .addOption(logFormatOption())
+    .action((flow: string, options: { records: number; json: boolean; set: string[] } & LoggingOptions) => previewCommand(flow, options));
 
   program
     .command('schema')

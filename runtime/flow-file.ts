@@ -6,9 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { specRegistry } from '../nodes/specs';
 import { compileFlow } from './common/compile';
-import { FlowProblemsError, TributaryError, type Problem } from './common/errors';
+import { FlowProblemsError, TributaryError, isWarning, type Problem } from './common/errors';
 import { MAX_FLOW_BYTES, type Flow, type Plan } from './common/flow';
-import { parseFlowText } from './common/flow-loader';
+import { byPosition, parseFlowText } from './common/flow-loader';
 import { locateProblems } from './common/yaml-locator';
 
 /** A loaded flow: the parsed file, and its plan when it compiles. */
@@ -48,12 +48,22 @@ export function applySet(flow: Flow, assignment: string): void {
   target[path[path.length - 1]!] = value;
 }
 
+/** The key of a problem's place: node id and field path. */
+function placeOf(problem: Problem): string {
+  return `${problem.nodeId ?? ''}\u0000${problem.path}`;
+}
+
 /**
- * Reads, parses and compiles a flow file.
+ * Reads, parses and compiles a flow file. Every problem of the file is reported at once: a `${VAR}` that is not set
+ * does not stop the compilation (the value is left empty, and problems the compiler finds in that value are not
+ * reported a second time).
  * @param file path of a `*.flow.yaml` / `*.flow.json` file
  * @param options `env` for `${VAR}` substitution (default `process.env`), `set` overrides
- * @throws FlowProblemsError with every problem (parse, schema, env, config, graph) at once
- * @throws TributaryError E_FLOW_LIMIT for files over 5 MB, E_FLOW_PARSE when the file cannot be read
+ * @returns the flow and its plan, with the compiler's warnings (`severity: 'warning'`, located in the file)
+ * @throws FlowProblemsError with every problem (parse, schema, env, config, graph) and warning at once, sorted by
+ *   line, when at least one problem is an error; also `E_FLOW_PARSE` when the file cannot be read and `E_FLOW_LIMIT`
+ *   for files over 5 MB
+ * @throws TributaryError E_CONFIG when a `--set` override is malformed or names an unknown node
  */
 export async function loadFlowFile(
   file: string,
@@ -63,16 +73,27 @@ export async function loadFlowFile(
   try {
     size = (await stat(file)).size;
   } catch (error) {
-    throw new TributaryError('E_FLOW_PARSE', `${file}: cannot read the flow file: ${(error as Error).message}`, { cause: error });
+    const problem: Problem = { code: 'E_FLOW_PARSE', path: '', message: `cannot read the flow file: ${(error as Error).message}` };
+    throw new FlowProblemsError([problem], file);
   }
   if (size > MAX_FLOW_BYTES) {
-    throw new TributaryError('E_FLOW_LIMIT', `${file}: flow files are limited to 5 MB (this one is ${size} bytes)`);
+    const problem: Problem = { code: 'E_FLOW_LIMIT', path: '', message: `flow files are limited to 5 MB (this one is ${size} bytes)` };
+    throw new FlowProblemsError([problem], file);
   }
   const text = await readFile(file, 'utf8');
   const parsed = parseFlowText(text, { fileName: file, env: options.env ?? process.env });
-  if (!parsed.ok) throw new FlowProblemsError(parsed.problems, file);
+  if (parsed.flow === undefined) throw new FlowProblemsError(parsed.ok ? [] : parsed.problems, file);
+  const envProblems = parsed.ok ? [] : parsed.problems;
   for (const assignment of options.set ?? []) applySet(parsed.flow, assignment);
   const compiled = compileFlow(parsed.flow, specRegistry);
-  if (!compiled.ok) throw new FlowProblemsError(locateProblems(text, compiled.problems), file);
-  return { file, text, flow: parsed.flow, plan: compiled.plan, warnings: locateProblems(text, compiled.warnings) };
+  const unsubstituted = new Set(envProblems.map(placeOf));
+  const found = locateProblems(text, (compiled.ok ? [] : compiled.problems).filter((p) => !unsubstituted.has(placeOf(p))));
+  const problems = [...envProblems, ...found];
+  const warnings = [
+    ...locateProblems(text, compiled.ok ? compiled.warnings : []).map((w): Problem => ({ ...w, severity: 'warning' })),
+    ...problems.filter(isWarning),
+  ];
+  const errors = problems.filter((p) => !isWarning(p));
+  if (errors.length > 0 || !compiled.ok) throw new FlowProblemsError(byPosition([...errors, ...warnings]), file);
+  return { file, text, flow: parsed.flow, plan: compiled.plan, warnings: byPosition(warnings) };
 }

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_ENV'
   | 'E_CONFIG'
   | 'E_GRAPH'
+  | 'E_LITERAL_SECRET'
   | 'E_EXPRESSION'
   | 'E_EXPRESSION_RUNTIME'
   | 'E_DECODE'
@@ -64,27 +65,86 @@ export interface Problem {
   line?: number;
   /** 1-based column in the flow file (or in the expression, for expression syntax errors), when known. */
   column?: number;
+  /**
+   * `error` (the default when absent): the flow does not load, `validate` exits 1. `warning`: reported, but the flow
+   * still loads and runs, and `validate` exits 0 when a file has only warnings.
+   */
+  severity?: 'error' | 'warning';
 }
 
-/** Thrown by loaders when a flow has problems; carries all of them. */
+/** True when a problem is a warning (`severity: 'warning'`); a problem without a severity is an error. */
+export function isWarning(problem: Problem): boolean {
+  return problem.severity === 'warning';
+}
+
+/** Thrown by loaders when a flow has problems; carries all of them (its warnings too, when it has any). */
 export class FlowProblemsError extends TributaryError {
   readonly problems: Problem[];
+  /**
+   * @param problems every problem found, at least one of them an error
+   * @param file the flow file, for the message (default `flow`)
+   */
   constructor(problems: Problem[], file?: string) {
-    super(problems[0]?.code ?? 'E_FLOW_SCHEMA', formatProblems(problems, file).join('\n'));
+    super((problems.find((p) => !isWarning(p)) ?? problems[0])?.code ?? 'E_FLOW_SCHEMA', formatProblems(problems, file).join('\n'));
     this.name = 'FlowProblemsError';
     this.problems = problems;
   }
 }
 
 /**
- * Formats problems as `file: node <id>: <field>: <message>` lines (the output of `tributary validate`).
- * `file` defaults to `flow`. Line numbers are appended as `(line N)` when known.
+ * Formats problems as the lines of `tributary validate`, the form editors and CI annotate:
+ * `file:line:col: node <id>: <field>: <message> [E_CODE]`, `flow` instead of `node <id>` for problems outside nodes,
+ * `warning: ` after the position for warnings. Parts that are unknown are left out with their separator: `file:line:`
+ * without a column, `file:` without a line, no `<field>: ` for a problem about the whole node or file.
+ * @param problems the problems, in the order to print
+ * @param file the flow file's name (default `flow`)
+ * @returns one line per problem
  */
 export function formatProblems(problems: Problem[], file = 'flow'): string[] {
   return problems.map((p) => {
+    const position = p.line === undefined ? '' : `${p.line}:${p.column === undefined ? '' : `${p.column}:`}`;
+    const severity = isWarning(p) ? 'warning: ' : '';
     const where = p.nodeId === undefined ? 'flow' : `node ${p.nodeId}`;
     const field = p.path === '' ? '' : `${p.path}: `;
-    const line = p.line === undefined ? '' : ` (line ${p.line}${p.column === undefined ? '' : `, column ${p.column}`})`;
-    return `${file}: ${where}: ${field}${p.message}${line}`;
+    return `${file}:${position} ${severity}${where}: ${field}${p.message} [${p.code}]`;
   });
+}
+
+/**
+ * One problem as `tributary validate --format json` prints it: every key present, `null` where a part is unknown
+ * (`line`/`column` when the place was not found, `node` outside nodes, `field` for the whole node or file).
+ */
+export interface ProblemReport {
+  /** The flow file, as named on the command line. */
+  file: string;
+  /** 1-based line in the file. */
+  line: number | null;
+  /** 1-based column in the file. */
+  column: number | null;
+  /** Node id. */
+  node: string | null;
+  /** Field path inside the node (`config.url`) or the flow (`edges[2].to`). */
+  field: string | null;
+  /** Stable code, see docs/errors.md. */
+  code: ErrorCode;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/**
+ * Turns problems into the records of `tributary validate --format json`.
+ * @param problems the problems of one file
+ * @param file the flow file, as named on the command line
+ */
+export function problemReports(problems: Problem[], file: string): ProblemReport[] {
+  return problems.map((p) => ({
+    file,
+    line: p.line ?? null,
+    column: p.line === undefined ? null : (p.column ?? null),
+    node: p.nodeId ?? null,
+    field: p.path === '' ? null : p.path,
+    code: p.code,
+    message: p.message,
+    severity: isWarning(p) ? 'warning' : 'error',
+  }));
 }

@@ -5,11 +5,15 @@
  * Loading runs these steps and reports all problems of every step that could run:
  * 1. size limit ({@link MAX_FLOW_BYTES}, `E_FLOW_LIMIT`), then YAML syntax (`E_FLOW_PARSE`); either stops the load;
  * 2. forbidden keys `__proto__`, `constructor` and `prototype` anywhere (`E_FLOW_SCHEMA`);
- * 3. `${VAR}` / `${VAR:-default}` substitution in every string value (`E_ENV` for a variable that is not set);
+ * 3. `${VAR}` / `${VAR:-default}` substitution in every string value (`E_ENV` for a variable that is not set, and for
+ *    the refused Redpanda Connect spelling `${VAR:default}`);
  * 4. the {@link FlowSchema} (`E_FLOW_SCHEMA`) and unique node ids (`E_FLOW_SCHEMA`).
+ *
+ * Problems of step 3 do not stop the load: the flow is still returned with the values left empty, so that the caller
+ * compiles it and reports the missing variables together with every other problem of the file.
  */
 import { LineCounter, parseDocument } from 'yaml';
-import { substituteEnv } from './env-substitution';
+import { substituteEnv, type SubstituteResult } from './env-substitution';
 import type { Problem } from './errors';
 import { FlowSchema, MAX_FLOW_BYTES, type Flow } from './flow';
 import { formatPath, valueAt, type PathSegments } from './flow-path';
@@ -34,8 +38,12 @@ export interface ParseFlowOptions {
   substitute?: boolean;
 }
 
-/** The result of {@link parseFlowText}: the flow, or every problem found (never both). */
-export type ParseFlowResult = { ok: true; flow: Flow } | { ok: false; problems: Problem[] };
+/**
+ * The result of {@link parseFlowText}: the flow, or every problem found. A failed result still carries the flow when
+ * every problem is an `E_ENV` reference that could not be substituted (its value left empty), so that the flow can be
+ * compiled and its other problems reported with them.
+ */
+export type ParseFlowResult = { ok: true; flow: Flow } | { ok: false; problems: Problem[]; flow?: Flow };
 
 /** Guesses the format from a file name: `.json` -> JSON, anything else -> YAML. */
 function guessFormat(fileName: string | undefined): 'yaml' | 'json' {
@@ -76,27 +84,30 @@ function copyData(
   value: unknown,
   path: (string | number)[],
   env: Record<string, string | undefined> | undefined,
-  onMissing: (path: (string | number)[], names: string[]) => void,
+  onUnsubstituted: (path: (string | number)[], result: SubstituteResult) => void,
 ): unknown {
   if (typeof value === 'string') {
     if (env === undefined) return value;
     const result = substituteEnv(value, env);
-    if (result.missing.length > 0) onMissing(path, result.missing);
+    if (result.missing.length > 0 || result.refused.length > 0) onUnsubstituted(path, result);
     return result.value;
   }
-  if (Array.isArray(value)) return value.map((item, i) => copyData(item, [...path, i], env, onMissing));
+  if (Array.isArray(value)) return value.map((item, i) => copyData(item, [...path, i], env, onUnsubstituted));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value)
         .filter(([k]) => !FORBIDDEN_KEYS.has(k))
-        .map(([k, v]) => [k, copyData(v, [...path, k], env, onMissing)]),
+        .map(([k, v]) => [k, copyData(v, [...path, k], env, onUnsubstituted)]),
     );
   }
   return value;
 }
 
-/** Sorts problems by line then column (problems without a line last), keeping the order of equal ones. */
-function byPosition(problems: Problem[]): Problem[] {
+/**
+ * Sorts problems by line then column (problems without a line last), keeping the order of equal ones.
+ * @returns a new array; the problems themselves are not copied
+ */
+export function byPosition(problems: readonly Problem[]): Problem[] {
   return problems
     .map((p, i) => ({ p, i }))
     .sort((a, b) => (a.p.line ?? Infinity) - (b.p.line ?? Infinity) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
@@ -112,13 +123,15 @@ function byPosition(problems: Problem[]): Problem[] {
  * - `E_FLOW_SCHEMA`: keys `__proto__`, `constructor` or `prototype` anywhere; {@link FlowSchema} violations (unknown
  *   fields, bad ids, more than 2,000 nodes, ...) with the full path (`nodes[2].id`) and `nodeId` when inside a node;
  *   duplicate node ids, naming both lines;
- * - `E_ENV`: a `${VAR}` whose variable is not set and has no default, with `nodeId` and the path inside the node
- *   (`config.brokers[0]`), or the flow path (`name`) outside nodes.
+ * - `E_ENV`: a `${VAR}` whose variable is not set and has no default, or a `${VAR:default}` (refused, with the
+ *   `${VAR:-default}` spelling in the message), with `nodeId` and the path inside the node (`config.brokers[0]`), or
+ *   the flow path (`name`) outside nodes. These alone still return the flow (see {@link ParseFlowResult}).
  *
  * Node configs are not checked here (their shape belongs to the node types): see `compileFlow`.
  * @param text the file's text
  * @param options file name / format, the environment for substitution
- * @returns `{ ok: true, flow }` with defaults applied, or `{ ok: false, problems }`
+ * @returns `{ ok: true, flow }` with defaults applied, or `{ ok: false, problems }` (with `flow` when every problem is
+ *   `E_ENV`)
  */
 export function parseFlowText(text: string, options: ParseFlowOptions): ParseFlowResult {
   const bytes = new TextEncoder().encode(text).length;
@@ -192,17 +205,18 @@ export function parseFlowText(text: string, options: ParseFlowOptions): ParseFlo
 
   const substitute = options.substitute ?? true;
   const envPaths = new Set<string>();
-  const data = copyData(raw, [], substitute ? options.env : undefined, (path, names) => {
+  const data = copyData(raw, [], substitute ? options.env : undefined, (path, result) => {
     envPaths.add(formatPath(path));
     const scope = nodeScope(raw, path);
-    const where = formatPath(scope.inner);
-    for (const name of names) {
+    const where = { ...(scope.nodeId === undefined ? {} : { nodeId: scope.nodeId }), path: formatPath(scope.inner), ...located(path) };
+    for (const name of result.missing) {
+      problems.push({ code: 'E_ENV', ...where, message: `environment variable ${name} is not set and has no default` });
+    }
+    for (const { reference, replacement } of result.refused) {
       problems.push({
         code: 'E_ENV',
-        ...(scope.nodeId === undefined ? {} : { nodeId: scope.nodeId }),
-        path: where,
-        message: `environment variable ${name} is not set and has no default`,
-        ...located(path),
+        ...where,
+        message: `${reference} is not a supported reference (the Redpanda Connect default form); write ${replacement} for a default`,
       });
     }
   });
@@ -250,6 +264,7 @@ export function parseFlowText(text: string, options: ParseFlowOptions): ParseFlo
     }
   }
 
-  if (problems.length > 0 || flow === undefined) return { ok: false, problems: byPosition(problems) };
-  return { ok: true, flow };
+  if (problems.length === 0 && flow !== undefined) return { ok: true, flow };
+  const onlyEnv = flow !== undefined && problems.every((p) => p.code === 'E_ENV');
+  return { ok: false, problems: byPosition(problems), ...(onlyEnv ? { flow } : {}) };
 }

@@ -20,12 +20,19 @@ export const ERROR_LEVEL = 50;
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
-/** The pino entry of a line, or undefined when the line is not a JSON object with a `level`. */
+const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/**
+ * The pino entry of a line, or undefined when the line is not a JSON object with a `level`. A level written by name
+ * (`"level":"error"`, as the runtime logs) is returned as its number.
+ */
 export function parseLogLine(line: string): LogEntry | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const entry = JSON.parse(line) as unknown;
-    return entry !== null && typeof entry === 'object' && 'level' in entry ? (entry as LogEntry) : undefined;
+    if (entry === null || typeof entry !== 'object' || !('level' in entry)) return undefined;
+    const level = (entry as LogEntry).level;
+    return typeof level === 'string' && Object.hasOwn(LEVEL_VALUES, level) ? { ...(entry as LogEntry), level: LEVEL_VALUES[level] } : (entry as LogEntry);
   } catch {
     return undefined;
   }

@@ -323,7 +323,7 @@ edges: []
       },
     ]);
     expect(formatProblems(problems, 'orders.flow.yaml')[0]).toBe(
-      'orders.flow.yaml: node orders: config.brokers[0]: environment variable KAFKA_BROKERS is not set and has no default (line 9, column 11)',
+      'orders.flow.yaml:9:11: node orders: config.brokers[0]: environment variable KAFKA_BROKERS is not set and has no default [E_ENV]',
     );
   });
 

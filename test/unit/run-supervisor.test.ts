@@ -121,7 +121,7 @@ describe('RunSupervisor', () => {
 
   it('refuses an invalid flow with its problems and stays idle', async () => {
     const s = supervisor('ok');
-    await expect(s.run(VALID.replace('sink.console', 'sink.nope'), '/x/orders.flow.yaml')).rejects.toThrow(/cannot run: the flow has 2 problem\(s\):\norders\.flow\.yaml: node out: type: unknown node type "sink\.nope"/);
+    await expect(s.run(VALID.replace('sink.console', 'sink.nope'), '/x/orders.flow.yaml')).rejects.toThrow(/cannot run: the flow has 2 problem\(s\):\norders\.flow\.yaml:\d+:\d+: node out: type: unknown node type "sink\.nope"/);
     expect(s.state).toEqual({ status: 'idle' });
   });
 });

@@ -108,7 +108,7 @@ describe('StudioBackend.validate', () => {
 
   it('refuses to run an invalid flow with its problems', async () => {
     const backend = new StudioBackend({ stateDir: mkdtempSync(join(tmpdir(), 'tributary-backend-')), env: {} });
-    await expect(backend.run(VALID.replace('sink.console', 'sink.nope'), null)).rejects.toThrow(/cannot run: the flow has \d+ problem\(s\):\nflow: node out: type: unknown node type "sink.nope"/);
+    await expect(backend.run(VALID.replace('sink.console', 'sink.nope'), null)).rejects.toThrow(/cannot run: the flow has \d+ problem\(s\):\nflow:\d+:\d+: node out: type: unknown node type "sink.nope"/);
     expect(await backend.runState()).toEqual({ status: 'idle' });
   });
 });
