@@ -1,14 +1,18 @@
 /**
  * The studio session: everything that talks to the backend (files, autosave, run, preview, export) as plain async
- * functions over the stores. Components call these; nothing here renders.
+ * functions over the stores. Components call these; nothing here renders. Save and Save As first ask, in one dialog,
+ * what to do with the secrets written literally in the flow (store them as `${VAR}` references, or keep them).
  */
 import { formatProblems } from '../runtime/common/errors';
 import { parseFlowText } from '../runtime/common/flow-loader';
+import { exportLines, findLiteralSecrets, isVariableName, secretReference, type LiteralSecret, type SecretChoice } from '../runtime/common/secrets';
+import { specRegistry } from '../nodes/specs';
 import type { FlowFile, StudioApi } from '../runtime/common/studio-api';
 import { onConnectionChange, studioApi } from './api/studio-api';
 import { runStore, studioStore, telemetryStore } from './store/index';
 import { isRunActive } from './store/run-store';
-import { flowText, newFlow, watchProblems } from './store/store';
+import { graphToFlow } from './store/convert';
+import { flowText, graphOf, newFlow, watchProblems } from './store/store';
 import { uiStore } from './store/ui-store';
 
 /** localStorage key set after the first launch (the first launch opens the demo flow). */
@@ -227,22 +231,105 @@ async function writeTo(path: string | undefined): Promise<boolean> {
   }
 }
 
+/**
+ * What the save being made was told about secrets: the `export` lines of the secrets just turned into references
+ * (shown once the file is written), or the secrets kept literally (named in the notice).
+ */
+let pendingSecrets: { exports: string[] } | { kept: LiteralSecret[] } | undefined;
+
 /** After a save to `path`: the document is clean, the autosave is dropped, the user is told, recent files refresh. */
 async function saved(path: string): Promise<void> {
   studioStore.getState().flowSaved(path);
   await api().clearAutosave().catch(() => undefined);
-  notify('info', `saved ${path}`);
+  const secrets = pendingSecrets;
+  pendingSecrets = undefined;
+  if (secrets !== undefined && 'exports' in secrets) uiStore.getState().modalOpened({ kind: 'secretExports', path, lines: secrets.exports });
+  else if (secrets !== undefined) {
+    const fields = secrets.kept.map((s) => `${s.nodeId}: ${s.path.join('.')}`).join(', ');
+    notify('info', `saved ${path}, with ${secrets.kept.length} secret(s) written literally (${fields}): anyone who can read the file can read them`);
+  } else notify('info', `saved ${path}`);
   void refreshRecent();
 }
 
-/** File > Save (Ctrl/Cmd+S): to the flow's path, or Save As for a new flow. */
-export async function saveRequested(): Promise<boolean> {
-  if (studioStore.getState().path === null) return saveAsRequested();
+/** The secrets written literally in the open flow, as `tributary validate` warns about them. */
+export function openFlowSecrets(): LiteralSecret[] {
+  return findLiteralSecrets(graphToFlow(graphOf(studioStore.getState())), specRegistry);
+}
+
+/**
+ * Opens the secrets dialog before a save when the open flow has literal secrets.
+ * @returns true when the dialog was opened (the save continues from {@link secretsAnswered})
+ */
+function askAboutSecrets(then: 'save' | 'saveAs'): boolean {
+  pendingSecrets = undefined;
+  const secrets = openFlowSecrets();
+  if (secrets.length === 0) return false;
+  uiStore.getState().modalOpened({ kind: 'secrets', secrets, then });
+  return true;
+}
+
+/** `value` with the value at `path` (inside it) replaced by `replacement`, copied along the path. */
+function replacedAt(value: unknown, path: readonly (string | number)[], replacement: string): unknown {
+  if (path.length === 0) return replacement;
+  const [head, ...rest] = path as [string | number, ...(string | number)[]];
+  if (Array.isArray(value)) return value.map((item, i) => (i === head ? replacedAt(item, rest, replacement) : (item as unknown)));
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  copy[head] = replacedAt(copy[head], rest, replacement);
+  return copy;
+}
+
+/**
+ * The secrets dialog's answer; the save it interrupted goes on.
+ * @param answer `references`: each secret becomes `${VAR}` with the variable chosen for it, in the open flow (one
+ *   undoable edit per field) and so in the saved file, and the `export` lines are shown after the save; `keep`: the
+ *   secrets are saved as they are, and the notice says so; `cancel`: nothing is saved
+ * @param variables the variable of each secret of the dialog, in its order (for `references`)
+ * @throws Error when a variable is not a valid environment variable name (nothing is changed)
+ */
+export async function secretsAnswered(answer: 'references' | 'keep' | 'cancel', variables: readonly string[] = []): Promise<void> {
+  const modal = uiStore.getState().modal;
+  if (modal?.kind !== 'secrets') return;
+  if (answer === 'cancel') {
+    uiStore.getState().modalClosed();
+    return;
+  }
+  if (answer === 'references') {
+    const choices: SecretChoice[] = modal.secrets.map((secret, i) => ({ secret, variable: (variables[i] ?? secret.variable).trim() }));
+    const bad = choices.find((c) => !isVariableName(c.variable));
+    if (bad !== undefined) throw new Error(`"${bad.variable}" is not an environment variable name: use letters, digits and _, not starting with a digit`);
+    const store = studioStore.getState();
+    for (const { secret, variable } of choices) {
+      const config = studioStore.getState().nodes.find((n) => n.id === secret.nodeId)?.data.config ?? {};
+      const field = secret.path[0] as string;
+      store.configChanged(secret.nodeId, field, replacedAt(config[field], secret.path.slice(1), secretReference(secret, variable)));
+    }
+    pendingSecrets = { exports: exportLines(choices) };
+  } else pendingSecrets = { kept: modal.secrets };
+  uiStore.getState().modalClosed();
+  const secrets = pendingSecrets;
+  await (modal.then === 'save' ? saveRequested(true) : saveAsRequested(true));
+  // Browser Save As goes on in its own dialog (the answer waits for its write); anything else is done now.
+  if (uiStore.getState().modal?.kind !== 'saveAs' && pendingSecrets === secrets) pendingSecrets = undefined;
+}
+
+/**
+ * File > Save (Ctrl/Cmd+S): to the flow's path, or Save As for a new flow.
+ * @param secretsChecked true when the secrets dialog was answered for this save
+ * @returns true when the file was written
+ */
+export async function saveRequested(secretsChecked = false): Promise<boolean> {
+  if (!secretsChecked && askAboutSecrets('save')) return false;
+  if (studioStore.getState().path === null) return saveAsRequested(true);
   return writeTo(undefined);
 }
 
-/** File > Save As: the native dialog in Electron; in a browser, a dialog asking for the path. */
-export async function saveAsRequested(): Promise<boolean> {
+/**
+ * File > Save As: the native dialog in Electron; in a browser, a dialog asking for the path.
+ * @param secretsChecked true when the secrets dialog was answered for this save
+ * @returns true when the file was written (always false in a browser: the path dialog writes it)
+ */
+export async function saveAsRequested(secretsChecked = false): Promise<boolean> {
+  if (!secretsChecked && askAboutSecrets('saveAs')) return false;
   if (api().transport === 'electron') {
     const state = studioStore.getState();
     try {

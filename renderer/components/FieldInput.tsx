@@ -1,9 +1,10 @@
 /**
  * One generated form field: the right input for its kind, its description, default, enum option descriptions, and
- * its inline problems (the compiler's messages, as `tributary validate` prints them).
+ * its inline problems (the compiler's messages, as `tributary validate` prints them). A secret is masked (a password
+ * input with a show/hide toggle) unless it is a `${VAR}` reference.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { effectiveValue, inputFromValue, valueFromInput, type FormField } from '../form/schema-form';
+import { effectiveValue, inputFromValue, secretDisplay, valueFromInput, type FormField } from '../form/schema-form';
 import { ExpressionEditor } from './ExpressionEditor';
 
 /** Props of {@link FieldInput}. */
@@ -66,6 +67,8 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
   const value = effectiveValue(field, values);
   const testId = `${testPrefix}${field.name}`;
   const fallback = defaultText(field);
+  const secret = secretDisplay(field, value);
+  const [shown, setShown] = useState(false);
   let input: ReactNode;
   switch (field.kind) {
     case 'boolean':
@@ -154,6 +157,33 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
       );
       break;
     default:
+      if (secret.mode === 'masked') {
+        input = (
+          <div className="secret-input">
+            <input
+              type={shown ? 'text' : 'password'}
+              value={set ? inputFromValue(field, value) : ''}
+              placeholder={fallback ?? '${VARIABLE}'}
+              disabled={disabled}
+              data-testid={testId}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => onChange(valueFromInput(field, e.target.value))}
+            />
+            <button
+              type="button"
+              className="secret-toggle"
+              aria-pressed={shown}
+              title={shown ? 'Hide the secret' : 'Show the secret'}
+              onClick={() => setShown(!shown)}
+              data-testid={`${testId}-toggle`}
+            >
+              {shown ? 'hide' : 'show'}
+            </button>
+          </div>
+        );
+        break;
+      }
       input = (
         <input
           type={field.kind === 'number' || field.kind === 'integer' ? 'text' : 'text'}
@@ -188,6 +218,11 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
         {field.description}
         {fallback !== undefined && field.kind !== 'enum' && field.kind !== 'boolean' && <span className="field-default"> Default: {fallback}</span>}
       </div>
+      {secret.literal && (
+        <div className="field-warning" data-testid={`${testId}-literal-secret`}>
+          Written literally: Save offers to store it as a {'${VAR}'} reference.
+        </div>
+      )}
       {errors.map((message) => (
         <div key={message} className="field-error" data-testid={`${testPrefix}error-${field.name}`}>
           {message}

@@ -12,6 +12,7 @@ import { specRegistry } from '../../nodes/specs';
 import { studioApi } from '../api/studio-api';
 import { isFieldVisible, schemaFormFields, specFormFields, type FormField } from '../form/schema-form';
 import { studioStore, useRun, useStudio } from '../store/index';
+import { isWarningProblem } from '../store/problems';
 import { isRunActive } from '../store/run-store';
 import { FieldInput } from './FieldInput';
 
@@ -19,7 +20,8 @@ const settingsFields = schemaFormFields(FlowSettingsSchema);
 
 /** Problems of one node, grouped: by config field, and the rest. */
 function useNodeProblems(nodeId: string): { byField: Map<string, string[]>; other: string[] } {
-  const problems = useStudio(useShallow((s) => s.problems.filter((p) => p.nodeId === nodeId)));
+  // Warnings (a literal secret) are not field errors: the field says so itself (FieldInput).
+  const problems = useStudio(useShallow((s) => s.problems.filter((p) => p.nodeId === nodeId && !isWarningProblem(p))));
   return useMemo(() => {
     const byField = new Map<string, string[]>();
     const other: string[] = [];

@@ -1,9 +1,12 @@
 /**
  * Dialogs: browser Open (recent files + path) and Save As (path), autosave recovery, the one-time question before
- * running a flow from outside the studio, unsaved-changes confirmation, and the headless export.
+ * running a flow from outside the studio, unsaved-changes confirmation, the headless export, and before a save the
+ * secrets written literally (store as `${VAR}` references or keep), then the `export` lines that set them.
  */
 import { useState, type ReactNode } from 'react';
-import { newRequested, openPath, openRequested, recoveryAnswered, runRequested, saveAsPathChosen } from '../session';
+import { formatPath } from '../../runtime/common/flow-path';
+import { isVariableName, type LiteralSecret } from '../../runtime/common/secrets';
+import { newRequested, openPath, openRequested, recoveryAnswered, runRequested, saveAsPathChosen, secretsAnswered } from '../session';
 import { useStudio } from '../store/index';
 import { uiStore, useUi } from '../store/ui-store';
 
@@ -89,6 +92,95 @@ function SaveAsDialog({ suggested }: { suggested: string }) {
   );
 }
 
+/** Before a save: each literal secret with its proposed, editable variable; store them as references or keep them. */
+function SecretsDialog({ secrets }: { secrets: LiteralSecret[] }) {
+  const [variables, setVariables] = useState(() => secrets.map((s) => s.variable));
+  const [error, setError] = useState<string | undefined>();
+  const invalid = variables.some((v) => !isVariableName(v.trim()));
+  const answer = (choice: 'references' | 'keep' | 'cancel'): void => {
+    secretsAnswered(choice, variables).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  };
+  return (
+    <Dialog title="Store secrets as environment variables?" testId="secrets-dialog">
+      <p>
+        {secrets.length === 1 ? 'A secret is' : `${secrets.length} secrets are`} written literally in this flow. Stored as {'${VAR}'} references, the
+        file holds only the variable names and the values come from the environment where the flow runs (the same names as Export headless config).
+      </p>
+      <table className="secrets">
+        <thead>
+          <tr>
+            <th>Node</th>
+            <th>Field</th>
+            <th>Variable</th>
+          </tr>
+        </thead>
+        <tbody>
+          {secrets.map((s, i) => (
+            <tr key={`${s.nodeId}:${s.path.join('.')}`} data-testid={`secret-${i}`}>
+              <td className="mono">{s.nodeId}</td>
+              <td className="mono">
+                {formatPath(s.path)}
+                {s.part === 'url-password' ? ' (password in the URL)' : ''}
+              </td>
+              <td>
+                <input
+                  value={variables[i]}
+                  spellCheck={false}
+                  aria-label={`variable for ${s.nodeId} ${formatPath(s.path)}`}
+                  className={isVariableName((variables[i] ?? '').trim()) ? undefined : 'invalid'}
+                  data-testid={`secret-variable-${i}`}
+                  onChange={(e) => setVariables(variables.map((v, j) => (j === i ? e.target.value : v)))}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="field-warning">Keeping them writes the secrets in plain text: anyone who can read the file can read them.</p>
+      {invalid && <p className="field-error">A variable name is letters, digits and _, and does not start with a digit.</p>}
+      {error !== undefined && <p className="field-error">{error}</p>}
+      <div className="buttons">
+        <button type="button" onClick={() => answer('cancel')} data-testid="secrets-cancel">
+          Cancel
+        </button>
+        <button type="button" className="danger" onClick={() => answer('keep')} data-testid="secrets-keep">
+          Keep as plain text
+        </button>
+        <button type="button" className="primary" disabled={invalid} onClick={() => answer('references')} data-testid="secrets-reference">
+          Store as references
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** After a save that turned secrets into references: the `export` lines, values hidden until asked. */
+function SecretExportsDialog({ path, lines }: { path: string; lines: string[] }) {
+  const [shown, setShown] = useState(false);
+  const masked = lines.map((line) => line.replace(/=.*$/, '=********'));
+  return (
+    <Dialog title="Set these variables" testId="secret-exports-dialog">
+      <p>
+        Saved {path} with {'${VAR}'} references. Set the variables in the environment of `tributary run` (and of this studio, to Run the flow here):
+      </p>
+      <pre className="command" data-testid="secret-exports">
+        {(shown ? lines : masked).join('\n')}
+      </pre>
+      <div className="buttons">
+        <button type="button" onClick={() => setShown(!shown)} data-testid="secret-exports-toggle">
+          {shown ? 'Hide values' : 'Show values'}
+        </button>
+        <button type="button" onClick={() => void navigator.clipboard?.writeText(`${lines.join('\n')}\n`)} data-testid="secret-exports-copy">
+          Copy export lines
+        </button>
+        <button type="button" className="primary" onClick={close} data-testid="secret-exports-close">
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 /** The dialog being shown, if any. */
 export function Modals() {
   const modal = useUi((s) => s.modal);
@@ -98,6 +190,10 @@ export function Modals() {
       return <OpenDialog />;
     case 'saveAs':
       return <SaveAsDialog suggested={modal.suggested} />;
+    case 'secrets':
+      return <SecretsDialog secrets={modal.secrets} />;
+    case 'secretExports':
+      return <SecretExportsDialog path={modal.path} lines={modal.lines} />;
     case 'recover':
       return (
         <Dialog title="Recover unsaved work?" testId="recover-dialog">

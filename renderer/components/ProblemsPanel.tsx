@@ -1,10 +1,12 @@
 /**
- * The problems panel: every compile problem of the flow, as `tributary validate` reports it. Clicking one selects its
- * node and focuses the field in the inspector.
+ * The problems panel: every compile problem of the flow, as `tributary validate` reports it, errors first and then
+ * warnings (literal secrets) in a warning style; warnings do not make the flow invalid. Clicking one selects its node
+ * and focuses the field in the inspector.
  */
 import { formatPath, parsePath } from '../../runtime/common/flow-path';
 import type { Problem } from '../../runtime/common/errors';
 import { studioStore, useStudio } from '../store/index';
+import { isWarningProblem } from '../store/problems';
 
 function select(problem: Problem): void {
   const state = studioStore.getState();
@@ -24,16 +26,30 @@ function select(problem: Problem): void {
 /** The problems panel. */
 export function ProblemsPanel() {
   const problems = useStudio((s) => s.problems);
+  const errors = problems.filter((p) => !isWarningProblem(p)).length;
+  const warnings = problems.length - errors;
   return (
     <section className="problems" data-testid="problems">
       <h3>
-        Problems <span className={`count${problems.length > 0 ? ' bad' : ' good'}`} data-testid="problem-count">{problems.length}</span>
-        {problems.length === 0 && <span className="muted small"> The flow is valid: it passes `tributary validate`.</span>}
+        Problems <span className={`count${errors > 0 ? ' bad' : ' good'}`} data-testid="problem-count">{errors}</span>
+        {warnings > 0 && (
+          <>
+            {' '}
+            Warnings <span className="count warn" data-testid="warning-count">{warnings}</span>
+          </>
+        )}
+        {errors === 0 && <span className="muted small"> The flow is valid: it passes `tributary validate`{warnings > 0 ? ' with warnings' : ''}.</span>}
       </h3>
       <ul>
         {problems.map((p, i) => (
           <li key={`${i}:${p.message}`}>
-            <button type="button" className="problem" data-testid={`problem-${i}`} onClick={() => select(p)}>
+            <button
+              type="button"
+              className={`problem${isWarningProblem(p) ? ' problem-warning' : ''}`}
+              data-testid={`problem-${i}`}
+              data-severity={isWarningProblem(p) ? 'warning' : 'error'}
+              onClick={() => select(p)}
+            >
               <span className="problem-code">{p.code}</span>
               <span className="problem-where">{p.nodeId === undefined ? 'flow' : `node ${p.nodeId}`}{p.path === '' ? '' : `: ${p.path}`}</span>
               <span className="problem-message">{p.message}</span>

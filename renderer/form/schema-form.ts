@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { fieldMetaOf, objectFieldsOf } from '../../runtime/common/field-meta';
 import type { NodeSpec } from '../../runtime/common/node-spec';
+import { hasReference, literalUrlPassword } from '../../runtime/common/secrets';
 
 /** How a field is edited. */
 export type FieldKind = 'string' | 'expression' | 'number' | 'integer' | 'boolean' | 'enum' | 'string-list' | 'object' | 'json';
@@ -217,4 +218,19 @@ export function inputFromValue(field: FormField, value: unknown): string {
   if (field.kind === 'string-list' && Array.isArray(value)) return value.map(String).join('\n');
   if (field.kind === 'json' || (typeof value === 'object' && field.kind !== 'object')) return JSON.stringify(value);
   return String(value);
+}
+
+/**
+ * How a string field shows its value with respect to secrets: `masked` (a password input with a show/hide toggle)
+ * for a field marked secret, or a URL holding a literal password; `plain` otherwise, and always for a value that is a
+ * `${VAR}` reference (it names the secret, it is not one).
+ * @param field the form field
+ * @param value the field's current value
+ * @returns `masked` or `plain`; `literal` is true when the value is a secret written literally (Save offers a reference)
+ */
+export function secretDisplay(field: FormField, value: unknown): { mode: 'masked' | 'plain'; literal: boolean } {
+  if (typeof value === 'string' && value !== '' && hasReference(value)) return { mode: 'plain', literal: false };
+  if (field.secret === true) return { mode: 'masked', literal: typeof value === 'string' && value !== '' };
+  if (typeof value === 'string' && literalUrlPassword(value) !== undefined) return { mode: 'masked', literal: true };
+  return { mode: 'plain', literal: false };
 }

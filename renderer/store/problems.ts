@@ -1,28 +1,40 @@
 /**
  * Problems of the flow being edited, computed exactly as `tributary validate` does (serialize, parse with `${VAR}`
- * kept, compile, locate lines), so that the studio and the CLI always show the same messages. Pure, no DOM.
+ * kept, compile, locate lines), so that the studio and the CLI always show the same messages; literal secrets are
+ * `E_LITERAL_SECRET` warnings (`severity: 'warning'`), as `tributary validate` prints them. Pure, no DOM.
  */
 import { compileFlow } from '../../runtime/common/compile';
 import type { Problem } from '../../runtime/common/errors';
 import { parseFlowText } from '../../runtime/common/flow-loader';
 import { serializeFlow } from '../../runtime/common/flow-serializer';
+import { findLiteralSecrets, literalSecretProblems } from '../../runtime/common/secrets';
 import { locateProblems } from '../../runtime/common/yaml-locator';
 import { specRegistry } from '../../nodes/specs';
 import { graphToFlow, type Graph } from './convert';
 
-/** Every problem of a graph: loader problems (ids, names) and compiler problems, with file lines of its YAML. */
+/**
+ * Every problem of a graph: loader problems (ids, names) and compiler problems, then the literal-secret warnings, with
+ * file lines of its YAML.
+ */
 export function computeProblems(graph: Graph): Problem[] {
-  const text = serializeFlow(graphToFlow(graph), 'yaml');
+  const flow = graphToFlow(graph);
+  const text = serializeFlow(flow, 'yaml');
+  const warnings = locateProblems(text, literalSecretProblems(findLiteralSecrets(flow, specRegistry)));
   const parsed = parseFlowText(text, { env: {}, substitute: false });
-  if (!parsed.ok) return parsed.problems;
+  if (!parsed.ok) return [...parsed.problems, ...warnings];
   const compiled = compileFlow(parsed.flow, specRegistry);
-  return compiled.ok ? [] : locateProblems(text, compiled.problems);
+  return compiled.ok ? warnings : [...locateProblems(text, compiled.problems), ...warnings];
 }
 
-/** Number of problems per node id (flow-level problems are not counted). */
+/** True when a problem is only a warning (it does not keep the flow from running). */
+export function isWarningProblem(problem: Problem): boolean {
+  return problem.severity === 'warning';
+}
+
+/** Number of problems per node id, warnings left out (flow-level problems are not counted). */
 export function problemCounts(problems: readonly Problem[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const p of problems) if (p.nodeId !== undefined) counts[p.nodeId] = (counts[p.nodeId] ?? 0) + 1;
+  for (const p of problems) if (p.nodeId !== undefined && !isWarningProblem(p)) counts[p.nodeId] = (counts[p.nodeId] ?? 0) + 1;
   return counts;
 }
 

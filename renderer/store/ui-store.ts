@@ -4,6 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
+import type { LiteralSecret } from '../../runtime/common/secrets';
 import type { StudioTheme } from '../../runtime/common/studio-menu';
 
 /** The dialog being shown, if any. */
@@ -13,7 +14,11 @@ export type Modal =
   | { kind: 'recover'; text: string; path: string | null; savedAt: number }
   | { kind: 'confirmExternal'; path: string | null }
   | { kind: 'confirmDiscard'; action: 'new' | 'open' }
-  | { kind: 'export'; text: string; command: string; variables: string[] };
+  | { kind: 'export'; text: string; command: string; variables: string[] }
+  /** Before Save / Save As (`then`): the secrets written literally, to store as `${VAR}` references or keep. */
+  | { kind: 'secrets'; secrets: LiteralSecret[]; then: 'save' | 'saveAs' }
+  /** After a save that turned secrets into references: the `export` lines that set them. */
+  | { kind: 'secretExports'; path: string; lines: string[] };
 
 /** A notice in the status line. */
 export interface Notice {

@@ -2,11 +2,15 @@
  * The studio's state directory (Node-only): recent files, the files this studio created or saved (so that others can
  * be marked external), and the autosave of unsaved work. The directory is `$TRIBUTARY_STATE_DIR`, else
  * `~/.config/tributary`; each file is JSON, written atomically (temporary file + rename, mode 0600), and writes are
- * serialized so that read-modify-write updates never interleave.
+ * serialized so that read-modify-write updates never interleave. The autosave never holds a literal secret: every one
+ * is written as its `${VAR}` reference (`runtime/common/secrets.ts`), whoever asks for the write.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { specRegistry } from '../../nodes/specs';
+import type { SpecRegistry } from '../common/flow';
+import { withSecretReferences } from '../common/secrets';
 
 /** Most recent files kept. */
 export const MAX_RECENT_FILES = 10;
@@ -15,7 +19,7 @@ export const MAX_KNOWN_FILES = 10_000;
 
 /** The autosaved copy of unsaved work. */
 export interface Autosave {
-  /** The flow text. */
+  /** The flow text, literal secrets replaced by their `${VAR}` references. */
   text: string;
   /** Absolute path of the file it belongs to, or null for a new flow. */
   path: string | null;
@@ -37,8 +41,14 @@ const AUTOSAVE_FILE = 'autosave.json';
 export class StateStore {
   private writes: Promise<unknown> = Promise.resolve();
 
-  /** @param dir the state directory (created on the first write) */
-  constructor(readonly dir: string) {}
+  /**
+   * @param dir the state directory (created on the first write)
+   * @param specs the node specs by type, for the fields they mark secret (default: the registered specs)
+   */
+  constructor(
+    readonly dir: string,
+    private readonly specs: SpecRegistry = specRegistry,
+  ) {}
 
   private async readJson<T>(name: string): Promise<T | undefined> {
     try {
@@ -92,13 +102,16 @@ export class StateStore {
   }
 
   /**
-   * Stores a crash-safe copy of unsaved work, stamped with the current time.
+   * Stores a crash-safe copy of unsaved work, stamped with the current time. Literal secrets in the text are stored
+   * as their proposed `${VAR}` references (a text that does not parse as YAML or JSON is stored as it is: nothing in it
+   * can be told to be a secret).
+   * @param text the flow text (YAML or JSON)
    * @param path the file it belongs to (made absolute), or null for a new flow
    * @throws Error when the text is not a string or the state directory cannot be written
    */
   writeAutosave(text: string, path: string | null): Promise<void> {
     if (typeof text !== 'string') return Promise.reject(new Error('cannot autosave: the flow text is missing'));
-    const autosave: Autosave = { text, path: typeof path === 'string' ? resolve(path) : null, savedAt: Date.now() };
+    const autosave: Autosave = { text: withSecretReferences(text, this.specs), path: typeof path === 'string' ? resolve(path) : null, savedAt: Date.now() };
     return this.writeJson(AUTOSAVE_FILE, () => Promise.resolve(autosave));
   }
 
