@@ -421,14 +421,48 @@ async function produceSteadily(producer: Producer, seconds: number, firstId: num
   return sent;
 }
 
-/** Parses `tributary_end_to_end_latency_ms{quantile="..."}` from a Prometheus exposition. */
-function endToEndFromMetrics(text: string): { p50: number; p99: number } {
-  const get = (q: string): number => {
-    const match = new RegExp(`^tributary_end_to_end_latency_ms\\{quantile="${q.replace('.', '\\.')}"\\} (\\S+)$`, 'm').exec(text);
-    if (match === null) throw new Error(`no tributary_end_to_end_latency_ms{quantile="${q}"} in /metrics`);
-    return Number(match[1]);
+/**
+ * The cumulative counts of `tributary_end_to_end_latency_seconds_bucket` in a Prometheus exposition, by upper bound
+ * (s; `Infinity` for `+Inf`), summed over the sinks.
+ */
+function endToEndBuckets(text: string): Map<number, number> {
+  const buckets = new Map<number, number>();
+  for (const match of text.matchAll(/^tributary_end_to_end_latency_seconds_bucket\{([^}]*)\} (\S+)$/gm)) {
+    const le = /(?:^|,)le="([^"]+)"/.exec(match[1]!)?.[1];
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(match[2]));
+  }
+  if (buckets.size === 0) throw new Error('no tributary_end_to_end_latency_seconds_bucket in /metrics');
+  return buckets;
+}
+
+/**
+ * p50 and p99 end-to-end latency (ms) of the records acknowledged between two scrapes: the difference of the
+ * cumulative buckets, interpolated linearly within a bucket as Prometheus' `histogram_quantile` does.
+ * @throws when no record was acknowledged in between
+ */
+function endToEndBetween(before: string, after: string): { p50: number; p99: number } {
+  const from = before === '' ? new Map<number, number>() : endToEndBuckets(before);
+  const bounds = [...endToEndBuckets(after)].map(([bound, n]) => [bound, n - (from.get(bound) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
+  const total = bounds[bounds.length - 1]![1];
+  if (total <= 0) throw new Error('no record acknowledged between the two scrapes');
+  const quantile = (q: number): number => {
+    const rank = q * total;
+    let lower = 0;
+    let below = 0;
+    for (const [bound, count] of bounds) {
+      if (count >= rank) {
+        // The +Inf bucket has no upper bound: like histogram_quantile, answer the highest finite bound.
+        if (bound === Infinity) return lower * 1000;
+        return (lower + ((bound - lower) * (rank - below)) / Math.max(1, count - below)) * 1000;
+      }
+      lower = bound;
+      below = count;
+    }
+    return lower * 1000;
   };
-  return { p50: get('0.5'), p99: get('0.99') };
+  return { p50: quantile(0.5), p99: quantile(0.99) };
 }
 
 async function runLatency(b: Bench, producer: Producer, variant: LatencySample['variant'], rep: number, firstId: number): Promise<LatencySample> {
@@ -461,7 +495,12 @@ async function runLatency(b: Bench, producer: Producer, variant: LatencySample['
     await sleep(1_000);
     const t0 = Date.now();
     let cpuFrom: { t: number; cpu: number } | undefined;
-    const warm = setTimeout(() => (cpuFrom = { t: performance.now(), cpu: procCpuUs(pid) ?? 0 }), warmupMs);
+    /** tributary: the scrape at the end of the warm-up, whose histogram counts are subtracted from the last one's. */
+    let warmMetrics: Promise<string> | undefined;
+    const warm = setTimeout(() => {
+      cpuFrom = { t: performance.now(), cpu: procCpuUs(pid) ?? 0 };
+      if (variant === 'tributary') warmMetrics = fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    }, warmupMs);
     writeFileSync(join(b.dir, `${groupId}.from`), String(t0 + warmupMs));
     await produceSteadily(producer, seconds, firstId);
     clearTimeout(warm);
@@ -470,7 +509,7 @@ async function runLatency(b: Bench, producer: Producer, variant: LatencySample['
     const cpuPercent = cpuFrom === undefined ? Number.NaN : ((cpuTo.cpu - cpuFrom.cpu) / 1000 / (cpuTo.t - cpuFrom.t)) * 100;
     if (variant === 'tributary') {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const { p50, p99 } = endToEndFromMetrics(text);
+      const { p50, p99 } = endToEndBetween((await warmMetrics) ?? '', text);
       return { variant, rep, p50Ms: p50, p99Ms: p99, cpuPercent, count: null };
     }
     await stop(run.child, run.exit);

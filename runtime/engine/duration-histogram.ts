@@ -8,8 +8,13 @@
 /** Bucket upper bounds (s) for a batch's time in a node and a sink's acknowledgement: 0.5 ms to 60 s. */
 export const BATCH_DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Bucket upper bounds (s) for end-to-end latency (record timestamp to sink acknowledgement): 5 ms to 1 h. */
-export const END_TO_END_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+/**
+ * Bucket upper bounds (s) for end-to-end latency (record timestamp to sink acknowledgement): 1 ms to 1 h, finer below
+ * 100 ms, where a healthy pipeline's latency lies.
+ */
+export const END_TO_END_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600,
+];
 
 /** A histogram's state: `counts[i]` observations at most `bounds[i]` s (not cumulative), then those above the last bound. */
 export interface HistogramSnapshot {
