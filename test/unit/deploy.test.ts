@@ -34,6 +34,14 @@ interface HadolintFinding {
   message: string;
 }
 
+/** One item of `tributary validate --format json`, as far as these checks read it. */
+interface ValidateProblem {
+  node: string;
+  field: string;
+  code: string;
+  message: string;
+}
+
 /** What the checkers answered for one input. */
 interface CheckResult {
   passed: boolean;
@@ -234,24 +242,28 @@ describe('deploy/kubernetes', () => {
     const flowText = configMap.data['flow.yaml'];
     expect(flowText).toBeDefined();
     const flowFile = writeWork('flow.yaml', flowText!);
+    /** `tributary validate --format json` with only PATH and `variables` set: its exit code and problems. */
     const validate = (variables: Record<string, string>) =>
-      run(process.execPath, [join(ROOT, 'bin', 'tributary.js'), 'validate', flowFile], {
+      run(process.execPath, [join(ROOT, 'bin', 'tributary.js'), 'validate', '--format', 'json', flowFile], {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '', ...variables },
         timeout: TOOL_TIMEOUT_MS,
-      });
+      }).then(
+        ({ stdout }) => ({ code: 0, problems: JSON.parse(stdout) as ValidateProblem[] }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, problems: JSON.parse(error.stdout) as ValidateProblem[] }),
+      );
 
-    const valid = await validate(env);
-    expect(valid.stdout).toContain(`${flowFile}: valid (4 nodes, 3 edges)`);
-    expect(valid.stdout).not.toContain('warning');
+    // Valid, and not even a warning (no literal secret: the credentials are references).
+    expect(await validate(env)).toEqual({ code: 0, problems: [] });
 
     const { KAFKA_PASSWORD: _password, ...withoutPassword } = env;
-    const invalid = await validate(withoutPassword).then(
-      () => undefined,
-      (error: { code: number; stdout: string }) => error,
-    );
-    expect(invalid?.code).toBe(1);
-    expect(invalid?.stdout).toContain('KAFKA_PASSWORD');
+    const invalid = await validate(withoutPassword);
+    expect(invalid.code).toBe(1);
+    expect(invalid.problems.map((p) => [p.node, p.field, p.code])).toEqual([
+      ['orders', 'config.sasl.password', 'E_ENV'],
+      ['dlq', 'config.sasl.password', 'E_ENV'],
+    ]);
+    expect(invalid.problems[0]!.message).toContain('KAFKA_PASSWORD');
   }, 2 * TOOL_TIMEOUT_MS);
 
   it('the Deployment runs the image command, probes /healthz and /readyz on the metrics port, and drains within its grace period', () => {
