@@ -9,7 +9,7 @@ import { FlowProblemsError, TributaryError, formatProblems, isWarning, problemRe
 import { Engine } from './engine/engine';
 import { LOG_FORMATS, LOG_LEVELS, LogSettingsError, createLogger, resolveLogSettings, type LogSettings } from './logger';
 import { loadFlowFile, type LoadedFlow } from './flow-file';
-import { startMetricsServer } from './metrics-server';
+import { DEFAULT_METRICS_HOST, startMetricsServer } from './metrics-server';
 import type { ParentMessage, RuntimeMessage } from './run-protocol';
 import { generateFlowSchema } from './common/flow-schema';
 
@@ -105,7 +105,10 @@ async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow>
 /** Telemetry frames per second sent to a parent process at most. */
 export const IPC_FRAMES_PER_SECOND = 10;
 
-async function runCommand(file: string, options: { metricsPort?: number; set: string[]; telemetry: boolean } & LoggingOptions): Promise<never> {
+/** Options of `tributary run`. */
+type RunOptions = { metricsPort?: number; metricsHost?: string; set: string[]; telemetry: boolean } & LoggingOptions;
+
+async function runCommand(file: string, options: RunOptions): Promise<never> {
   loadEnvFileOrExit(options.envFile);
   const logSettings = logSettingsOrExit(options);
   const loaded = await loadOrExit(file, options.set);
@@ -118,11 +121,13 @@ async function runCommand(file: string, options: { metricsPort?: number; set: st
   logger.info({ flow: loaded.flow.name, file, nodes: loaded.plan.nodes.length }, 'starting flow');
 
   if (options.metricsPort !== undefined) {
+    // The command line wins over the flow's settings.metricsHost.
+    const host = options.metricsHost ?? loaded.flow.settings.metricsHost ?? DEFAULT_METRICS_HOST;
     try {
-      await startMetricsServer(engine, options.metricsPort);
-      logger.info({ port: options.metricsPort }, 'metrics on /metrics, /healthz, /readyz, /samples/<node>');
+      await startMetricsServer(engine, options.metricsPort, host);
+      logger.info({ host, port: options.metricsPort }, `metrics on http://${host.includes(':') ? `[${host}]` : host}:${options.metricsPort}: /metrics, /healthz, /readyz, /samples/<node>`);
     } catch (error) {
-      logger.error({ err: error }, `cannot serve metrics on port ${options.metricsPort}`);
+      logger.error({ err: error }, `cannot serve metrics on ${host} port ${options.metricsPort}: ${(error as Error).message}`);
       process.exit(ExitCode.usage);
     }
   }
@@ -160,7 +165,6 @@ async function runCommand(file: string, options: { metricsPort?: number; set: st
   let code: number = ExitCode.ok;
   try {
     await engine.run();
-    logger.info({ totals: engine.frame()?.totals }, 'flow stopped');
   } catch (error) {
     code = ExitCode.runFailed;
     logger.error({ err: error }, `run failed: ${(error as Error).message}`);
@@ -295,13 +299,19 @@ export function createProgram(): Command {
     .command('run')
     .description('run a flow until it is stopped (SIGTERM/SIGINT drain, flush and commit) or its sources finish')
     .argument('<flow>', 'flow file (*.flow.yaml or *.flow.json)')
-    .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz and /samples/<node> on 127.0.0.1:<port>', positiveInt)
+    .option('--metrics-port <port>', 'serve /metrics, /healthz, /readyz and /samples/<node> on <port> of the metrics host', positiveInt)
+    .option(
+      '--metrics-host <address>',
+      'address the metrics port binds to (default: settings.metricsHost of the flow, else 127.0.0.1, this host only); ' +
+        '0.0.0.0 (or ::) makes it reachable from other hosts, as Prometheus and Kubernetes probes need, also serving ' +
+        'record samples to anyone who can reach the port',
+    )
     .option('--set <node.field=value>', 'override a config field (repeatable), e.g. --set orders.topic=orders-v2', collect, [])
     .option('--no-telemetry', 'switch off per-node metrics and samples (to measure their cost)')
     .addOption(envFileOption())
     .addOption(logLevelOption())
     .addOption(logFormatOption())
-    .action((flow: string, options: { metricsPort?: number; set: string[]; telemetry: boolean } & LoggingOptions) => runCommand(flow, options));
+    .action((flow: string, options: RunOptions) => runCommand(flow, options));
 
   program
     .command('validate')
