@@ -9,6 +9,7 @@ import { compileFlow } from './common/compile';
 import { FlowProblemsError, TributaryError, isWarning, type Problem } from './common/errors';
 import { MAX_FLOW_BYTES, type Flow, type Plan } from './common/flow';
 import { byPosition, parseFlowText } from './common/flow-loader';
+import { findLiteralSecretsInText, literalSecretProblems } from './common/secrets';
 import { locateProblems } from './common/yaml-locator';
 
 /** A loaded flow: the parsed file, and its plan when it compiles. */
@@ -53,15 +54,55 @@ function placeOf(problem: Problem): string {
   return `${problem.nodeId ?? ''}\u0000${problem.path}`;
 }
 
+/** What {@link checkFlowText} found: the flow and its plan when it compiles, its errors and its warnings. */
+export interface FlowCheck {
+  /** The parsed flow, when it parses (also when only `${VAR}` references failed, with those values empty). */
+  flow?: Flow;
+  /** The plan, when there is no error. */
+  plan?: Plan;
+  /** Every error of the flow, located in the text: the loader's (parse, schema, env; by line), then the compiler's. */
+  errors: Problem[];
+  /** Every warning (`severity: 'warning'`), located in the text, sorted by line. */
+  warnings: Problem[];
+}
+
 /**
- * Reads, parses and compiles a flow file. Every problem of the file is reported at once: a `${VAR}` that is not set
- * does not stop the compilation (the value is left empty, and problems the compiler finds in that value are not
- * reported a second time).
+ * Parses and compiles a flow text, reporting every problem of the file at once: a `${VAR}` that is not set does not
+ * stop the compilation (the value is left empty, and problems the compiler finds in that value are not reported a
+ * second time). The compiler's warnings get `severity: 'warning'`.
+ * @param text the flow file's text
+ * @param options file name (for the format), `env` for `${VAR}` substitution (default `process.env`), `set` overrides
+ * @throws TributaryError E_CONFIG when a `--set` override is malformed or names an unknown node
+ */
+export function checkFlowText(
+  text: string,
+  options: { fileName?: string; env?: Record<string, string | undefined>; set?: string[] } = {},
+): FlowCheck {
+  const parsed = parseFlowText(text, { ...(options.fileName === undefined ? {} : { fileName: options.fileName }), env: options.env ?? process.env });
+  if (parsed.flow === undefined) return { errors: parsed.ok ? [] : parsed.problems, warnings: [] };
+  const envProblems = parsed.ok ? [] : parsed.problems;
+  for (const assignment of options.set ?? []) applySet(parsed.flow, assignment);
+  const compiled = compileFlow(parsed.flow, specRegistry);
+  const unsubstituted = new Set(envProblems.map(placeOf));
+  const found = locateProblems(text, (compiled.ok ? [] : compiled.problems).filter((p) => !unsubstituted.has(placeOf(p))));
+  const problems = [...envProblems, ...found];
+  const warnings = byPosition([
+    ...locateProblems(text, compiled.ok ? compiled.warnings : []).map((w): Problem => ({ ...w, severity: 'warning' })),
+    ...problems.filter(isWarning),
+    // Literal secrets, read from the text as written (`${VAR}` references kept): a substituted value is no literal.
+    ...locateProblems(text, literalSecretProblems(findLiteralSecretsInText(text, specRegistry))),
+  ]);
+  const errors = problems.filter((p) => !isWarning(p));
+  return { flow: parsed.flow, ...(compiled.ok && errors.length === 0 ? { plan: compiled.plan } : {}), errors, warnings };
+}
+
+/**
+ * Reads, parses and compiles a flow file ({@link checkFlowText}): every problem of the file is reported at once.
  * @param file path of a `*.flow.yaml` / `*.flow.json` file
  * @param options `env` for `${VAR}` substitution (default `process.env`), `set` overrides
  * @returns the flow and its plan, with the compiler's warnings (`severity: 'warning'`, located in the file)
- * @throws FlowProblemsError with every problem (parse, schema, env, config, graph) and warning at once, sorted by
- *   line, when at least one problem is an error; also `E_FLOW_PARSE` when the file cannot be read and `E_FLOW_LIMIT`
+ * @throws FlowProblemsError with every problem (parse, schema, env, config, graph), then every warning, when at least
+ *   one problem is an error; also `E_FLOW_PARSE` when the file cannot be read and `E_FLOW_LIMIT`
  *   for files over 5 MB
  * @throws TributaryError E_CONFIG when a `--set` override is malformed or names an unknown node
  */
@@ -81,19 +122,7 @@ export async function loadFlowFile(
     throw new FlowProblemsError([problem], file);
   }
   const text = await readFile(file, 'utf8');
-  const parsed = parseFlowText(text, { fileName: file, env: options.env ?? process.env });
-  if (parsed.flow === undefined) throw new FlowProblemsError(parsed.ok ? [] : parsed.problems, file);
-  const envProblems = parsed.ok ? [] : parsed.problems;
-  for (const assignment of options.set ?? []) applySet(parsed.flow, assignment);
-  const compiled = compileFlow(parsed.flow, specRegistry);
-  const unsubstituted = new Set(envProblems.map(placeOf));
-  const found = locateProblems(text, (compiled.ok ? [] : compiled.problems).filter((p) => !unsubstituted.has(placeOf(p))));
-  const problems = [...envProblems, ...found];
-  const warnings = [
-    ...locateProblems(text, compiled.ok ? compiled.warnings : []).map((w): Problem => ({ ...w, severity: 'warning' })),
-    ...problems.filter(isWarning),
-  ];
-  const errors = problems.filter((p) => !isWarning(p));
-  if (errors.length > 0 || !compiled.ok) throw new FlowProblemsError(byPosition([...errors, ...warnings]), file);
-  return { file, text, flow: parsed.flow, plan: compiled.plan, warnings: byPosition(warnings) };
+  const check = checkFlowText(text, { fileName: file, env: options.env ?? process.env, ...(options.set === undefined ? {} : { set: options.set }) });
+  if (check.flow === undefined || check.plan === undefined) throw new FlowProblemsError([...check.errors, ...check.warnings], file);
+  return { file, text, flow: check.flow, plan: check.plan, warnings: check.warnings };
 }

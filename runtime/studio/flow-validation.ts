@@ -3,23 +3,17 @@
  * substitution, compile against the registered node specs, locate every problem in the text.
  */
 import { basename } from 'node:path';
-import { specRegistry } from '../../nodes/specs';
-import { compileFlow } from '../common/compile';
 import { formatProblems, type Problem } from '../common/errors';
-import { parseFlowText } from '../common/flow-loader';
-import { locateProblems } from '../common/yaml-locator';
+import { checkFlowText } from '../flow-file';
 
 /**
  * Compiles a flow text as `tributary validate` does.
  * @param env variables for `${VAR}` references (default `process.env`)
  * @param fileName the flow's file name, for parse problems
- * @returns its problems, with lines; empty when the flow is valid
+ * @returns its errors, with lines (missing variables together with every other problem); empty when the flow is valid
  */
 export function validateFlowText(text: string, env: Record<string, string | undefined> = process.env, fileName?: string): Problem[] {
-  const parsed = parseFlowText(text, { env, ...(fileName === undefined ? {} : { fileName }) });
-  if (!parsed.ok) return parsed.problems;
-  const compiled = compileFlow(parsed.flow, specRegistry);
-  return compiled.ok ? [] : locateProblems(text, compiled.problems);
+  return checkFlowText(text, { env, ...(fileName === undefined ? {} : { fileName }) }).errors;
 }
 
 /**
