@@ -5,14 +5,13 @@
  */
 import { formatProblems } from '../runtime/common/errors';
 import { parseFlowText } from '../runtime/common/flow-loader';
-import { exportLines, findLiteralSecrets, isVariableName, secretReference, type LiteralSecret, type SecretChoice } from '../runtime/common/secrets';
-import { specRegistry } from '../nodes/specs';
+import type { LiteralSecret } from '../runtime/common/secrets';
 import type { FlowFile, StudioApi } from '../runtime/common/studio-api';
 import { onConnectionChange, studioApi } from './api/studio-api';
 import { runStore, studioStore, telemetryStore } from './store/index';
 import { isRunActive } from './store/run-store';
-import { graphToFlow } from './store/convert';
-import { flowText, graphOf, newFlow, watchProblems } from './store/store';
+import { flowSecrets, referenceFlowSecrets } from './store/secret-references';
+import { flowText, newFlow, watchProblems } from './store/store';
 import { uiStore } from './store/ui-store';
 
 /** localStorage key set after the first launch (the first launch opens the demo flow). */
@@ -251,31 +250,16 @@ async function saved(path: string): Promise<void> {
   void refreshRecent();
 }
 
-/** The secrets written literally in the open flow, as `tributary validate` warns about them. */
-export function openFlowSecrets(): LiteralSecret[] {
-  return findLiteralSecrets(graphToFlow(graphOf(studioStore.getState())), specRegistry);
-}
-
 /**
  * Opens the secrets dialog before a save when the open flow has literal secrets.
  * @returns true when the dialog was opened (the save continues from {@link secretsAnswered})
  */
 function askAboutSecrets(then: 'save' | 'saveAs'): boolean {
   pendingSecrets = undefined;
-  const secrets = openFlowSecrets();
+  const secrets = flowSecrets(studioStore);
   if (secrets.length === 0) return false;
   uiStore.getState().modalOpened({ kind: 'secrets', secrets, then });
   return true;
-}
-
-/** `value` with the value at `path` (inside it) replaced by `replacement`, copied along the path. */
-function replacedAt(value: unknown, path: readonly (string | number)[], replacement: string): unknown {
-  if (path.length === 0) return replacement;
-  const [head, ...rest] = path as [string | number, ...(string | number)[]];
-  if (Array.isArray(value)) return value.map((item, i) => (i === head ? replacedAt(item, rest, replacement) : (item as unknown)));
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  copy[head] = replacedAt(copy[head], rest, replacement);
-  return copy;
 }
 
 /**
@@ -294,16 +278,7 @@ export async function secretsAnswered(answer: 'references' | 'keep' | 'cancel', 
     return;
   }
   if (answer === 'references') {
-    const choices: SecretChoice[] = modal.secrets.map((secret, i) => ({ secret, variable: (variables[i] ?? secret.variable).trim() }));
-    const bad = choices.find((c) => !isVariableName(c.variable));
-    if (bad !== undefined) throw new Error(`"${bad.variable}" is not an environment variable name: use letters, digits and _, not starting with a digit`);
-    const store = studioStore.getState();
-    for (const { secret, variable } of choices) {
-      const config = studioStore.getState().nodes.find((n) => n.id === secret.nodeId)?.data.config ?? {};
-      const field = secret.path[0] as string;
-      store.configChanged(secret.nodeId, field, replacedAt(config[field], secret.path.slice(1), secretReference(secret, variable)));
-    }
-    pendingSecrets = { exports: exportLines(choices) };
+    pendingSecrets = { exports: referenceFlowSecrets(studioStore, modal.secrets, variables) };
   } else pendingSecrets = { kept: modal.secrets };
   uiStore.getState().modalClosed();
   const secrets = pendingSecrets;

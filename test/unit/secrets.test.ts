@@ -29,6 +29,7 @@ import { specFormFields, secretDisplay, type FormField } from '../../renderer/fo
 import { flowToGraph } from '../../renderer/store/convert';
 import { computeProblems, problemCounts } from '../../renderer/store/problems';
 import { parseFlowText } from '../../runtime/common/flow-loader';
+import { checkFlowText } from '../../runtime/flow-file';
 
 const FLOW = [
   'version: 1',
@@ -116,8 +117,8 @@ describe('referenceSecrets', () => {
     const out = referenceSecrets(FLOW, secrets.map((secret, i) => ({ secret, variable: i === 0 ? 'KAFKA_PASSWORD' : secret.variable })));
     expect(out).toContain('# the broker of the team');
     expect(out).not.toMatch(/hunter2|s3cret|abc123/);
-    const doc = parse(out) as { nodes: { config: Record<string, any> }[] };
-    expect(doc.nodes[0]!.config.sasl.password).toBe('${KAFKA_PASSWORD}');
+    const doc = parse(out) as { nodes: { config: { sasl?: { password: string }; url?: string; headers?: Record<string, string> } }[] };
+    expect(doc.nodes[0]!.config.sasl?.password).toBe('${KAFKA_PASSWORD}');
     expect(doc.nodes[1]!.config.url).toBe('redis://:${STORE_URL_PASSWORD}@cache:6379');
     expect(doc.nodes[2]!.config.headers).toEqual({ Authorization: '${HOOK_HEADERS_AUTHORIZATION}', 'X-Trace': 'on', 'X-Api-Key': '${HOOK_KEY}' });
     expect(findLiteralSecretsInText(out, specRegistry)).toEqual([]);
@@ -163,6 +164,21 @@ describe('E_LITERAL_SECRET warnings', () => {
       message: 'a secret is written literally in the flow file; write "${ORDERS_SASL_PASSWORD}" instead and set ORDERS_SASL_PASSWORD in the environment',
     });
     expect(problems[1]!.message).toContain('"redis://:${STORE_URL_PASSWORD}@cache:6379"');
+  });
+
+  it('is what `tributary validate` warns, read from the text as written: a substituted reference is no literal', () => {
+    const check = checkFlowText(FLOW, { env: { HOOK_KEY: 'k' } });
+    expect(check.errors).toEqual([]);
+    const secrets = check.warnings.filter((p) => p.code === 'E_LITERAL_SECRET');
+    expect(secrets.map((p) => [p.nodeId, p.path, p.line, p.severity])).toEqual([
+      ['orders', 'config.sasl.password', 11, 'warning'],
+      ['store', 'config.url', 14, 'warning'],
+      ['hook', 'config.headers.Authorization', 19, 'warning'],
+    ]);
+    const referenced = FLOW.replace('password: hunter2', 'password: "${KAFKA_PASSWORD}"');
+    const substituted = checkFlowText(referenced, { env: { HOOK_KEY: 'k', KAFKA_PASSWORD: 'hunter2' } });
+    expect(substituted.errors).toEqual([]);
+    expect(substituted.warnings.filter((p) => p.code === 'E_LITERAL_SECRET').map((p) => p.nodeId)).toEqual(['store', 'hook']);
   });
 
   it('shows in the studio problems with a line, after the errors, and counts no node as having problems', () => {
