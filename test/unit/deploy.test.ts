@@ -173,6 +173,14 @@ describe('deploy/Dockerfile', () => {
     expect(readFileSync(join(ROOT, 'deploy', 'healthcheck.mjs'), 'utf8')).toContain("'http://127.0.0.1:9464/healthz'");
   });
 
+  it('its command uses only options that `tributary run` has', async () => {
+    const [command, ...args] = JSON.parse(instruction('CMD')) as string[];
+    const { stdout } = await run(process.execPath, [join(ROOT, 'bin', 'tributary.js'), command!, '--help'], { cwd: ROOT, timeout: TOOL_TIMEOUT_MS });
+    const options = args.filter((arg) => arg.startsWith('--'));
+    expect(options.length).toBeGreaterThan(0);
+    for (const option of options) expect(stdout, option).toMatch(new RegExp(`^\\s+${option} `, 'm'));
+  }, TOOL_TIMEOUT_MS);
+
   it('.dockerignore lets in every path the image copies from the build context, and no test', () => {
     const text = readFileSync(DOCKERFILE, 'utf8');
     const sources = [...text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1]!.trim().split(/\s+/));
