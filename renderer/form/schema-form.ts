@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { fieldMetaOf, objectFieldsOf } from '../../runtime/common/field-meta';
 import type { NodeSpec } from '../../runtime/common/node-spec';
-import { hasReference, literalUrlPassword } from '../../runtime/common/secrets';
+import { hasReference, literalUrlPassword, SECRET_FIELD } from '../../runtime/common/secrets';
 
 /** How a field is edited. */
 export type FieldKind = 'string' | 'expression' | 'number' | 'integer' | 'boolean' | 'enum' | 'string-list' | 'object' | 'json';
@@ -221,9 +221,10 @@ export function inputFromValue(field: FormField, value: unknown): string {
 }
 
 /**
- * How a string field shows its value with respect to secrets: `masked` (a password input with a show/hide toggle)
- * for a field marked secret, or a URL holding a literal password; `plain` otherwise, and always for a value that is a
- * `${VAR}` reference (it names the secret, it is not one).
+ * How a field shows its value with respect to secrets: `masked` (a password input with a show/hide toggle) for a
+ * field marked secret, a URL holding a literal password, or a map of strings with a credential-named entry written
+ * literally (an HTTP `Authorization` header); `plain` otherwise, and always for a value that is a `${VAR}` reference
+ * (it names the secret, it is not one).
  * @param field the form field
  * @param value the field's current value
  * @returns `masked` or `plain`; `literal` is true when the value is a secret written literally (Save offers a reference)
@@ -232,5 +233,9 @@ export function secretDisplay(field: FormField, value: unknown): { mode: 'masked
   if (typeof value === 'string' && value !== '' && hasReference(value)) return { mode: 'plain', literal: false };
   if (field.secret === true) return { mode: 'masked', literal: typeof value === 'string' && value !== '' };
   if (typeof value === 'string' && literalUrlPassword(value) !== undefined) return { mode: 'masked', literal: true };
+  if (field.kind === 'json' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const literal = Object.entries(value).some(([key, v]) => SECRET_FIELD.test(key) && typeof v === 'string' && v !== '' && !hasReference(v));
+    if (literal) return { mode: 'masked', literal: true };
+  }
   return { mode: 'plain', literal: false };
 }

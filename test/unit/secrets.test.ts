@@ -223,5 +223,9 @@ describe('secretDisplay', () => {
     expect(secretDisplay(url, 'redis://u:pw@h:6379')).toEqual({ mode: 'masked', literal: true });
     expect(secretDisplay(url, 'redis://u:${PW}@h:6379')).toEqual({ mode: 'plain', literal: false });
     expect(secretDisplay(url, 'redis://127.0.0.1:6379')).toEqual({ mode: 'plain', literal: false });
+    const headers = specFormFields(specRegistry.get('sink.http')!).find((f) => f.name === 'headers')!;
+    expect(headers.kind).toBe('json');
+    expect(secretDisplay(headers, { Authorization: 'Bearer abc' })).toEqual({ mode: 'masked', literal: true });
+    expect(secretDisplay(headers, { Authorization: 'Bearer ${TOKEN}', 'X-Trace': 'on' })).toEqual({ mode: 'plain', literal: false });
   });
 });
