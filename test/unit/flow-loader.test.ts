@@ -39,7 +39,7 @@ describe('parseFlowText: valid flows', () => {
     expect(flow).toEqual({
       version: 1,
       name: 'orders',
-      settings: { shutdownTimeoutMs: 30_000, maxInFlightRecords: 4_000, batchSize: 1_000, telemetry: true },
+      settings: { shutdownTimeoutMs: 30_000, maxInFlightRecords: 4_000, batchSize: 1_000, telemetry: true, unreadyAfterMs: 30_000 },
       nodes: [
         { id: 'src', type: 'source.kafka', config: { topic: 'orders' }, onError: 'stop' },
         { id: 'out', type: 'sink.console', config: {}, onError: 'stop' },
@@ -336,6 +336,33 @@ edges: []
         message: 'environment variable NAME is not set and has no default',
         line: 2,
         column: 7,
+      },
+    ]);
+  });
+
+  it('still returns the flow, values left empty, when the only problems are variables, so that it can be compiled', () => {
+    const result = parseFlowText(text, { env: { HOST: 'h' } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.code)).toEqual(['E_ENV', 'E_ENV']);
+    expect(result.flow?.nodes[0]?.config).toMatchObject({ brokers: [''], topic: '' });
+    // With another kind of problem the flow is not returned.
+    const broken = parseFlowText(text.replace('version: 1', 'version: 2'), { env: { HOST: 'h' } });
+    expect(broken.ok === false && broken.flow === undefined).toBe(true);
+  });
+
+  it('refuses the Redpanda Connect form ${VAR:default}, set or not, showing the ${VAR:-default} spelling, at its line', () => {
+    const problems = problemsOf('version: 1\nname: orders\nnodes:\n  - id: src\n    type: source.kafka\n    config:\n      brokers: ["${KAFKA_BROKERS:127.0.0.1:9092}"]\nedges: []\n', {
+      KAFKA_BROKERS: 'k:9092',
+    });
+    expect(problems).toEqual([
+      {
+        code: 'E_ENV',
+        nodeId: 'src',
+        path: 'config.brokers[0]',
+        message: '${KAFKA_BROKERS:127.0.0.1:9092} is not a supported reference (the Redpanda Connect default form); write ${KAFKA_BROKERS:-127.0.0.1:9092} for a default',
+        line: 7,
+        column: 17,
       },
     ]);
   });
