@@ -64,7 +64,7 @@ describe('sink outage', () => {
     await seedTopic(topic, 40_000, (i) => ({ id: i }));
     const metrics = (): Promise<string> => fetch('http://127.0.0.1:19466/metrics').then((r) => r.text());
     await waitFor('a paused partition', async () => /tributary_kafka_partition_paused\{[^}]+\} 1/.test(await metrics()), 20_000, 200);
-    expect(await metrics()).toMatch(/tributary_kafka_consumer_lag\{node="in",topic="[^"]+",partition="\d"\} [1-9]/);
+    expect(await metrics()).toMatch(/tributary_kafka_consumer_lag\{node="in",topic="[^"]+",partition="\d",flow="outage"\} [1-9]/);
     await waitFor('the sink to be retrying', () => run.output.stderr.includes('sink write failed; retrying'), 20_000, 100);
     // Nothing past the first 20,000 was committed while the sink was down.
     expect((await groupProgress(groupId, topic)).committed).toBe(20_000);

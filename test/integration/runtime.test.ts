@@ -231,7 +231,7 @@ describe('tributary run (real Kafka and Redis)', () => {
     await waitFor('every offset committed', async () => (await groupProgress(o.groupId, o.topic)).committed === RECORDS, 120_000, 500);
     const readIn = async (port: number): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('tributary_node_records_in_total{node="orders"}'));
+      const line = text.split('\n').find((l) => l.startsWith('tributary_node_records_in_total{node="orders",'));
       return line === undefined ? 0 : Number(line.split(' ').pop());
     };
     const [inA, inB] = [await readIn(19464), await readIn(19465)];
