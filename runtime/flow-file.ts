@@ -9,6 +9,7 @@ import { compileFlow } from './common/compile';
 import { FlowProblemsError, TributaryError, isWarning, type Problem } from './common/errors';
 import { MAX_FLOW_BYTES, type Flow, type Plan } from './common/flow';
 import { byPosition, parseFlowText } from './common/flow-loader';
+import { parsePath, valueAt } from './common/flow-path';
 import { findLiteralSecretsInText, literalSecretProblems } from './common/secrets';
 import { locateProblems } from './common/yaml-locator';
 
@@ -49,6 +50,29 @@ export function applySet(flow: Flow, assignment: string): void {
   target[path[path.length - 1]!] = value;
 }
 
+/**
+ * Moves the compiler's `E_EXPRESSION` columns (inside the expression) into the file, for `file:line:col`: where the
+ * expression is written on its line as it is (a plain or quoted scalar without escapes) the column of the offending
+ * character, otherwise the column where the value starts. The message keeps the column inside the expression.
+ * @param located the problems after {@link locateProblems} was given them without their expression columns
+ * @param expressionColumns the compiler's column of each problem, in the same order
+ */
+function expressionFileColumns(text: string, flow: Flow, located: Problem[], expressionColumns: (number | undefined)[]): Problem[] {
+  const lines = text.split('\n');
+  return located.map((problem, i) => {
+    const inExpression = expressionColumns[i];
+    if (problem.code !== 'E_EXPRESSION' || inExpression === undefined) return problem;
+    if (problem.line === undefined || problem.column === undefined || problem.nodeId === undefined) return problem;
+    const node = flow.nodes.find((n) => n.id === problem.nodeId);
+    const path = parsePath(problem.path);
+    const value = node === undefined || path === undefined ? undefined : valueAt(node, path).value;
+    const line = lines[problem.line - 1] ?? '';
+    const start = problem.column - 1 + (line[problem.column - 1] === '"' || line[problem.column - 1] === "'" ? 1 : 0);
+    if (typeof value !== 'string' || value.includes('\n') || !line.startsWith(value, start)) return problem;
+    return { ...problem, column: start + inExpression };
+  });
+}
+
 /** The key of a problem's place: node id and field path. */
 function placeOf(problem: Problem): string {
   return `${problem.nodeId ?? ''}\u0000${problem.path}`;
@@ -69,7 +93,8 @@ export interface FlowCheck {
 /**
  * Parses and compiles a flow text, reporting every problem of the file at once: a `${VAR}` that is not set does not
  * stop the compilation (the value is left empty, and problems the compiler finds in that value are not reported a
- * second time). The compiler's warnings get `severity: 'warning'`.
+ * second time). The compiler's warnings get `severity: 'warning'`. Every line and column is a place in the file (an
+ * expression's own column is moved into the file, see {@link expressionFileColumns}).
  * @param text the flow file's text
  * @param options file name (for the format), `env` for `${VAR}` substitution (default `process.env`), `set` overrides
  * @throws TributaryError E_CONFIG when a `--set` override is malformed or names an unknown node
@@ -84,7 +109,13 @@ export function checkFlowText(
   for (const assignment of options.set ?? []) applySet(parsed.flow, assignment);
   const compiled = compileFlow(parsed.flow, specRegistry);
   const unsubstituted = new Set(envProblems.map(placeOf));
-  const found = locateProblems(text, (compiled.ok ? [] : compiled.problems).filter((p) => !unsubstituted.has(placeOf(p))));
+  const compilerProblems = (compiled.ok ? [] : compiled.problems).filter((p) => !unsubstituted.has(placeOf(p)));
+  const found = expressionFileColumns(
+    text,
+    parsed.flow,
+    locateProblems(text, compilerProblems.map(({ column, ...p }) => (p.code === 'E_EXPRESSION' ? p : { ...p, ...(column === undefined ? {} : { column }) }))),
+    compilerProblems.map((p) => (p.code === 'E_EXPRESSION' ? p.column : undefined)),
+  );
   const problems = [...envProblems, ...found];
   const warnings = byPosition([
     ...locateProblems(text, compiled.ok ? compiled.warnings : []).map((w): Problem => ({ ...w, severity: 'warning' })),

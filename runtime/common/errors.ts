@@ -63,7 +63,10 @@ export interface Problem {
   message: string;
   /** 1-based line in the flow file, when known. */
   line?: number;
-  /** 1-based column in the flow file (or in the expression, for expression syntax errors), when known. */
+  /**
+   * 1-based column in the flow file, when known. The compiler gives an expression's problem the column inside the
+   * expression; loading a file (`checkFlowText`) moves it into the file.
+   */
   column?: number;
   /**
    * `error` (the default when absent): the flow does not load, `validate` exits 1. `warning`: reported, but the flow
