@@ -102,6 +102,8 @@ describe('spec-driven form fields', () => {
       ['maxInFlightRecords', 'integer', 4000],
       ['batchSize', 'integer', 1000],
       ['telemetry', 'boolean', true],
+      ['metricsHost', 'string', undefined],
+      ['unreadyAfterMs', 'integer', 30000],
     ]);
   });
 
