@@ -33,28 +33,6 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** Telemetry frames are skipped for a client whose socket has more than this many bytes queued. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-/** Content types by file extension. */
-export const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
-
 /** What the server needs from its backend: the studio API's implementation, its root directory and its disposal. */
 export type StudioServerBackend = StudioService & Pick<StudioBackend, 'rootDir' | 'dispose'>;
 
