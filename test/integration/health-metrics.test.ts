@@ -1,6 +1,7 @@
 // Operating a headless run: the metrics endpoint reachable from other hosts with --metrics-host 0.0.0.0 (and only
 // then), its text parsed by Prometheus' own parser (prom2json), readiness that follows a sink outage of the run's own
-// redis-server (stopped for longer than unreadyAfterMs, then back), and liveness and readiness after the run failed.
+// redis-server (stopped for longer than unreadyAfterMs, then back) and a Redis stream source whose reads fail, and
+// liveness and readiness after the run failed.
 // Traffic goes to loopback addresses only: 127.0.0.2 is a loopback address the default bind (127.0.0.1) does not answer on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -225,6 +226,54 @@ describe('readiness through a sink outage', () => {
     expect(liveness.filter((s) => s !== 200)).toEqual([]);
     expect(await stop(run)).toBe(0);
     expect(run.output.stderr).toContain('"event":"draining"');
+  });
+});
+
+describe('readiness of a Redis stream source', () => {
+  afterEach(killAllCli);
+  const dir = tempDir('tributary-readyz-stream-');
+  let server: ChildProcess | undefined;
+  afterAll(() => {
+    server?.kill('SIGKILL');
+  });
+
+  it('turns /readyz 503 naming the source while its reads fail, and 200 once it reads again', async () => {
+    server = startRedis(dir);
+    await waitFor('the test redis-server', redisAnswers, 10_000, 100);
+    const flowFile = writeFlow(dir, 'stream.flow.yaml', {
+      version: 1,
+      name: 'readyz-stream',
+      nodes: [
+        { id: 'entries', type: 'source.redis-stream', config: { url: ownRedis, streams: ['readings'], group: 'readyz', blockMs: 500 } },
+        { id: 'out', type: 'sink.file', config: { path: `${dir}/readings.jsonl` } },
+      ],
+      edges: [{ from: 'entries', to: 'out' }],
+    });
+    const run = startCli(['run', flowFile, '--metrics-port', '19485']);
+    const base = 'http://127.0.0.1:19485';
+    await waitFor('/readyz 200', async () => (await status(`${base}/readyz`)) === 200, 60_000, 200);
+    expect(run.output.stderr).toMatch(/"event":"joined"[^\n]*"group":"readyz"/);
+
+    server.kill('SIGKILL');
+    await new Promise((resolve) => server!.once('exit', resolve));
+    let body: { ready: boolean; nodes: Record<string, string> } | undefined;
+    await waitFor(
+      '/readyz 503 naming the source',
+      async () => {
+        const r = await get(`${base}/readyz`);
+        if ('status' in r && r.status === 503) body = JSON.parse(r.body) as typeof body;
+        return body !== undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(body).toEqual({ ready: false, nodes: { entries: expect.stringMatching(/^reads fail and are retried: /) } });
+    expect(await status(`${base}/healthz`)).toBe(200);
+
+    server = startRedis(dir);
+    await waitFor('the test redis-server again', redisAnswers, 10_000, 100);
+    await waitFor('/readyz 200 again', async () => (await status(`${base}/readyz`)) === 200, 60_000, 200);
+    expect(await stop(run)).toBe(0);
   });
 });
 
