@@ -132,7 +132,7 @@ describe('tributary validate', () => {
   it('refuses ${VAR:default} (the Redpanda Connect form) with the ${VAR:-default} spelling, even when the variable is set', async () => {
     const file = join(dir, 'redpanda.flow.yaml');
     writeFileSync(file, readFileSync('examples/demo.flow.yaml', 'utf8').replace(/^name: .*$/m, 'name: "${FLOW_NAME:demo}"'));
-    for (const env of [{}, { FLOW_NAME: 'set' }]) {
+    for (const env of [{}, { FLOW_NAME: 'set' }] as Record<string, string>[]) {
       const result = await runCli(['validate', file], env);
       expect(result.code).toBe(1);
       expect(result.stdout.trim()).toBe(
