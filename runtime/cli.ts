@@ -25,9 +25,9 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success (run: stopped by SIGTERM/SIGINT after draining, or every source finished)
   1  the flow file is invalid (every problem is printed as file:line:col: node <id>: <field>: <message> [E_CODE])
-  2  bad command-line usage (also a bad LOG_LEVEL / LOG_FORMAT, a missing --env-file)
+  2  bad command-line usage (also a bad LOG_LEVEL / LOG_FORMAT, an --env-file that cannot be read)
   3  the run failed (a node with onError: stop failed, a sink failed for good, a source crashed too often)
-  9  a missing --env-file file, refused by Node.js itself before tributary starts (node: FILE: not found)
+  9  a missing --env-file: Node.js checks that argument itself and exits before tributary starts (node: FILE: not found)
 
 Environment:
   KAFKA_BROKERS, REDIS_URL, ...  substituted into \${VAR} / \${VAR:-default} references of the flow file
