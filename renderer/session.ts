@@ -326,7 +326,8 @@ export async function saveAsRequested(secretsChecked = false): Promise<boolean> 
 
 /** The browser Save As dialog's answer. */
 export async function saveAsPathChosen(path: string): Promise<void> {
-  if (await writeTo(path.trim())) uiStore.getState().modalClosed();
+  // The save may have opened a dialog of its own (the export lines of new references): close only the path dialog.
+  if ((await writeTo(path.trim())) && uiStore.getState().modal?.kind === 'saveAs') uiStore.getState().modalClosed();
 }
 
 /** Toolbar Run. A flow from outside this studio asks once before it runs (its expressions are code). */
