@@ -60,7 +60,7 @@ describe('secrets in the studio (browser mode)', () => {
     await expect(warning.getAttribute('data-severity')).resolves.toBe('warning');
     expect(await warning.textContent()).toContain('E_LITERAL_SECRET');
     expect(await warning.textContent()).toContain('node kafka: config.sasl.password');
-    await password.scrollIntoViewIfNeeded();
+    await page.getByTestId('field-sasl-password-literal-secret').scrollIntoViewIfNeeded();
     await session.screenshot('masked-password');
 
     await page.getByTestId('field-sasl-password-toggle').click();
