@@ -10,7 +10,8 @@
  * `source.generator`), the standard built-ins (`JSON`, `Math`, `Date`, `Number`, `String`, ...) and the frozen helper
  * set `fn`. Node and browser globals that reach outside (`process`, `require`, `globalThis`, `fetch`, timers, ...) are
  * shadowed with `undefined`; `import`, `this`, `eval`, `Function`, `constructor`, `__proto__` and `prototype` are
- * refused at check time. This keeps honest mistakes out; it is not a security boundary against a hostile flow author,
+ * refused at check time, and so are loop statements (`while`, `do`, `for`, `for…in`, `for…of`) inside arrow-function
+ * bodies, the one way an expression could run without end (array methods such as `map`/`reduce` stay allowed). This keeps honest mistakes out; it is not a security boundary against a hostile flow author,
  * which is why the studio asks before running a flow file it did not create.
  */
 import { parseExpressionAt, type Node as AcornNode } from 'acorn';
@@ -28,6 +29,12 @@ const SHADOWED = [
 
 /** Identifiers and property names refused by {@link checkExpression}. */
 const FORBIDDEN_NAMES = new Set(['eval', 'Function', 'arguments', 'constructor', '__proto__', 'prototype']);
+
+/**
+ * The refusal of a loop statement (`while`, `do…while`, `for`, `for…in`, `for…of`) inside an expression: a loop is the
+ * one way an expression can run without end, and array methods cover what a record transform needs.
+ */
+const LOOP_MESSAGE = 'loops are not allowed in expressions: use array methods such as map/filter/reduce';
 
 /** 32-bit FNV-1a hash of a string, as an unsigned integer (http://www.isthe.com/chongo/tech/comp/fnv/). */
 function fnv1a(text: string): number {
@@ -71,8 +78,8 @@ export interface ExpressionError {
 }
 
 /**
- * Checks an expression without running it: syntax (acorn, ES2022), a single expression with nothing after it, and the
- * forbidden names above. Free identifiers are not checked: an unknown name is `undefined` at run time, which the
+ * Checks an expression without running it: syntax (acorn, ES2022), a single expression with nothing after it, the
+ * forbidden names above and loop statements. Free identifiers are not checked: an unknown name is `undefined` at run time, which the
  * studio shows in its live preview.
  * @param source the expression text
  * @returns `undefined` when it is acceptable, otherwise the first error with its column
@@ -113,6 +120,21 @@ export function checkExpression(source: string): ExpressionError | undefined {
     },
     MetaProperty(node) {
       refuse('import.meta and new.target are not allowed in expressions', node);
+    },
+    WhileStatement(node) {
+      refuse(LOOP_MESSAGE, node);
+    },
+    DoWhileStatement(node) {
+      refuse(LOOP_MESSAGE, node);
+    },
+    ForStatement(node) {
+      refuse(LOOP_MESSAGE, node);
+    },
+    ForInStatement(node) {
+      refuse(LOOP_MESSAGE, node);
+    },
+    ForOfStatement(node) {
+      refuse(LOOP_MESSAGE, node);
     },
   });
   return found;

@@ -23,6 +23,21 @@ describe('checkExpression', () => {
     expect(checkExpression('import("node:fs")')?.message).toMatch(/'import'/);
     expect(checkExpression('Function("return 1")')?.message).toMatch(/'Function'/);
   });
+
+  it('refuses every loop statement with its column, and keeps array methods', () => {
+    const loops = 'loops are not allowed in expressions: use array methods such as map/filter/reduce';
+    expect(checkExpression('(() => { while (true) {} })()')).toEqual({ message: loops, column: 10 });
+    expect(checkExpression('(() => { do {} while (true) })()')).toEqual({ message: loops, column: 10 });
+    expect(checkExpression('(() => { for (;;) {} })()')).toEqual({ message: loops, column: 10 });
+    expect(checkExpression('(() => { for (const k in value) {} })()')).toEqual({ message: loops, column: 10 });
+    expect(checkExpression('(() => { let n = 0; for (const x of value.items) n += x; return n; })()')).toEqual({
+      message: loops,
+      column: 21,
+    });
+    expect(() => compileExpression('(() => { while (true) {} })()')).toThrow(/loops are not allowed.*\(column 10\)/);
+    expect(checkExpression('value.items.map((x) => x * 2).filter((x) => x > 1).reduce((a, b) => a + b, 0)')).toBeUndefined();
+    expect(checkExpression("(() => { const total = value.items.length; return total > 0 ? 'some' : 'none'; })()")).toBeUndefined();
+  });
 });
 
 describe('compiled expressions', () => {
