@@ -3,7 +3,8 @@
  * (and column) of the offending field in the file. Browser-safe: no Node imports. Saving is `flow-serializer.ts`.
  *
  * Loading runs these steps and reports all problems of every step that could run:
- * 1. size limit ({@link MAX_FLOW_BYTES}, `E_FLOW_LIMIT`), then YAML syntax (`E_FLOW_PARSE`); either stops the load;
+ * 1. size limit ({@link MAX_FLOW_BYTES}, `E_FLOW_LIMIT`), then YAML syntax (`E_FLOW_PARSE`), then the aliases
+ *    (`yaml-aliases.ts`: a recursive alias is `E_FLOW_PARSE`, an alias bomb `E_FLOW_LIMIT`); each stops the load;
  * 2. forbidden keys `__proto__`, `constructor` and `prototype` anywhere (`E_FLOW_SCHEMA`);
  * 3. `${VAR}` / `${VAR:-default}` substitution in every string value (`E_ENV` for a variable that is not set, and for
  *    the refused Redpanda Connect spelling `${VAR:default}`);
@@ -17,6 +18,7 @@ import { substituteEnv, type SubstituteResult } from './env-substitution';
 import type { Problem } from './errors';
 import { FlowSchema, MAX_FLOW_BYTES, type Flow } from './flow';
 import { formatPath, valueAt, type PathSegments } from './flow-path';
+import { aliasProblems, MAX_ALIAS_COUNT } from './yaml-aliases';
 import { YamlLocator, type TextPosition } from './yaml-locator';
 import { describeZodIssues } from './zod-issues';
 
@@ -118,8 +120,9 @@ export function byPosition(problems: readonly Problem[]): Problem[] {
  * Parses and validates a flow file. Never throws for a bad file: every problem is returned at once, sorted by line.
  *
  * - `E_FLOW_LIMIT`: the text is over {@link MAX_FLOW_BYTES} UTF-8 bytes (nothing else is checked), or it uses too many
- *   YAML aliases;
- * - `E_FLOW_PARSE`: YAML (or, for the JSON format, JSON) syntax errors, with line and column;
+ *   YAML aliases (an alias bomb), with the alias's line and column;
+ * - `E_FLOW_PARSE`: YAML (or, for the JSON format, JSON) syntax errors, and a recursive alias (an alias inside the node
+ *   its anchor names), with line and column;
  * - `E_FLOW_SCHEMA`: keys `__proto__`, `constructor` or `prototype` anywhere; {@link FlowSchema} violations (unknown
  *   fields, bad ids, more than 2,000 nodes, ...) with the full path (`nodes[2].id`) and `nodeId` when inside a node;
  *   duplicate node ids, naming both lines;
@@ -176,12 +179,16 @@ export function parseFlowText(text: string, options: ParseFlowOptions): ParseFlo
   }
   if (problems.length > 0) return { ok: false, problems: byPosition(problems) };
 
+  // Aliases are checked on the document, before `toJS` and every recursive walk of the data.
+  const aliasProblemsFound = aliasProblems(doc, lines);
+  if (aliasProblemsFound.length > 0) return { ok: false, problems: aliasProblemsFound };
+
   const locator = new YamlLocator(doc, lines);
   const located = (path: PathSegments, atKey = false): TextPosition => locator.locate(path, atKey);
 
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 100 });
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     return {
       ok: false,

@@ -122,6 +122,55 @@ describe('parseFlowText: limits and syntax', () => {
     const problems = problemsOf(bomb);
     expect(problems).toHaveLength(1);
     expect(problems[0]?.code).toBe('E_FLOW_LIMIT');
+    // The alias that passes the budget, counted as the yaml package counts: the second *c (2 uses × 81 > 100).
+    expect(problems[0]).toMatchObject({ line: 4, column: 11, message: expect.stringMatching(/too many YAML aliases \(alias \*c/) as unknown });
+  });
+
+  it('refuses a recursive alias with its line and column, without a stack overflow', () => {
+    const text = [
+      'version: 1',
+      'name: rec',
+      'nodes: &n',
+      '  - id: gen',
+      '    type: source.generator',
+      '  - *n',
+      'edges: []',
+      '',
+    ].join('\n');
+    expect(problemsOf(text)).toEqual([
+      {
+        code: 'E_FLOW_PARSE',
+        path: '',
+        message: 'recursive YAML alias *n: it is inside the node its anchor &n names (line 4); copy the values instead',
+        line: 6,
+        column: 5,
+      },
+    ]);
+    // A merge key into its own map, and an alias nested deeper inside its anchor, are recursive too.
+    expect(problemsOf('version: 1\nname: m\nbase: &b\n  x: 1\n  <<: *b\nnodes: []\nedges: []\n')[0]).toMatchObject({
+      code: 'E_FLOW_PARSE',
+      line: 5,
+    });
+    expect(problemsOf('version: 1\nname: d\nnodes: &n [ { id: a, config: { deep: [ [ *n ] ] } } ]\nedges: []\n')[0]).toMatchObject({
+      code: 'E_FLOW_PARSE',
+      line: 3,
+      column: 42,
+    });
+  });
+
+  it('keeps sound aliases: the same anchor used a few times, and anchors of anchors', () => {
+    const flow = load(
+      [
+        'version: 1',
+        'name: shared',
+        'nodes:',
+        '  - { id: in, type: source.kafka, config: { brokers: &brokers ["127.0.0.1:9092"], topic: a } }',
+        '  - { id: out, type: sink.kafka, config: { brokers: *brokers, topic: b } }',
+        'edges: [{ from: in, to: out }]',
+        '',
+      ].join('\n'),
+    );
+    expect(flow.nodes.map((n) => n.config.brokers)).toEqual([['127.0.0.1:9092'], ['127.0.0.1:9092']]);
   });
 
   it('reports an empty file as a schema problem on line 1', () => {
