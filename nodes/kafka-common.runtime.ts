@@ -6,6 +6,7 @@
 import { Kafka, logLevel, type KafkaConfig, type logCreator, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConnectionConfig } from './kafka-common.spec';
+import { registerKafkaCodecs } from './kafka-codecs.runtime';
 
 /**
  * A kafkajs `logCreator` writing into `logger` with the kafkajs namespace as `kafkajs` field. kafkajs levels map to
@@ -55,12 +56,14 @@ export function splitBrokers(brokers: readonly string[]): string[] {
 }
 
 /**
- * Builds a kafkajs client from the shared connection fields.
+ * Builds a kafkajs client from the shared connection fields. Registers the snappy, lz4 and zstd codecs with kafkajs
+ * first (once per process), so the client reads and writes every Kafka compression codec.
  * @param config parsed `brokers`, `clientId`, `sasl`, `ssl`
  * @param options default client id, logger and timeouts
  * @returns a kafkajs `Kafka` instance (nothing is connected yet)
  */
 export function createKafkaClient(config: KafkaConnectionConfig, options: KafkaClientOptions): Kafka {
+  registerKafkaCodecs();
   const sasl: SASLOptions | undefined =
     config.sasl === undefined
       ? undefined

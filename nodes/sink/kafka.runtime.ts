@@ -1,10 +1,11 @@
 /** Runtime of `sink.kafka` (Node-only): a kafkajs producer, one `send` per batch. */
-import { CompressionTypes, Partitioners, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
 import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
 import { createKafkaClient, isRetriableKafkaError, kafkaErrorMessage } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
+import { kafkaCompressionType } from '../kafka-codecs.runtime';
 import { DEAD_LETTER_HEADERS, kafkaSinkSpec, type KafkaSinkConfig } from './kafka.spec';
 
 /** Longest error message copied into the `tributary-error-message` header (characters). */
@@ -81,7 +82,7 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
     idempotent: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const compression = kafkaCompressionType(config.compression);
   let connected = false;
   // kafkajs disconnects the producer for good on some fatal errors; the next write then connects again.
   producer.on(producer.events.DISCONNECT, () => {
