@@ -33,6 +33,7 @@ import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
+import { decodeUtf8, type InvalidUtf8 } from '../utf8-decode.runtime';
 import { kafkaSourceSpec } from './kafka.spec';
 import type { z } from 'zod';
 
@@ -49,13 +50,18 @@ const BACKPRESSURE_CHECK_MS = 100;
 /** In preview: stop after this long without new records once the group has joined (ms). */
 const PREVIEW_IDLE_MS = 3_000;
 
-/** Decodes one Kafka message into a record; undecodable values become records with `error` set (E_DECODE). */
+/**
+ * Decodes one Kafka message into a record; undecodable values become records with `error` set (E_DECODE): bad JSON
+ * (the text kept as the value) and, unless `invalidUtf8` is `replace`, bytes that are not valid UTF-8 (the value kept
+ * as base64 of the bytes, the message naming the offset of the first bad byte).
+ */
 export function decodeMessage(
   message: KafkaMessage,
   topic: string,
   partition: number,
   format: KafkaSourceConfig['format'],
   nodeId: string,
+  invalidUtf8: InvalidUtf8 = 'error',
 ): FlowRecord {
   const headers: Record<string, string> = {};
   if (message.headers !== undefined) {
@@ -78,7 +84,15 @@ export function decodeMessage(
     record.value = bytes.toString('base64');
     return record;
   }
-  const text = bytes.toString('utf8');
+  let text: string;
+  try {
+    text = decodeUtf8(bytes, invalidUtf8);
+  } catch (error) {
+    // Kept as base64 so that the dead-letter record carries the bytes as they were.
+    record.value = bytes.toString('base64');
+    record.error = { nodeId, code: 'E_DECODE', message: (error as Error).message };
+    return record;
+  }
   if (format === 'string') {
     record.value = text;
     return record;
@@ -338,7 +352,7 @@ class KafkaSource implements SourceRuntime {
         }
         const slice = messages.slice(start, start + size);
         const records: FlowRecord[] = new Array<FlowRecord>(slice.length);
-        for (let i = 0; i < slice.length; i++) records[i] = decodeMessage(slice[i]!, topic, partition, config.format, ctx.nodeId);
+        for (let i = 0; i < slice.length; i++) records[i] = decodeMessage(slice[i]!, topic, partition, config.format, ctx.nodeId, config.invalidUtf8);
         const last = slice[slice.length - 1]!.offset;
         const ticket = this.ledger.deliver(key, last);
         let markDone!: () => void;

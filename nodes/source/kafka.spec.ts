@@ -36,6 +36,21 @@ export const kafkaSourceConfig = z
           bytes: 'base64 text of the raw bytes',
         },
       }),
+    invalidUtf8: z
+      .enum(['error', 'replace'])
+      .default('error')
+      .describe(
+        'What a value that is not valid UTF-8 does (format json or string). error: the record goes to the error port ' +
+          'with code E_DECODE, the offset of the first bad byte and the value as base64 of its bytes; replace: bad bytes become U+FFFD (lossy).',
+      )
+      .apply(withFieldMeta, {
+        options: {
+          error: 'the record goes to the error port with code E_DECODE (never rewritten)',
+          replace: 'invalid bytes are replaced with U+FFFD, as a lossy decoder does',
+        },
+        appliesWhen: { field: 'format', values: ['json', 'string'] },
+        advanced: true,
+      }),
     sessionTimeoutMs: z
       .number()
       .int()

@@ -2,6 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { defineTransform, failRecord, type FlowRecord, type PortBatches } from '../../runtime/engine/types';
 import { parseTransformSpec, type ParseTransformConfig } from './parse.spec';
+import { decodeUtf8 } from '../utf8-decode.runtime';
 
 /** One CSV field: its text and whether it was quoted (quoted fields are never type-converted). */
 export interface CsvField {
@@ -146,13 +147,26 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
-/** The text of a string or bytes value, honouring `encoding` for strings; undefined for other values. */
-function textOf(value: unknown, encoding: ParseTransformConfig['encoding']): string | undefined {
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+/** UTF-8 text of bytes with the node's `invalidUtf8` choice; invalid bytes are a {@link DecodeFailure}. */
+function utf8Text(bytes: Uint8Array, invalidUtf8: ParseTransformConfig['invalidUtf8']): string {
+  try {
+    return decodeUtf8(bytes, invalidUtf8);
+  } catch (error) {
+    throw new DecodeFailure((error as Error).message);
+  }
+}
+
+/**
+ * The text of a string or bytes value, honouring `encoding` for strings and `invalidUtf8` for bytes; undefined for
+ * other values.
+ * @throws DecodeFailure for text that is not base64 (`encoding: base64`) and for bytes that are not valid UTF-8
+ */
+function textOf(value: unknown, config: Pick<ParseTransformConfig, 'encoding' | 'invalidUtf8'>): string | undefined {
+  if (value instanceof Uint8Array) return utf8Text(value, config.invalidUtf8);
   if (typeof value !== 'string') return undefined;
-  if (encoding === 'utf8') return value;
+  if (config.encoding === 'utf8') return value;
   if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(value)) throw new DecodeFailure('value is not base64 text (encoding: base64)');
-  return Buffer.from(value, 'base64').toString('utf8');
+  return utf8Text(Buffer.from(value, 'base64'), config.invalidUtf8);
 }
 
 /** Builds the parser of one value: returns the parsed values (one for json/text, one per line for csv). */
@@ -160,7 +174,7 @@ function parser(config: ParseTransformConfig): (value: unknown) => unknown[] {
   switch (config.format) {
     case 'json':
       return (value) => {
-        const text = textOf(value, config.encoding);
+        const text = textOf(value, config);
         if (text === undefined) {
           if (value === undefined) throw new DecodeFailure('value is undefined; nothing to parse');
           return [value];
@@ -173,7 +187,7 @@ function parser(config: ParseTransformConfig): (value: unknown) => unknown[] {
       };
     case 'text':
       return (value) => {
-        const text = textOf(value, config.encoding);
+        const text = textOf(value, config);
         if (text !== undefined) return [text];
         if (value === null || value === undefined) throw new DecodeFailure(`value is ${typeName(value)}; nothing to convert to text`);
         if (typeof value === 'object') {
@@ -189,7 +203,7 @@ function parser(config: ParseTransformConfig): (value: unknown) => unknown[] {
       const { columns, delimiter, quote, inferTypes, skipHeader } = config;
       const convert = inferTypes ? inferCsvValue : (field: CsvField): unknown => field.text;
       return (value) => {
-        const text = textOf(value, config.encoding);
+        const text = textOf(value, config);
         if (text === undefined) throw new DecodeFailure(`csv needs a string or bytes value, not ${typeName(value)}`);
         let rows: CsvField[][];
         try {

@@ -39,13 +39,27 @@ export const parseConfigSchema = z
       .default('utf8')
       .describe(
         'What a string value holds: `utf8` = the text itself; `base64` = base64 of UTF-8 bytes (what `source.kafka` ' +
-          'gives with `format: bytes`), decoded first. Byte values (Buffer, Uint8Array) are always decoded as UTF-8.',
+          'gives with `format: bytes`), decoded first. Byte values (Buffer, Uint8Array) are always decoded as UTF-8 (see invalidUtf8).',
       )
       .apply(withFieldMeta, {
         options: {
           utf8: 'the text itself',
           base64: 'base64 of UTF-8 bytes (what `source.kafka` gives with `format: bytes`), decoded first',
         },
+      }),
+    invalidUtf8: z
+      .enum(['error', 'replace'])
+      .default('error')
+      .describe(
+        'What bytes that are not valid UTF-8 (a byte value, or base64 text of bytes) do. error: the record goes to the ' +
+          'error port with code E_DECODE and the offset of the first bad byte; replace: bad bytes become U+FFFD (lossy).',
+      )
+      .apply(withFieldMeta, {
+        options: {
+          error: 'the record goes to the error port with code E_DECODE (never rewritten)',
+          replace: 'invalid bytes are replaced with U+FFFD, as a lossy decoder does',
+        },
+        advanced: true,
       }),
     columns: z
       .array(z.string().min(1, 'a column name is not empty'))
