@@ -11,6 +11,7 @@ import { MAX_FLOW_BYTES, type Flow, type Plan } from './common/flow';
 import { byPosition, parseFlowText } from './common/flow-loader';
 import { parsePath, valueAt } from './common/flow-path';
 import { findLiteralSecretsInText, literalSecretProblems } from './common/secrets';
+import { decodeFileText } from './common/utf8-decode';
 import { locateProblems } from './common/yaml-locator';
 
 /** A loaded flow: the parsed file, and its plan when it compiles. */
@@ -133,8 +134,8 @@ export function checkFlowText(
  * @param options `env` for `${VAR}` substitution (default `process.env`), `set` overrides
  * @returns the flow and its plan, with the compiler's warnings (`severity: 'warning'`, located in the file)
  * @throws FlowProblemsError with every problem (parse, schema, env, config, graph), then every warning, when at least
- *   one problem is an error; also `E_FLOW_PARSE` when the file cannot be read and `E_FLOW_LIMIT`
- *   for files over 5 MB
+ *   one problem is an error; also `E_FLOW_PARSE` when the file cannot be read or is not valid UTF-8 (with the line
+ *   and column of the first invalid byte) and `E_FLOW_LIMIT` for files over 5 MB
  * @throws TributaryError E_CONFIG when a `--set` override is malformed or names an unknown node
  */
 export async function loadFlowFile(
@@ -152,7 +153,18 @@ export async function loadFlowFile(
     const problem: Problem = { code: 'E_FLOW_LIMIT', path: '', message: `flow files are limited to 5 MB (this one is ${size} bytes)` };
     throw new FlowProblemsError([problem], file);
   }
-  const text = await readFile(file, 'utf8');
+  const decoded = decodeFileText(await readFile(file));
+  if (!decoded.ok) {
+    const problem: Problem = {
+      code: 'E_FLOW_PARSE',
+      path: '',
+      message: `the flow file is not valid UTF-8 (byte ${decoded.offset}); save it as UTF-8`,
+      line: decoded.line,
+      column: decoded.column,
+    };
+    throw new FlowProblemsError([problem], file);
+  }
+  const text = decoded.text;
   const check = checkFlowText(text, { fileName: file, env: options.env ?? process.env, ...(options.set === undefined ? {} : { set: options.set }) });
   if (check.flow === undefined || check.plan === undefined) throw new FlowProblemsError([...check.errors, ...check.warnings], file);
   return { file, text, flow: check.flow, plan: check.plan, warnings: check.warnings };

@@ -33,7 +33,7 @@ import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
-import { decodeUtf8, type InvalidUtf8 } from '../utf8-decode.runtime';
+import { decodeUtf8, type InvalidUtf8 } from '../../runtime/common/utf8-decode';
 import { kafkaSourceSpec } from './kafka.spec';
 import type { z } from 'zod';
 

@@ -2,7 +2,7 @@
 import { Buffer } from 'node:buffer';
 import { defineTransform, failRecord, type FlowRecord, type PortBatches } from '../../runtime/engine/types';
 import { parseTransformSpec, type ParseTransformConfig } from './parse.spec';
-import { decodeUtf8 } from '../utf8-decode.runtime';
+import { decodeUtf8 } from '../../runtime/common/utf8-decode';
 
 /** One CSV field: its text and whether it was quoted (quoted fields are never type-converted). */
 export interface CsvField {

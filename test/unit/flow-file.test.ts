@@ -90,4 +90,14 @@ describe('loadFlowFile', () => {
     expect(missing).toBeInstanceOf(FlowProblemsError);
     expect((missing as FlowProblemsError).problems).toEqual([expect.objectContaining({ code: 'E_FLOW_PARSE', path: '' })]);
   });
+
+  it('refuses a file that is not valid UTF-8 in one line, at the first invalid byte', async () => {
+    const file = join(dir, 'bad-utf8.flow.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from('version: 1\nname: "grüße \u00e9 '), Buffer.from([0xff, 0xfe]), Buffer.from('"\nnodes: []\nedges: []\n')]));
+    const error = await loadFlowFile(file, { env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlowProblemsError);
+    expect((error as FlowProblemsError).message).toBe(
+      `${file}:2:16: flow: the flow file is not valid UTF-8 (byte 29); save it as UTF-8 [E_FLOW_PARSE]`,
+    );
+  });
 });

@@ -6,7 +6,7 @@ import { decodeMessage } from '../../nodes/source/kafka.runtime';
 import { kafkaSourceConfig } from '../../nodes/source/kafka.spec';
 import { parseTransformRuntime } from '../../nodes/transform/parse.runtime';
 import { parseTransformSpec } from '../../nodes/transform/parse.spec';
-import { decodeUtf8, firstInvalidUtf8, InvalidUtf8Error } from '../../nodes/utf8-decode.runtime';
+import { decodeUtf8, firstInvalidUtf8, InvalidUtf8Error } from '../../runtime/common/utf8-decode';
 import type { BatchScope, FlowRecord, NodeContext, TransformRuntime } from '../../runtime/engine/types';
 
 /** The bytes of the issue's poison record: `{"id":"u8-0","n":"bad \xff\xfe bytes"}`. */

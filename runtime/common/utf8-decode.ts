@@ -1,7 +1,8 @@
 /**
  * UTF-8 decoding of record bytes for the nodes that turn bytes into text (`source.kafka` with `format: json` or
  * `string`, `transform.parse`): invalid bytes are refused by default, so a record is never silently rewritten with
- * U+FFFD replacement characters; `invalidUtf8: replace` keeps the lossy decoding for those who want it.
+ * U+FFFD replacement characters; `invalidUtf8: replace` keeps the lossy decoding for those who want it. Flow files
+ * are read with the same strict decoder (`runtime/flow-file.ts`). Browser-safe: no Node imports.
  */
 
 /** What a node does with bytes that are not valid UTF-8: `error` refuses the record, `replace` writes U+FFFD. */
@@ -64,5 +65,31 @@ export function decodeUtf8(bytes: Uint8Array, invalidUtf8: InvalidUtf8 = 'error'
     return strict.decode(bytes);
   } catch {
     throw new InvalidUtf8Error(Math.max(0, firstInvalidUtf8(bytes)));
+  }
+}
+
+/** The text of a file, or where its first invalid UTF-8 byte is (1-based line and column, in characters). */
+export type FileText = { ok: true; text: string } | { ok: false; line: number; column: number; offset: number };
+
+/**
+ * Decodes a file's bytes strictly (a flow file must be valid UTF-8); on invalid bytes, the line and column of the
+ * first one, counted as the YAML parser counts (lines end at `\n`, the column in UTF-16 units of the decoded text).
+ * @param bytes the file's bytes
+ * @returns the text, or the place of the first invalid byte
+ */
+export function decodeFileText(bytes: Uint8Array): FileText {
+  try {
+    return { ok: true, text: strict.decode(bytes) };
+  } catch {
+    const offset = Math.max(0, firstInvalidUtf8(bytes));
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return { ok: false, line, column: strict.decode(bytes.subarray(lineStart, offset)).length + 1, offset };
   }
 }
