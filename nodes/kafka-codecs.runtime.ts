@@ -1,16 +1,21 @@
 /**
  * Kafka compression codecs for kafkajs (Node-only). kafkajs decodes and encodes `gzip` itself; this registers
  * `snappy`, `lz4` and `zstd` in kafkajs's codec table, once per process, with packages that need no native build:
- * snappy through `kafkajs-snappy` (pure JS, raw and xerial-framed input), lz4 through `lz4js` (LZ4 frames, pure JS),
+ * snappy through `kafkajs-snappy` (pure JS, raw and xerial-framed input), lz4 through `lz4js` (pure JS; its block
+ * compressor in frames of independent blocks, as Kafka requires),
  * zstd compressed with `@bokuweb/zstd-wasm` (WebAssembly) and decompressed with `fzstd` (pure JS, also frames without
  * a content size, as streaming producers write them). The codec ids Kafka leaves unassigned (5 to 7) get a codec that
  * fails with a message naming the id, so a batch in an unknown codec stops the consumer with that reason.
  */
 import { init as initZstd, compress as zstdCompress } from '@bokuweb/zstd-wasm';
 import { decompress as zstdDecompress } from 'fzstd';
-import { CompressionCodecs, CompressionTypes, KafkaJSNotImplemented } from 'kafkajs';
+import kafkajs, { CompressionTypes } from 'kafkajs';
 import createSnappyCodec from 'kafkajs-snappy';
-import { compress as lz4Compress, decompress as lz4Decompress } from 'lz4js';
+import { compressBlock as lz4CompressBlock, compressBound as lz4CompressBound, decompress as lz4Decompress } from 'lz4js';
+import { hash as xxh32 } from 'lz4js/xxh32.js';
+
+// kafkajs (CommonJS) spreads its error classes and codec table into `module.exports`, which ESM named imports miss.
+const { CompressionCodecs, KafkaJSNotImplemented } = kafkajs;
 
 /** The compression codecs records can be produced with and read in (`none` is no codec). */
 export const KAFKA_COMPRESSION_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -41,9 +46,49 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** LZ4 frame magic number (little-endian on the wire). */
+const LZ4_MAGIC = 0x184d2204;
+/** Frame descriptor flags: version 01 and independent blocks (Kafka's reader refuses dependent blocks). */
+const LZ4_FLAGS = 0x40 | 0x20;
+/** Block maximum size code 7 = 4 MiB, in bits 4-6 of the BD byte. */
+const LZ4_BLOCK_SIZE_CODE = 7;
+/** Largest uncompressed block (bytes) for {@link LZ4_BLOCK_SIZE_CODE}. */
+const LZ4_MAX_BLOCK = 4 * 1024 * 1024;
+/** Set in a block's size word when the block is stored uncompressed. */
+const LZ4_UNCOMPRESSED = 0x80000000;
+
+/**
+ * Writes `src` as one LZ4 frame of independent blocks (each compressed with a fresh match table), without content
+ * size or checksums; lz4js's own frame writer leaves the independence flag unset, which Kafka brokers refuse.
+ */
+function lz4Frame(src: Uint8Array): Buffer {
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(7);
+  header.writeUInt32LE(LZ4_MAGIC, 0);
+  header[4] = LZ4_FLAGS;
+  header[5] = LZ4_BLOCK_SIZE_CODE << 4;
+  header[6] = (xxh32(0, header, 4, 2) >>> 8) & 0xff;
+  parts.push(header);
+  const blockOut = new Uint8Array(lz4CompressBound(LZ4_MAX_BLOCK));
+  for (let start = 0; start < src.length; start += LZ4_MAX_BLOCK) {
+    const size = Math.min(LZ4_MAX_BLOCK, src.length - start);
+    const compressed = lz4CompressBlock(src, blockOut, start, size, new Uint32Array(1 << 16));
+    const sizeWord = Buffer.alloc(4);
+    if (compressed === 0 || compressed >= size) {
+      sizeWord.writeUInt32LE((LZ4_UNCOMPRESSED | size) >>> 0, 0);
+      parts.push(sizeWord, Buffer.from(src.subarray(start, start + size)));
+    } else {
+      sizeWord.writeUInt32LE(compressed, 0);
+      parts.push(sizeWord, Buffer.from(blockOut.subarray(0, compressed)));
+    }
+  }
+  parts.push(Buffer.alloc(4)); // end mark
+  return Buffer.concat(parts);
+}
+
 /** LZ4 frames, as Kafka writes them since message format v1 (KIP-57). */
 const lz4Codec: KafkaCodec = {
-  compress: (encoder) => Promise.resolve(asBuffer(lz4Compress(encoder.buffer))),
+  compress: (encoder) => Promise.resolve(lz4Frame(encoder.buffer)),
   decompress: (buffer) => Promise.resolve(asBuffer(lz4Decompress(buffer))),
 };
 
