@@ -9,6 +9,8 @@ source scripts/lib/need.sh
 
 # The e2e tests drive Debian's Chromium (test/e2e/harness.ts); CHROMIUM_PATH points them at another build.
 if [[ -z "${CHROMIUM_PATH:-}" ]]; then need chromium chromium "or set CHROMIUM_PATH to a Chromium binary"; fi
+# The codec integration test produces and reads records with kcat (librdkafka), a Kafka client of its own.
+need kcat kcat
 
 before=$(bash scripts/services.sh owned)
 cleanup() {
