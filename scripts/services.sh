@@ -34,8 +34,45 @@ info() { echo "services: $*"; }
 # port_open HOST PORT: true when something accepts TCP connections there.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-# pid_alive FILE: true when FILE holds the pid of a live process.
-pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# pid_alive FILE: true when FILE holds the pid of a live process (a zombie, e.g. a broker killed with -9 that nobody
+# has reaped yet, is not alive: it answers kill -0 but listens on nothing).
+pid_alive() {
+  [[ -s "$1" ]] || return 1
+  local pid state
+  pid=$(cat "$1")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo "?")
+  [[ "$state" != "Z" && "$state" != "X" ]]
+}
+
+# pid_ours FILE PATTERN: true when FILE holds the pid of a live process whose command line contains PATTERN (ours,
+# not a process that reused the pid after ours died).
+pid_ours() {
+  pid_alive "$1" || return 1
+  tr '\0' ' ' <"/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+# clear_stale NAME FILE PATTERN PORT: the pid file names no service that answers; a leftover process of ours (alive
+# but not answering, e.g. hung) is killed and PORT waited for to close, a pid that another process reused is left
+# alone, and the file is removed.
+clear_stale() {
+  local name=$1 file=$2 pattern=$3 port=${4:-}
+  [[ -f "$file" ]] || return 0
+  local pid
+  pid=$(cat "$file")
+  if pid_ours "$file" "$pattern"; then
+    info "$name: pid $pid is ours but does not answer; killing it and starting afresh"
+    kill -9 "$pid" 2>/dev/null || true
+    local until=$((SECONDS + 10))
+    while pid_alive "$file" && ((SECONDS < until)); do sleep 0.2; done
+  else
+    info "$name: stale pid file (pid $pid is no running $name of ours); starting afresh"
+  fi
+  rm -f "$file"
+  # The threads of a killed process can hold its ports a moment after its main thread is gone.
+  local deadline=$((SECONDS + 10))
+  while [[ -n "$port" ]] && port_open 127.0.0.1 "$port" && ((SECONDS < deadline)); do sleep 0.2; done
+}
 
 # answers_kafka HOST PORT: true when the port speaks the Kafka protocol (ApiVersions request, correlation id echoed).
 answers_kafka() {
@@ -118,10 +155,19 @@ kafka_up() {
     info "kafka: using KAFKA_BROKERS=$KAFKA_BROKERS (nothing started)"
     return 0
   fi
-  if pid_alive "$STATE/kafka.pid"; then
-    info "kafka: already running (pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
-    return 0
+  # Ours and answering: nothing to do. Ours but silent: give a broker that is still starting its start-up time.
+  if pid_ours "$STATE/kafka.pid" "$KAFKA_HOME/server.properties"; then
+    local deadline=$((SECONDS + KAFKA_START_TIMEOUT_S))
+    while pid_ours "$STATE/kafka.pid" "$KAFKA_HOME/server.properties" && ((SECONDS < deadline)); do
+      if answers_kafka $KAFKA_HOST $KAFKA_PORT; then
+        info "kafka: already running (pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
+        return 0
+      fi
+      grep -q "Kafka Server started" "$KAFKA_HOME/logs/server.log" 2>/dev/null && break
+      sleep 0.5
+    done
   fi
+  clear_stale kafka "$STATE/kafka.pid" "$KAFKA_HOME/server.properties" "$KAFKA_PORT"
   if port_open $KAFKA_HOST $KAFKA_PORT; then
     if answers_kafka $KAFKA_HOST $KAFKA_PORT; then
       info "kafka: a broker already answers on $KAFKA_HOST:$KAFKA_PORT; using it (nothing started)"
@@ -173,10 +219,11 @@ redis_up() {
     info "redis: using REDIS_URL=$REDIS_URL (nothing started)"
     return 0
   fi
-  if pid_alive "$STATE/redis.pid"; then
+  if pid_ours "$STATE/redis.pid" "redis-server $REDIS_HOST:$REDIS_PORT" && answers_redis $REDIS_HOST $REDIS_PORT; then
     info "redis: already running (pid $(cat "$STATE/redis.pid")) on $REDIS_HOST:$REDIS_PORT"
     return 0
   fi
+  clear_stale redis "$STATE/redis.pid" "redis-server $REDIS_HOST:$REDIS_PORT" "$REDIS_PORT"
   if port_open $REDIS_HOST $REDIS_PORT; then
     if answers_redis $REDIS_HOST $REDIS_PORT; then
       info "redis: a server already answers on $REDIS_HOST:$REDIS_PORT; using it (nothing started)"
