@@ -134,6 +134,7 @@ describe('transform.parse config', () => {
     expect(parseTransformSpec.config.parse({ format: 'csv' })).toEqual({
       format: 'csv',
       encoding: 'utf8',
+      invalidUtf8: 'error',
       skipHeader: false,
       delimiter: ',',
       quote: '"',

@@ -1,7 +1,7 @@
 // scripts/services.sh fails fast and clearly when it cannot start a service, and reports what runs.
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,7 @@ describe('scripts/services.sh up after a kill -9', () => {
   afterAll(() => {
     // Only the processes this test started, by their pid.
     for (const pid of started) if (running(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(cache, { recursive: true, force: true });
   });
 
   it('starts a broker afresh when the recorded one was killed, instead of calling it running', async () => {
