@@ -7,6 +7,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MAX_FLOW_BYTES } from '../common/flow';
 import type { FlowFile } from '../common/studio-api';
+import { decodeFileText } from '../common/utf8-decode';
 import { errorMessage } from './error-message';
 import type { StateStore } from './state-store';
 
@@ -60,12 +61,17 @@ export class FlowFiles {
       throw new Error(`cannot read ${file}: ${fileError(error)}`, { cause: error });
     }
     if (size > MAX_FLOW_BYTES) throw new Error(`cannot open ${file}: flow files are limited to 5 MB (this one is ${size} bytes)`);
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await readFile(file, 'utf8');
+      bytes = await readFile(file);
     } catch (error) {
       throw new Error(`cannot read ${file}: ${fileError(error)}`, { cause: error });
     }
+    const decoded = decodeFileText(bytes);
+    if (!decoded.ok) {
+      throw new Error(`cannot open ${file}:${decoded.line}:${decoded.column}: the flow file is not valid UTF-8 (byte ${decoded.offset}); save it as UTF-8`);
+    }
+    const text = decoded.text;
     const external = !(await this.state.isKnown(file));
     await this.state.remember(file, false);
     return { path: file, text, external };

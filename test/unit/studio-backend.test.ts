@@ -52,6 +52,12 @@ describe('StudioBackend files', () => {
     expect(await backend.openFlow(file)).toEqual({ path: file, text: VALID, external: false });
   });
 
+  it('refuses to open a flow file that is not valid UTF-8, naming the line and column of the first bad byte', async () => {
+    const file = join(dir, 'latin1.flow.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from('version: 1\nname: caf'), Buffer.from([0xe9]), Buffer.from('\nnodes: []\n')]));
+    await expect(backend.openFlow(file)).rejects.toThrow(/latin1\.flow\.yaml:2:10: the flow file is not valid UTF-8 \(byte 20\)/);
+  });
+
   it('marks files it did not create or save as external', async () => {
     const file = join(dir, 'foreign.flow.yaml');
     writeFileSync(file, VALID);
