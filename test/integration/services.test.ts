@@ -85,6 +85,10 @@ describe('scripts/services.sh up after a kill -9', () => {
   const started: number[] = [];
 
   beforeAll(() => {
+    // The shared cache holds the jars once a `services.sh up` started a broker of its own; when another broker was
+    // already answering it may not, so they are fetched there first (nothing is downloaded when they are present).
+    const fetched = services(['fetch'], {});
+    expect(fetched.code, fetched.out).toBe(0);
     mkdirSync(join(cache, 'kafka'), { recursive: true });
     symlinkSync(join(ROOT, '.cache', 'kafka', 'libs'), join(cache, 'kafka', 'libs'));
   });
