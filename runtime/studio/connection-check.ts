@@ -13,12 +13,17 @@ import { errorMessage } from './error-message';
 /**
  * A copy of a node config with every `${VAR}` / `${VAR:-default}` reference in its strings replaced from `env`
  * (variables that are not set become empty, as `tributary run` reports them missing before it starts).
+ * @param missing receives the names of the variables that are not set and have no default
  */
-export function substituteConfig(config: unknown, env: Record<string, string | undefined>): unknown {
-  if (typeof config === 'string') return substituteEnv(config, env).value;
-  if (Array.isArray(config)) return config.map((item) => substituteConfig(item, env));
+export function substituteConfig(config: unknown, env: Record<string, string | undefined>, missing: Set<string> = new Set()): unknown {
+  if (typeof config === 'string') {
+    const result = substituteEnv(config, env);
+    for (const name of result.missing) missing.add(name);
+    return result.value;
+  }
+  if (Array.isArray(config)) return config.map((item) => substituteConfig(item, env, missing));
   if (config !== null && typeof config === 'object') {
-    return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, substituteConfig(value, env)]));
+    return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, substituteConfig(value, env, missing)]));
   }
   return config;
 }
@@ -29,8 +34,8 @@ export function substituteConfig(config: unknown, env: Record<string, string | u
  * @param config the node's config (need not be complete or valid)
  * @param env variables for `${VAR}` references
  * @param runtimes the node runtime registry (default `nodes/runtimes.ts`)
- * @returns the check's result; an unknown type, a type without a check, or a check that throws give `ok: false` with
- *   one line saying why. Never rejects.
+ * @returns the check's result; an unknown type, a type without a check, a `${VAR}` that is not set (the check is not
+ *   run), or a check that throws give `ok: false` with one line saying why. Never rejects.
  */
 export async function checkNodeConnection(
   nodeType: string,
@@ -41,8 +46,17 @@ export async function checkNodeConnection(
   const runtime = runtimes.get(nodeType);
   if (runtime === undefined) return { ok: false, message: `unknown node type "${String(nodeType)}"` };
   if (runtime.check === undefined) return { ok: false, message: `${nodeType} has no connection to test` };
+  const missing = new Set<string>();
+  const substituted = substituteConfig(config ?? {}, env, missing);
+  if (missing.size > 0) {
+    const names = [...missing].join(', ');
+    return {
+      ok: false,
+      message: `${names} ${missing.size === 1 ? 'is' : 'are'} not set in the studio's environment: set ${missing.size === 1 ? 'it' : 'them'} before starting the studio, or write the value into the field`,
+    };
+  }
   try {
-    return await runtime.check(substituteConfig(config ?? {}, env));
+    return await runtime.check(substituted);
   } catch (error) {
     return { ok: false, message: `cannot test the connection of ${nodeType}: ${errorMessage(error).split('\n', 1)[0]}` };
   }

@@ -53,9 +53,24 @@ describe('checkNodeConnection', () => {
       recorded.push(config);
       return Promise.resolve({ ok: true, message: 'fine' });
     });
-    const result = await checkNodeConnection('sink.fake', { url: '${HOST}:${PORT:-9}', list: ['${HOST}'], n: 3, nested: { a: '${UNSET}' } }, { HOST: 'h' }, runtimes);
+    const result = await checkNodeConnection('sink.fake', { url: '${HOST}:${PORT:-9}', list: ['${HOST}'], n: 3, nested: { a: '${HOST}' } }, { HOST: 'h' }, runtimes);
     expect(result).toEqual({ ok: true, message: 'fine' });
-    expect(recorded).toEqual([{ url: 'h:9', list: ['h'], n: 3, nested: { a: '' } }]);
+    expect(recorded).toEqual([{ url: 'h:9', list: ['h'], n: 3, nested: { a: 'h' } }]);
+  });
+
+  it('names the variables that are not set instead of checking an emptied config', async () => {
+    const checked: unknown[] = [];
+    const runtimes = fake((config) => {
+      checked.push(config);
+      return Promise.resolve({ ok: true, message: 'fine' });
+    });
+    expect(await checkNodeConnection('sink.fake', { url: '${REDIS_URL}' }, {}, runtimes)).toEqual({
+      ok: false,
+      message: "REDIS_URL is not set in the studio's environment: set it before starting the studio, or write the value into the field",
+    });
+    const two = await checkNodeConnection('sink.fake', { a: '${A}', b: ['${B}', '${A}'] }, {}, runtimes);
+    expect(two.message).toMatch(/^A, B are not set in the studio's environment: set them /);
+    expect(checked).toEqual([]);
   });
 
   it('says in one line when the type is unknown, has no check, or its check throws', async () => {
