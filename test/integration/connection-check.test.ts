@@ -1,20 +1,11 @@
 // "Test connection" against the real Kafka broker and Redis of scripts/services.sh: every node type that declares a
 // connection check succeeds through the studio backend (its runtime's own check), and fails fast with one line against
 // a closed port.
-import { createServer } from 'node:net';
+import { closedPort } from '../support/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeRuntimes } from '../../nodes/runtimes';
 import { StudioBackend } from '../../runtime/studio/backend';
 import { createTopic, kafkaBrokers, redisUrl, uniqueName } from '../support/services';
-
-/** A local port nothing listens on (bound once by the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Node types with a check, by the service they reach. */
 const checked = [...nodeRuntimes].filter(([, runtime]) => runtime.check !== undefined).map(([type, runtime]) => ({ type, service: runtime.spec.connectionCheck }));

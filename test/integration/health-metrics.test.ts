@@ -3,17 +3,17 @@
 // redis-server (stopped for longer than unreadyAfterMs, then back) and a Redis stream source whose reads fail, and
 // liveness and readiness after the run failed.
 // Traffic goes to loopback addresses only: 127.0.0.2 is a loopback address the default bind (127.0.0.1) does not answer on.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { compileFlow } from '../../runtime/common/compile';
 import { FlowSchema } from '../../runtime/common/flow';
 import { Engine } from '../../runtime/engine/engine';
 import { startMetricsServer } from '../../runtime/metrics-server';
 import { nodeRuntimes } from '../../nodes/runtimes';
 import { specRegistry } from '../../nodes/specs';
+import { redisAnswers as answers, startPrivateRedis } from '../support/private-redis';
 import { namingProblems, parseMetrics, PARSER_BUILD_TIMEOUT_MS, preparePrometheusParser } from '../support/prometheus';
 import { createTopic, kafkaBrokers, redisUrl, uniqueName } from '../support/services';
 import { groupProgress, killAllCli, seedTopic, startCli, tempDir, waitFor, writeFlow, type RunningCli } from '../support/runtime';
@@ -139,23 +139,6 @@ describe('metrics endpoint', () => {
   });
 });
 
-function startRedis(dir: string): ChildProcess {
-  return spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-}
-
-async function redisAnswers(): Promise<boolean> {
-  const client = new Redis(ownRedis, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 describe('readiness through a sink outage', () => {
   afterEach(killAllCli);
   const dir = tempDir('tributary-readyz-');
@@ -165,8 +148,8 @@ describe('readiness through a sink outage', () => {
   });
 
   it('turns /readyz 503 naming the sink once Redis is down longer than unreadyAfterMs, 200 again after it is back; /healthz stays 200', async () => {
-    server = startRedis(dir);
-    await waitFor('the test redis-server', redisAnswers, 10_000, 100);
+    server = startPrivateRedis(REDIS_PORT, dir);
+    await waitFor('the test redis-server', () => answers(ownRedis), 10_000, 100);
     const unreadyAfterMs = 3_000;
     const flowFile = writeFlow(dir, 'outage.flow.yaml', {
       version: 1,
@@ -214,8 +197,8 @@ describe('readiness through a sink outage', () => {
       expect(body.nodes.counts).toMatch(/^failing for \d+ s \(unreadyAfterMs 3000\): /);
       expect(run.output.stderr).toContain('"event":"sink-down"');
 
-      server = startRedis(dir);
-      await waitFor('the test redis-server again', redisAnswers, 10_000, 100);
+      server = startPrivateRedis(REDIS_PORT, dir);
+      await waitFor('the test redis-server again', () => answers(ownRedis), 10_000, 100);
       await waitFor('/readyz 200 again', async () => (await status(`${base}/readyz`)) === 200, 60_000, 200);
       expect(run.output.stderr).toContain('"event":"sink-recovered"');
     } finally {
@@ -238,8 +221,8 @@ describe('readiness of a Redis stream source', () => {
   });
 
   it('turns /readyz 503 naming the source while its reads fail, and 200 once it reads again', async () => {
-    server = startRedis(dir);
-    await waitFor('the test redis-server', redisAnswers, 10_000, 100);
+    server = startPrivateRedis(REDIS_PORT, dir);
+    await waitFor('the test redis-server', () => answers(ownRedis), 10_000, 100);
     const flowFile = writeFlow(dir, 'stream.flow.yaml', {
       version: 1,
       name: 'readyz-stream',
@@ -270,8 +253,8 @@ describe('readiness of a Redis stream source', () => {
     expect(body).toEqual({ ready: false, nodes: { entries: expect.stringMatching(/^reads fail and are retried: /) } });
     expect(await status(`${base}/healthz`)).toBe(200);
 
-    server = startRedis(dir);
-    await waitFor('the test redis-server again', redisAnswers, 10_000, 100);
+    server = startPrivateRedis(REDIS_PORT, dir);
+    await waitFor('the test redis-server again', () => answers(ownRedis), 10_000, 100);
     await waitFor('/readyz 200 again', async () => (await status(`${base}/readyz`)) === 200, 60_000, 200);
     expect(await stop(run)).toBe(0);
   });

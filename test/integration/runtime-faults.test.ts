@@ -1,33 +1,15 @@
 // Faults the runtime must survive without losing records: the Redis sink goes away for 10 s in the middle of a run.
 // This test starts its own redis-server (append-only file, so its data survives the outage) on a spare port, so the
 // shared Redis of the other tests is never stopped.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createTopic, kafkaBrokers, uniqueName } from '../support/services';
+import { redisAnswers as answers, startPrivateRedis } from '../support/private-redis';
 import { countKeys, groupProgress, seedTopic, startCli, tempDir, waitFor, writeFlow, killAllCli } from '../support/runtime';
 
 const PORT = 6391;
 const url = `redis://127.0.0.1:${PORT}`;
-
-function startRedis(dir: string): ChildProcess {
-  return spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(PORT), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], {
-    stdio: 'ignore',
-  });
-}
-
-async function redisAnswers(): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 describe('sink outage', () => {
   afterEach(killAllCli);
@@ -38,8 +20,8 @@ describe('sink outage', () => {
   });
 
   it('pauses the partitions while Redis is down for 10 s, then completes with nothing lost', async () => {
-    server = startRedis(dir);
-    await waitFor('the test redis-server', redisAnswers, 10_000, 100);
+    server = startPrivateRedis(PORT, dir, { appendOnly: true });
+    await waitFor('the test redis-server', () => answers(url), 10_000, 100);
     const topic = uniqueName('rt-outage');
     const groupId = `${topic}-group`;
     await createTopic(topic, 4);
@@ -71,7 +53,7 @@ describe('sink outage', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (Date.now() - outageStart))));
     expect(run.child.exitCode).toBeNull();
 
-    server = startRedis(dir);
+    server = startPrivateRedis(PORT, dir, { appendOnly: true });
     await waitFor('every offset committed', async () => (await groupProgress(groupId, topic)).committed === 60_000, 120_000, 300);
     expect(run.output.stderr).toContain('sink recovered');
     expect(await metrics()).not.toMatch(/tributary_kafka_partition_paused\{[^}]+\} 1/);

@@ -1,7 +1,7 @@
 // Connection checks as a node capability: the spec flag and the runtime's check agree for every registered type, the
 // studio backend's check goes through the registered runtime with `${VAR}` substituted, and a check against a closed
 // port fails fast with one line (the real broker and Redis: test/integration/connection-check.test.ts).
-import { createServer } from 'node:net';
+import { closedPort } from '../support/ports';
 import { describe, expect, it } from 'vitest';
 import { checkKafkaConnection, listKafkaTopics } from '../../nodes/kafka-check.runtime';
 import { checkDedupeConnection, checkRedisConnection } from '../../nodes/redis-check.runtime';
@@ -10,15 +10,6 @@ import { specRegistry } from '../../nodes/specs';
 import type { NodeRuntime } from '../../runtime/engine/types';
 import { StudioBackend } from '../../runtime/studio/backend';
 import { checkNodeConnection, listTopicsOf, substituteConfig } from '../../runtime/studio/connection-check';
-
-/** A local port nothing listens on (bound once by the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('connection check capability', () => {
   it('is declared by the spec exactly when the runtime has a check, for every registered type', () => {
