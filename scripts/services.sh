@@ -115,11 +115,11 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$KAFKA_HOME/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -132,6 +132,7 @@ auto.create.topics.enable=true
 log.retention.hours=24
 log.segment.bytes=67108864
 EOF
+  kafka_sasl_ssl_config >>"$KAFKA_HOME/server.properties"
   cat >"$KAFKA_HOME/log4j.properties" <<EOF
 log4j.rootLogger=WARN, file
 log4j.appender.file=org.apache.log4j.FileAppender
@@ -179,7 +180,9 @@ kafka_up() {
     die "port $CONTROLLER_PORT (KRaft controller) is in use: stop what listens there (see 'ss -ltnp sport = :$CONTROLLER_PORT') or set KAFKA_BROKERS to an existing broker"
   fi
   need java openjdk-17-jre-headless "or set KAFKA_BROKERS to an existing broker" || exit 1
+  kafka_sasl_port_free
   kafka_fetch
+  tls_certs
   kafka_write_config
   if [[ ! -f "$KAFKA_HOME/data/meta.properties" ]]; then
     local cluster_id
@@ -203,7 +206,8 @@ kafka_up() {
       die "kafka exited during start-up (logs: $KAFKA_HOME/logs/): see the lines above"
     fi
     if grep -q "Kafka Server started" "$KAFKA_HOME/logs/server.log" 2>/dev/null && port_open $KAFKA_HOST $KAFKA_PORT; then
-      info "kafka: ready on $KAFKA_HOST:$KAFKA_PORT"
+      kafka_sasl_users
+      info "kafka: ready on $KAFKA_HOST:$KAFKA_PORT (SASL_SSL on $KAFKA_HOST:$KAFKA_SASL_PORT, CA $TLS_DIR/ca.pem)"
       return 0
     fi
     sleep 0.5
@@ -211,6 +215,115 @@ kafka_up() {
   kill "$pid" 2>/dev/null || true
   rm -f "$STATE/kafka.pid"
   die "kafka did not start within ${KAFKA_START_TIMEOUT_S}s (logs: $KAFKA_HOME/logs/): check them, or set KAFKA_BROKERS to an existing broker"
+}
+
+# ---------------------------------------------------------------- Kafka SASL_SSL listener
+# A second client listener, SASL_SSL on $KAFKA_HOST:$KAFKA_SASL_PORT, for the security tests and for trying TLS/SASL
+# settings locally: TLS with a certificate of a CA generated here ($TLS_DIR/ca.pem; client certificates signed by it
+# are checked when given, never required), and SASL PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (Kafka's
+# unsecured validator: any unsigned JWT with a `sub` and an `exp` claim). The broker talks to itself over PLAINTEXT.
+KAFKA_SASL_PORT="${TRIBUTARY_KAFKA_SASL_PORT:-9094}"
+TLS_DIR="$STATE/tls"
+# The one user of PLAIN and SCRAM (test credentials, not secrets).
+KAFKA_SASL_USER=tributary
+KAFKA_SASL_PASSWORD=tributary-secret
+# Password of the broker's PKCS#12 keystore and of the client key (test-only, like the user's password).
+TLS_STORE_PASSWORD=tributary-tls
+
+# tls_certs: generates, once, into $TLS_DIR: ca.pem/ca.key (the CA), broker.p12 (key and certificate for localhost and
+# 127.0.0.1, signed by the CA), client.pem/client.key (a client certificate signed by the CA, key encrypted with
+# $TLS_STORE_PASSWORD) and other-ca.pem (an unrelated CA, for the unknown-CA test).
+tls_certs() {
+  local f missing=0
+  for f in ca.pem broker.p12 client.pem client.key other-ca.pem; do [[ -s "$TLS_DIR/$f" ]] || missing=1; done
+  ((missing)) || return 0
+  need openssl openssl "or set KAFKA_BROKERS to an existing broker" || exit 1
+  mkdir -p "$TLS_DIR"
+  local tmp
+  tmp=$(mktemp -d "$TLS_DIR/.new.XXXXXX")
+  if ! (set -e; cd "$tmp"
+    ca() { openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=$1" -keyout "$2.key" -out "$2.pem" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign; }
+    signed() { # NAME CN EXTENSIONS: a key and a certificate signed by ca.pem
+      openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=$2" -keyout "$1.key" -out "$1.csr"
+      printf '%s\n' "$3" >"$1.ext"
+      openssl x509 -req -sha256 -days 3650 -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -extfile "$1.ext" -out "$1.pem"
+    }
+    ca "Tributary test CA" ca
+    ca "Some other CA" other-ca
+    signed broker localhost "subjectAltName=DNS:localhost,IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+    openssl pkcs12 -export -name broker -in broker.pem -inkey broker.key -certfile ca.pem -passout "pass:$TLS_STORE_PASSWORD" -out broker.p12
+    signed client tributary "extendedKeyUsage=clientAuth"
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -in client.key -passout "pass:$TLS_STORE_PASSWORD" -out client-encrypted.key
+    mv client-encrypted.key client.key
+    rm -f broker.key other-ca.key ./*.csr ./*.ext ./*.srl
+    mv ca.pem ca.key broker.pem broker.p12 client.pem client.key other-ca.pem "$TLS_DIR/"
+  ) >"$STATE/tls.log" 2>&1; then
+    rm -rf "$tmp"
+    tail -3 "$STATE/tls.log" >&2
+    die "kafka: generating the TLS certificates with openssl failed (log: $STATE/tls.log)"
+  fi
+  rm -rf "$tmp"
+  info "kafka: TLS certificates for the SASL_SSL listener generated in $TLS_DIR"
+}
+
+# kafka_sasl_port_free: dies when something already listens on the SASL_SSL port.
+kafka_sasl_port_free() {
+  if port_open $KAFKA_HOST "$KAFKA_SASL_PORT"; then
+    die "port $KAFKA_SASL_PORT (SASL_SSL listener) is in use: stop what listens there (see 'ss -ltnp sport = :$KAFKA_SASL_PORT'), set TRIBUTARY_KAFKA_SASL_PORT to a free port, or set KAFKA_BROKERS to an existing broker"
+  fi
+}
+
+# kafka_sasl_status: one line on the SASL_SSL listener, for `status`.
+kafka_sasl_status() {
+  if port_open $KAFKA_HOST "$KAFKA_SASL_PORT"; then
+    echo "kafka SASL_SSL: listening on $KAFKA_HOST:$KAFKA_SASL_PORT (CA $TLS_DIR/ca.pem, user $KAFKA_SASL_USER)"
+  else
+    echo "kafka SASL_SSL: not listening on $KAFKA_HOST:$KAFKA_SASL_PORT (a broker started before the listener existed: restart it)"
+  fi
+}
+
+# kafka_sasl_ssl_config: the broker properties of the SASL_SSL listener (appended to server.properties).
+kafka_sasl_ssl_config() {
+  local jaas=listener.name.sasl_ssl
+  cat <<EOF
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+$jaas.ssl.keystore.type=PKCS12
+$jaas.ssl.keystore.location=$TLS_DIR/broker.p12
+$jaas.ssl.keystore.password=$TLS_STORE_PASSWORD
+$jaas.ssl.key.password=$TLS_STORE_PASSWORD
+$jaas.ssl.truststore.type=PEM
+$jaas.ssl.truststore.location=$TLS_DIR/ca.pem
+$jaas.ssl.client.auth=requested
+$jaas.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$KAFKA_SASL_PASSWORD";
+$jaas.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+$jaas.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+$jaas.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+EOF
+}
+
+# kafka_sasl_users: creates (or resets) the SCRAM-SHA-256 and -512 credentials of $KAFKA_SASL_USER with Kafka's own
+# kafka-configs tool, over the PLAINTEXT listener of the running broker (the tool's class is looked for in
+# org.apache.kafka.tools, where newer Kafka versions keep it, then in kafka.admin, where 3.x has it).
+kafka_sasl_users() {
+  local class mechanism ok
+  for class in org.apache.kafka.tools.ConfigCommand kafka.admin.ConfigCommand; do
+    ok=1
+    # One mechanism per request: a request may alter a user's credentials only once.
+    for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+      if ! kafka_java "$class" --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --alter --entity-type users \
+          --entity-name "$KAFKA_SASL_USER" --add-config "$mechanism=[password=$KAFKA_SASL_PASSWORD]" \
+          >"$STATE/scram.log" 2>&1; then
+        ok=0
+        break
+      fi
+    done
+    ((ok)) && return 0
+    grep -q "Could not find or load main class" "$STATE/scram.log" || break
+  done
+  tail -3 "$STATE/scram.log" >&2
+  die "kafka: creating the SCRAM users with kafka-configs failed (log: $STATE/scram.log)"
 }
 
 # ---------------------------------------------------------------- Redis
@@ -274,6 +387,7 @@ status() {
     echo "kafka: external, KAFKA_BROKERS=$KAFKA_BROKERS"
   elif pid_alive "$STATE/kafka.pid"; then
     echo "kafka: running (started by us, pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
+    kafka_sasl_status
   elif answers_kafka $KAFKA_HOST $KAFKA_PORT; then
     echo "kafka: running (not started by us) on $KAFKA_HOST:$KAFKA_PORT"
   else
