@@ -115,8 +115,8 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$CONTROLLER_PORT$(kafka_sasl_listener)
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT$(kafka_sasl_listener)
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
@@ -207,7 +207,7 @@ kafka_up() {
     fi
     if grep -q "Kafka Server started" "$KAFKA_HOME/logs/server.log" 2>/dev/null && port_open $KAFKA_HOST $KAFKA_PORT; then
       kafka_sasl_users
-      info "kafka: ready on $KAFKA_HOST:$KAFKA_PORT (SASL_SSL on $KAFKA_HOST:$KAFKA_SASL_PORT, CA $TLS_DIR/ca.pem)"
+      info "kafka: ready on $KAFKA_HOST:$KAFKA_PORT$(kafka_sasl_on && echo " (SASL_SSL on $KAFKA_HOST:$KAFKA_SASL_PORT, CA $TLS_DIR/ca.pem)")"
       return 0
     fi
     sleep 0.5
@@ -222,7 +222,17 @@ kafka_up() {
 # settings locally: TLS with a certificate of a CA generated here ($TLS_DIR/ca.pem; client certificates signed by it
 # are checked when given, never required), and SASL PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (Kafka's
 # unsecured validator: any unsigned JWT with a `sub` and an `exp` claim). The broker talks to itself over PLAINTEXT.
-KAFKA_SASL_PORT="${TRIBUTARY_KAFKA_SASL_PORT:-9094}"
+# Port: TRIBUTARY_KAFKA_SASL_PORT; default 9094 for the broker on the default port, and none (no listener) for a broker
+# on a moved TRIBUTARY_KAFKA_PORT (private brokers of tests), so that two brokers never want the same port; `off` or 0
+# turns the listener off.
+if [[ -n "${TRIBUTARY_KAFKA_SASL_PORT:-}" ]]; then
+  KAFKA_SASL_PORT=$TRIBUTARY_KAFKA_SASL_PORT
+elif [[ "$KAFKA_PORT" == 9092 ]]; then
+  KAFKA_SASL_PORT=9094
+else
+  KAFKA_SASL_PORT=off
+fi
+[[ "$KAFKA_SASL_PORT" == 0 ]] && KAFKA_SASL_PORT=off
 TLS_DIR="$STATE/tls"
 # The one user of PLAIN and SCRAM (test credentials, not secrets).
 KAFKA_SASL_USER=tributary
@@ -230,10 +240,17 @@ KAFKA_SASL_PASSWORD=tributary-secret
 # Password of the broker's PKCS#12 keystore and of the client key (test-only, like the user's password).
 TLS_STORE_PASSWORD=tributary-tls
 
+# kafka_sasl_on: true when the broker gets the SASL_SSL listener.
+kafka_sasl_on() { [[ "$KAFKA_SASL_PORT" != off ]]; }
+
+# kafka_sasl_listener: `,SASL_SSL://host:port` for the listener lines of server.properties, or nothing.
+kafka_sasl_listener() { kafka_sasl_on && echo ",SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_PORT" || true; }
+
 # tls_certs: generates, once, into $TLS_DIR: ca.pem/ca.key (the CA), broker.p12 (key and certificate for localhost and
 # 127.0.0.1, signed by the CA), client.pem/client.key (a client certificate signed by the CA, key encrypted with
 # $TLS_STORE_PASSWORD) and other-ca.pem (an unrelated CA, for the unknown-CA test).
 tls_certs() {
+  kafka_sasl_on || return 0
   local f missing=0
   for f in ca.pem broker.p12 client.pem client.key other-ca.pem; do [[ -s "$TLS_DIR/$f" ]] || missing=1; done
   ((missing)) || return 0
@@ -270,14 +287,16 @@ extendedKeyUsage=serverAuth"
 
 # kafka_sasl_port_free: dies when something already listens on the SASL_SSL port.
 kafka_sasl_port_free() {
-  if port_open $KAFKA_HOST "$KAFKA_SASL_PORT"; then
+  if kafka_sasl_on && port_open $KAFKA_HOST "$KAFKA_SASL_PORT"; then
     die "port $KAFKA_SASL_PORT (SASL_SSL listener) is in use: stop what listens there (see 'ss -ltnp sport = :$KAFKA_SASL_PORT'), set TRIBUTARY_KAFKA_SASL_PORT to a free port, or set KAFKA_BROKERS to an existing broker"
   fi
 }
 
 # kafka_sasl_status: one line on the SASL_SSL listener, for `status`.
 kafka_sasl_status() {
-  if port_open $KAFKA_HOST "$KAFKA_SASL_PORT"; then
+  if ! kafka_sasl_on; then
+    echo "kafka SASL_SSL: off (TRIBUTARY_KAFKA_SASL_PORT names no port)"
+  elif port_open $KAFKA_HOST "$KAFKA_SASL_PORT"; then
     echo "kafka SASL_SSL: listening on $KAFKA_HOST:$KAFKA_SASL_PORT (CA $TLS_DIR/ca.pem, user $KAFKA_SASL_USER)"
   else
     echo "kafka SASL_SSL: not listening on $KAFKA_HOST:$KAFKA_SASL_PORT (a broker started before the listener existed: restart it)"
@@ -286,6 +305,7 @@ kafka_sasl_status() {
 
 # kafka_sasl_ssl_config: the broker properties of the SASL_SSL listener (appended to server.properties).
 kafka_sasl_ssl_config() {
+  kafka_sasl_on || return 0
   local jaas=listener.name.sasl_ssl
   cat <<EOF
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
@@ -307,6 +327,7 @@ EOF
 # kafka-configs tool, over the PLAINTEXT listener of the running broker (the tool's class is looked for in
 # org.apache.kafka.tools, where newer Kafka versions keep it, then in kafka.admin, where 3.x has it).
 kafka_sasl_users() {
+  kafka_sasl_on || return 0
   local class mechanism ok
   for class in org.apache.kafka.tools.ConfigCommand kafka.admin.ConfigCommand; do
     ok=1
