@@ -13,6 +13,7 @@ if [[ -z "${CHROMIUM_PATH:-}" ]]; then need chromium chromium "or set CHROMIUM_P
 need kcat kcat
 
 before=$(bash scripts/services.sh owned)
+registry_before=$(bash scripts/registry.sh owned)
 cleanup() {
   local code=$?
   for s in kafka redis; do
@@ -20,11 +21,14 @@ cleanup() {
       bash scripts/services.sh down "$s" || true
     fi
   done
+  # The schema registry (scripts/registry.sh) is stopped only when this run started it.
+  if [[ -z "$registry_before" && -n "$(bash scripts/registry.sh owned)" ]]; then bash scripts/registry.sh down || true; fi
   exit $code
 }
 trap cleanup EXIT INT TERM
 
 bash scripts/services.sh up
+bash scripts/registry.sh up
 
 step() { echo; echo "== $*"; }
 step "type-check"; npx tsc -b
