@@ -12,6 +12,7 @@ import { loadFlowFile, type LoadedFlow } from './flow-file';
 import { DEFAULT_METRICS_HOST, startMetricsServer } from './metrics-server';
 import type { ParentMessage, RuntimeMessage } from './run-protocol';
 import { generateFlowSchema } from './common/flow-schema';
+import { createOffsetsCommand } from './offsets-command';
 
 /** Process exit codes, also listed in `tributary --help`. */
 export const ExitCode = {
@@ -333,6 +334,10 @@ export function createProgram(): Command {
     .addOption(logLevelOption())
     .addOption(logFormatOption())
     .action((flow: string, options: { records: number; json: boolean; set: string[] } & LoggingOptions) => previewCommand(flow, options));
+
+  program.addCommand(
+    createOffsetsCommand({ loadFlow: (file) => loadOrExit(file), loadEnvFile: loadEnvFileOrExit, envFileOption, exitCodes: { usage: ExitCode.usage, failed: ExitCode.runFailed } }),
+  );
 
   program
     .command('schema')

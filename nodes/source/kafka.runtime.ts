@@ -33,6 +33,7 @@ import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
+import { applyStartPosition, resolveStartFrom } from '../kafka-start-position.runtime';
 import { decodeUtf8, type InvalidUtf8 } from '../../runtime/common/utf8-decode';
 import { kafkaSourceSpec } from './kafka.spec';
 import type { z } from 'zod';
@@ -200,7 +201,11 @@ class KafkaSource implements SourceRuntime {
     const topics = config.topics ?? [config.topic!];
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: ctx.preview ? true : config.fromBeginning });
+      // startFrom: a partition without a committed offset begins where it says (preview: from the beginning).
+      const start = ctx.preview
+        ? { fromBeginning: true }
+        : await applyStartPosition({ kafka, groupId, topics, position: resolveStartFrom(config), logger: ctx.logger, nodeId: ctx.nodeId });
+      await consumer.subscribe({ topics, fromBeginning: start.fromBeginning });
       if (!ctx.preview) {
         this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), COMMIT_INTERVAL_MS);
         this.commitTimer.unref();

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { withFieldMeta } from '../../runtime/common/field-meta';
 import { defineNodeSpec } from '../../runtime/common/node-spec';
 import { kafkaConnectionFields } from '../kafka-common.spec';
+import { checkStartFrom, startFromField } from '../kafka-start-position.spec';
 
 export const kafkaSourceConfig = z
   .strictObject({
@@ -18,10 +19,12 @@ export const kafkaSourceConfig = z
       .min(1)
       .describe('Consumer group id. Instances of the flow with the same group share the partitions between them.')
       .apply(withFieldMeta, { examples: ['orders-to-redis'] }),
+    startFrom: startFromField,
     fromBeginning: z
       .boolean()
-      .default(false)
-      .describe('Where a group with no committed offset starts: the earliest offset (true) or new records only (false).'),
+      .optional()
+      .describe('Older form of startFrom, still read: true is startFrom earliest, false is latest. Give one of the two.')
+      .apply(withFieldMeta, { advanced: true }),
     format: z
       .enum(['json', 'string', 'bytes'])
       .default('json')
@@ -86,7 +89,8 @@ export const kafkaSourceConfig = z
   .refine((c) => (c.topic === undefined) !== (c.topics === undefined), {
     message: 'give exactly one of topic or topics',
     path: ['topic'],
-  });
+  })
+  .superRefine(checkStartFrom);
 
 export const kafkaSourceSpec = defineNodeSpec({
   type: 'source.kafka',
@@ -100,5 +104,5 @@ export const kafkaSourceSpec = defineNodeSpec({
   outputs: [{ name: 'out', description: 'Decoded records with key, value, headers, timestamp and topic/partition/offset.' }],
   config: kafkaSourceConfig,
   connectionCheck: 'kafka',
-  example: { brokers: ['${KAFKA_BROKERS:-127.0.0.1:9092}'], topic: 'orders', groupId: 'orders-to-redis', fromBeginning: true, format: 'json' },
+  example: { brokers: ['${KAFKA_BROKERS:-127.0.0.1:9092}'], topic: 'orders', groupId: 'orders-to-redis', startFrom: 'earliest', format: 'json' },
 });
