@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts, stops and reports the real services that Tributary's tests and examples talk to:
-#   - Apache Kafka 3.9.1, single node, KRaft mode, on 127.0.0.1:9092 (jars from Maven Central, cached in .cache/kafka)
+#   - Apache Kafka 4.4.0 (TRIBUTARY_KAFKA_VERSION=3.9.1 selects 3.9.1), single node, KRaft mode, on 127.0.0.1:9092
+#     (jars from Maven Central, cached per version in .cache/kafka/<version>/libs)
 #   - Redis (Debian's redis-server) on 127.0.0.1:6379, no persistence
 #
-# Usage: scripts/services.sh up | down [kafka|redis|all] | status | owned | fetch
+# Usage: scripts/services.sh up | down [kafka|redis|all] | status | owned | fetch | libs
 #
 # If KAFKA_BROKERS / REDIS_URL point elsewhere, or a broker / Redis already answers on the default port, that service is
 # used as it is and nothing is started. `up` is idempotent; `down` stops only what `up` started (pids recorded under
@@ -13,8 +14,16 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${TRIBUTARY_CACHE:-$ROOT/.cache}"
 STATE="$CACHE/services"
-KAFKA_HOME="$CACHE/kafka"
-KAFKA_VERSION="3.9.1"
+# Which Apache Kafka: 4.4.0 by default, or TRIBUTARY_KAFKA_VERSION (3.9.1 is the other version the project tests).
+# Jars, configuration, data and logs are kept per version in $CACHE/kafka/<version>/ (a 4.x broker never opens a 3.x
+# data dir). TRIBUTARY_KAFKA_LIBS names a jars dir elsewhere (private test brokers use the checkout's shared one).
+KAFKA_DEFAULT_VERSION=4.4.0
+KAFKA_VERSION="${TRIBUTARY_KAFKA_VERSION:-$KAFKA_DEFAULT_VERSION}"
+KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
+KAFKA_HOME="$CACHE/kafka/$KAFKA_VERSION"
+KAFKA_LIBS="${TRIBUTARY_KAFKA_LIBS:-$KAFKA_HOME/libs}"
+# The command line of a broker this script started, of any version (or of the layout before the per-version dirs).
+KAFKA_OURS="kafka.Kafka $CACHE/kafka/"
 KAFKA_HOST=127.0.0.1
 # Ports can be moved (for the services' own tests, or a machine where they are taken).
 KAFKA_PORT="${TRIBUTARY_KAFKA_PORT:-9092}"
@@ -30,6 +39,8 @@ NEED_LOG="$STATE/apt.log"
 
 die() { echo "services: $*" >&2; exit 1; }
 info() { echo "services: $*"; }
+[[ "$KAFKA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] \
+  || die "TRIBUTARY_KAFKA_VERSION=$KAFKA_VERSION is not a Kafka version such as $KAFKA_DEFAULT_VERSION or 3.9.1"
 
 # port_open HOST PORT: true when something accepts TCP connections there.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
@@ -94,19 +105,34 @@ answers_redis() {
 }
 
 # ---------------------------------------------------------------- Kafka
+# kafka_fetched: true when $KAFKA_LIBS holds the jars of $KAFKA_VERSION.
+kafka_fetched() { [[ -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" && -f "$KAFKA_LIBS/kafka-tools-$KAFKA_VERSION.jar" ]]; }
+
+# kafka_fetch: copies the jars of $KAFKA_VERSION (scripts/kafka/pom.xml; profile kafka4 adds log4j 2 for 4.x) from
+# Maven Central into $KAFKA_LIBS, once. They are copied into a new dir that replaces $KAFKA_LIBS whole, under a lock,
+# so an interrupted or concurrent fetch never leaves a half-filled dir that looks complete.
 kafka_fetch() {
-  if [[ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" && -f "$KAFKA_HOME/libs/kafka-tools-$KAFKA_VERSION.jar" ]]; then
-    return 0
-  fi
+  kafka_fetched && return 0
   need java openjdk-17-jre-headless "or set KAFKA_BROKERS to an existing broker" || exit 1
   need mvn maven "or set KAFKA_BROKERS to an existing broker" || exit 1
-  info "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_HOME/libs (once)"
-  mkdir -p "$KAFKA_HOME/libs"
+  mkdir -p "$(dirname "$KAFKA_LIBS")"
+  local lock
+  exec {lock}>"$KAFKA_LIBS.lock"
+  flock "$lock"
+  if kafka_fetched; then exec {lock}>&-; return 0; fi
+  info "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS (once)"
+  local profile=() tmp
+  ((KAFKA_MAJOR >= 4)) && profile=(-Pkafka4)
+  tmp=$(mktemp -d "$KAFKA_LIBS.new.XXXXXX")
   if ! (cd "$ROOT/scripts/kafka" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime \
-        -DoutputDirectory="$KAFKA_HOME/libs" >"$STATE/mvn.log" 2>&1); then
+        -Dkafka.version="$KAFKA_VERSION" "${profile[@]}" -DoutputDirectory="$tmp" >"$STATE/mvn.log" 2>&1); then
+    rm -rf "$tmp"
     tail -5 "$STATE/mvn.log" >&2
-    die "could not fetch the Kafka jars with Maven (log: $STATE/mvn.log): check access to Maven Central"
+    die "could not fetch the Kafka $KAFKA_VERSION jars with Maven (log: $STATE/mvn.log): check access to Maven Central and that $KAFKA_VERSION is a released Kafka version"
   fi
+  rm -rf "$KAFKA_LIBS"
+  mv "$tmp" "$KAFKA_LIBS"
+  exec {lock}>&-
 }
 
 kafka_write_config() {
@@ -133,7 +159,31 @@ log.retention.hours=24
 log.segment.bytes=67108864
 EOF
   kafka_sasl_ssl_config >>"$KAFKA_HOME/server.properties"
-  cat >"$KAFKA_HOME/log4j.properties" <<EOF
+}
+
+# kafka_write_log_config: the broker's (and Kafka tools') logging, into $KAFKA_HOME/logs/server.log at WARN, with the
+# start-up lines kafka_up waits for at INFO: log4j 2 properties for Kafka 4.x, log4j 1 properties (reload4j) for 3.x.
+kafka_write_log_config() {
+  mkdir -p "$KAFKA_HOME/logs"
+  if ((KAFKA_MAJOR >= 4)); then
+    cat >"$KAFKA_HOME/log4j2.properties" <<EOF
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $KAFKA_HOME/logs/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.file.ref = file
+logger.broker.name = kafka.server.KafkaBroker
+logger.broker.level = INFO
+logger.kafka.name = kafka.Kafka
+logger.kafka.level = INFO
+logger.raft.name = kafka.server.KafkaRaftServer
+logger.raft.level = INFO
+EOF
+  else
+    cat >"$KAFKA_HOME/log4j.properties" <<EOF
 log4j.rootLogger=WARN, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File=$KAFKA_HOME/logs/server.log
@@ -143,12 +193,58 @@ log4j.logger.kafka.server.KafkaBroker=INFO
 log4j.logger.kafka.Kafka=INFO
 log4j.logger.kafka.server.KafkaRaftServer=INFO
 EOF
+  fi
+}
+
+# kafka_log_option: the JVM option that points Kafka at that logging configuration.
+kafka_log_option() {
+  if ((KAFKA_MAJOR >= 4)); then
+    echo "-Dlog4j2.configurationFile=$KAFKA_HOME/log4j2.properties"
+  else
+    echo "-Dlog4j.configuration=file:$KAFKA_HOME/log4j.properties"
+  fi
 }
 
 kafka_java() {
-  java -Xmx1g -Xms256m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$KAFKA_HOME/log4j.properties" \
-    -cp "$KAFKA_HOME/libs/*" "$@"
+  java -Xmx1g -Xms256m -XX:+UseG1GC -Djava.awt.headless=true "$(kafka_log_option)" -cp "$KAFKA_LIBS/*" "$@"
+}
+
+# kafka_pid_arg FILE OPTION: the argument after OPTION on the command line of the process whose pid FILE holds.
+kafka_pid_arg() {
+  tr '\0' '\n' <"/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -A1 -xF -- "$2" | sed -n 2p
+}
+
+# kafka_pid_version FILE: the version of the broker whose pid FILE holds, from the kafka_2.13-<version>.jar on its
+# class path ("unknown" when there is none).
+kafka_pid_version() {
+  local cp jar
+  cp=$(kafka_pid_arg "$1" -cp)
+  jar=$(compgen -G "${cp%\*}kafka_2.13-*.jar" | head -1 || true)
+  jar=${jar##*/kafka_2.13-}
+  echo "${jar%.jar}" | grep -E '^[0-9]+\.[0-9]+\.[0-9]+$' || echo unknown
+}
+
+# kafka_api_major HOST PORT: 4 when the broker there is Kafka 4.x or later, 3 when it is 3.x or older, judged by the
+# oldest Fetch version it offers in its ApiVersions answer (Kafka 4.0 removed Fetch v0-v3, KIP-896; it still lists
+# Produce from v0, for librdkafka, though it refuses v0-v2); empty when it does not answer.
+kafka_api_major() {
+  local reply
+  # The request of answers_kafka; the answer: size, correlation id, error code, count, then (api key, min, max) pairs
+  # from api key 0 (Produce) on; the second is Fetch (api key 1).
+  reply=$( (exec 3<>"/dev/tcp/$1/$2" || exit 1
+    printf '\x00\x00\x00\x13\x00\x12\x00\x00\x74\x72\x69\x62\x00\x09tributary' >&3
+    timeout 3 head -c 26 <&3 | od -An -tx1 | tr -d ' \n') 2>/dev/null) || return 0
+  [[ "${reply:8:8}" == "74726962" && "${reply:40:4}" == "0001" ]] || return 0
+  if ((16#${reply:44:4} >= 4)); then echo 4; else echo 3; fi
+}
+
+# kafka_other_version RUNNING WHO HINT: a broker of another version than $KAFKA_VERSION answers on the port. It is used
+# when the version is the default, and is an error when TRIBUTARY_KAFKA_VERSION asks for one.
+kafka_other_version() {
+  if [[ -n "${TRIBUTARY_KAFKA_VERSION:-}" ]]; then
+    die "kafka: Kafka $1 already runs on $KAFKA_HOST:$KAFKA_PORT ($2), not the $KAFKA_VERSION that TRIBUTARY_KAFKA_VERSION asks for: $3, or move the ports (TRIBUTARY_KAFKA_PORT, TRIBUTARY_CONTROLLER_PORT)"
+  fi
+  info "kafka: Kafka $1 already runs on $KAFKA_HOST:$KAFKA_PORT ($2), not the default $KAFKA_VERSION; using it ($3 to switch)"
 }
 
 kafka_up() {
@@ -157,21 +253,33 @@ kafka_up() {
     return 0
   fi
   # Ours and answering: nothing to do. Ours but silent: give a broker that is still starting its start-up time.
-  if pid_ours "$STATE/kafka.pid" "$KAFKA_HOME/server.properties"; then
-    local deadline=$((SECONDS + KAFKA_START_TIMEOUT_S))
-    while pid_ours "$STATE/kafka.pid" "$KAFKA_HOME/server.properties" && ((SECONDS < deadline)); do
+  if pid_ours "$STATE/kafka.pid" "$KAFKA_OURS"; then
+    local deadline=$((SECONDS + KAFKA_START_TIMEOUT_S)) running home
+    running=$(kafka_pid_version "$STATE/kafka.pid")
+    home=$(dirname "$(kafka_pid_arg "$STATE/kafka.pid" kafka.Kafka)")
+    while pid_ours "$STATE/kafka.pid" "$KAFKA_OURS" && ((SECONDS < deadline)); do
       if answers_kafka $KAFKA_HOST $KAFKA_PORT; then
-        info "kafka: already running (pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
+        if [[ "$running" == "$KAFKA_VERSION" ]]; then
+          info "kafka: already running (pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT (Kafka $running)"
+        else
+          kafka_other_version "$running" "pid $(cat "$STATE/kafka.pid"), started by this script" "scripts/services.sh down kafka, then up"
+        fi
         return 0
       fi
-      grep -q "Kafka Server started" "$KAFKA_HOME/logs/server.log" 2>/dev/null && break
+      grep -q "Kafka Server started" "$home/logs/server.log" 2>/dev/null && break
       sleep 0.5
     done
   fi
-  clear_stale kafka "$STATE/kafka.pid" "$KAFKA_HOME/server.properties" "$KAFKA_PORT"
+  clear_stale kafka "$STATE/kafka.pid" "$KAFKA_OURS" "$KAFKA_PORT"
   if port_open $KAFKA_HOST $KAFKA_PORT; then
     if answers_kafka $KAFKA_HOST $KAFKA_PORT; then
-      info "kafka: a broker already answers on $KAFKA_HOST:$KAFKA_PORT; using it (nothing started)"
+      local major
+      major=$(kafka_api_major $KAFKA_HOST $KAFKA_PORT)
+      if [[ -n "$major" && "$major" != "$KAFKA_MAJOR" ]]; then
+        kafka_other_version "$major.x" "not started by this script" "stop it"
+      else
+        info "kafka: a broker already answers on $KAFKA_HOST:$KAFKA_PORT; using it (nothing started)"
+      fi
       return 0
     fi
     die "port $KAFKA_PORT is in use by something that is not Kafka: stop it (see 'ss -ltnp sport = :$KAFKA_PORT') or set KAFKA_BROKERS to an existing broker"
@@ -184,6 +292,7 @@ kafka_up() {
   kafka_fetch
   tls_certs
   kafka_write_config
+  kafka_write_log_config
   if [[ ! -f "$KAFKA_HOME/data/meta.properties" ]]; then
     local cluster_id
     cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>"$STATE/storage.log") \
@@ -192,9 +301,8 @@ kafka_up() {
       >>"$STATE/storage.log" 2>&1 || die "kafka: formatting the KRaft storage failed (log: $STATE/storage.log)"
   fi
   : >"$KAFKA_HOME/logs/server.log"
-  nohup java -Xmx1g -Xms256m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$KAFKA_HOME/log4j.properties" \
-    -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_HOME/server.properties" >"$KAFKA_HOME/logs/stdout.log" 2>&1 &
+  nohup java -Xmx1g -Xms256m -XX:+UseG1GC -Djava.awt.headless=true "$(kafka_log_option)" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_HOME/server.properties" >"$KAFKA_HOME/logs/stdout.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$STATE/kafka.pid"
   info "kafka: starting $KAFKA_VERSION (pid $pid), waiting up to ${KAFKA_START_TIMEOUT_S}s"
@@ -407,10 +515,12 @@ status() {
   if [[ -n "${KAFKA_BROKERS:-}" ]]; then
     echo "kafka: external, KAFKA_BROKERS=$KAFKA_BROKERS"
   elif pid_alive "$STATE/kafka.pid"; then
-    echo "kafka: running (started by us, pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
+    echo "kafka: running Kafka $(kafka_pid_version "$STATE/kafka.pid") (started by us, pid $(cat "$STATE/kafka.pid")) on $KAFKA_HOST:$KAFKA_PORT"
     kafka_sasl_status
   elif answers_kafka $KAFKA_HOST $KAFKA_PORT; then
-    echo "kafka: running (not started by us) on $KAFKA_HOST:$KAFKA_PORT"
+    local major
+    major=$(kafka_api_major $KAFKA_HOST $KAFKA_PORT)
+    echo "kafka: running${major:+ Kafka $major.x} (not started by us) on $KAFKA_HOST:$KAFKA_PORT"
   else
     echo "kafka: not running"; code=3
   fi
@@ -440,5 +550,7 @@ case "${1:-}" in
     for s in kafka redis; do pid_alive "$STATE/$s.pid" && echo "$s"; done; true ;;
   status) status ;;
   fetch) kafka_fetch ;;
-  *) echo "usage: scripts/services.sh up | down [kafka|redis|all] | status | owned | fetch" >&2; exit 2 ;;
+  # Fetches the jars when missing and prints their dir (for private test brokers, and for running Kafka's tools).
+  libs) kafka_fetch >&2; echo "$KAFKA_LIBS" ;;
+  *) echo "usage: scripts/services.sh up | down [kafka|redis|all] | status | owned | fetch | libs" >&2; exit 2 ;;
 esac

@@ -1,11 +1,11 @@
 /**
  * A single-node Kafka broker of a test's own, for tests that kill, freeze or restart the broker without touching the
  * shared one on 127.0.0.1:9092. It is started by `scripts/services.sh up` with a temporary cache (`TRIBUTARY_CACHE`)
- * and moved ports, uses the shared Redis (so it starts none), and links the Kafka jars from the shared cache, so
- * nothing is downloaded once `scripts/services.sh fetch` has run.
+ * and moved ports, uses the shared Redis (so it starts none), and takes the Kafka jars from the shared cache
+ * (`TRIBUTARY_KAFKA_LIBS`), so nothing is downloaded once `scripts/services.sh fetch` has run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -32,9 +32,10 @@ export interface PrivateKafka {
  * @throws when the jars cannot be fetched (the output of services.sh is in the message)
  */
 export function sharedKafkaLibs(): string {
-  const libs = join(ROOT, '.cache', 'kafka', 'libs');
-  const fetched = spawnSync('bash', [SERVICES, 'fetch'], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: '' }, timeout: 600_000 });
-  if (fetched.status !== 0 || !existsSync(libs)) {
+  // `services.sh libs` fetches the jars of the selected version (TRIBUTARY_KAFKA_VERSION) when missing, prints their dir.
+  const fetched = spawnSync('bash', [SERVICES, 'libs'], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: '' }, timeout: 600_000 });
+  const libs = fetched.stdout.trim();
+  if (fetched.status !== 0 || libs === '' || !existsSync(libs)) {
     throw new Error(`private-kafka: could not fetch the Kafka jars into ${libs}: ${fetched.stdout}${fetched.stderr}`.trim());
   }
   return libs;
@@ -68,11 +69,10 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
  */
 export async function startPrivateKafka(options: { port: number; controllerPort: number; startTimeoutS?: number }): Promise<PrivateKafka> {
   const cache = mkdtempSync(join(tmpdir(), 'tributary-private-kafka-'));
-  mkdirSync(join(cache, 'kafka'), { recursive: true });
-  symlinkSync(sharedKafkaLibs(), join(cache, 'kafka', 'libs'));
   const env = {
     ...process.env,
     TRIBUTARY_CACHE: cache,
+    TRIBUTARY_KAFKA_LIBS: sharedKafkaLibs(),
     TRIBUTARY_KAFKA_PORT: String(options.port),
     TRIBUTARY_CONTROLLER_PORT: String(options.controllerPort),
     KAFKA_START_TIMEOUT_S: String(options.startTimeoutS ?? 90),
