@@ -3,10 +3,16 @@
  * fields of `nodes/kafka-common.spec.ts`, routes kafkajs logs into the node's pino logger, and classifies kafkajs
  * errors as retriable or not.
  */
-import { Kafka, logLevel, type KafkaConfig, type logCreator, type SASLOptions } from 'kafkajs';
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type logCreator, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { TributaryError } from '../runtime/common/errors';
 import type { KafkaConnectionConfig } from './kafka-common.spec';
 import { registerKafkaCodecs } from './kafka-codecs.runtime';
+import { oauthBearerProvider } from './kafka-oauth.runtime';
+import { describeKafkaSecurityFailure, isTlsCertificateFailure, KafkaSecurityError } from './kafka-security-failure.runtime';
+import { kafkaTlsOptions } from './kafka-tls.runtime';
 
 /**
  * A kafkajs `logCreator` writing into `logger` with the kafkajs namespace as `kafkajs` field. kafkajs levels map to
@@ -45,6 +51,8 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
   /** Request timeout (ms); default 30,000. */
   requestTimeoutMs?: number;
+  /** The node the client is for: a bad `ssl` file is reported as `node <id>: ssl.ca: ...` (E_CONFIG). */
+  nodeId?: string;
 }
 
 /**
@@ -55,30 +63,104 @@ export function splitBrokers(brokers: readonly string[]): string[] {
   return brokers.flatMap((entry) => entry.split(',')).map((b) => b.trim()).filter((b) => b !== '');
 }
 
+/** kafkajs's `sasl` option for the node's `sasl` settings. */
+function saslOptions(sasl: NonNullable<KafkaConnectionConfig['sasl']>): SASLOptions {
+  if (sasl.mechanism === 'oauthbearer') return { mechanism: 'oauthbearer', oauthBearerProvider: oauthBearerProvider(sasl) };
+  return { mechanism: sasl.mechanism, username: sasl.username ?? '', password: sasl.password ?? '' } as SASLOptions;
+}
+
+/**
+ * kafkajs's socket factory (`net.connect`, or `tls.connect` with the SNI name of a host name; keep-alive after 60 s,
+ * as kafkajs's own) that reports every failed certificate check to `onCertificateFailure`, so that a connect can fail
+ * at once instead of after kafkajs's retries: kafkajs counts every connection error as retriable.
+ */
+function socketFactory(onCertificateFailure: (error: Error) => void): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tlsConnect({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ...ssl }, onConnect)
+      : netConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    if (ssl) {
+      (socket as TLSSocket).once('error', (error: NodeJS.ErrnoException) => {
+        if (isTlsCertificateFailure(error.code)) onCertificateFailure(error);
+      });
+    }
+    return socket;
+  };
+}
+
+/** A client with `connect()` (producer, consumer, admin). */
+interface Connectable {
+  connect(): Promise<void>;
+}
+
+/**
+ * Makes `client.connect()` reject with a {@link KafkaSecurityError} when authentication or TLS fails (at once on a
+ * failed certificate check, see {@link socketFactory}); other errors are rethrown as they are.
+ */
+function guardConnect<T extends Connectable>(client: T, config: KafkaConnectionConfig, certificateFailures: Set<(error: Error) => void>): T {
+  const connect = client.connect.bind(client);
+  client.connect = async () => {
+    let stopListening = (): void => undefined;
+    const certificateFailed = new Promise<never>((_, reject) => {
+      certificateFailures.add(reject);
+      stopListening = () => certificateFailures.delete(reject);
+    });
+    try {
+      await Promise.race([connect(), certificateFailed]);
+    } catch (error) {
+      const security = describeKafkaSecurityFailure(error, config);
+      throw security === undefined ? error : new KafkaSecurityError(security, error);
+    } finally {
+      stopListening();
+    }
+  };
+  return client;
+}
+
 /**
  * Builds a kafkajs client from the shared connection fields. Registers the snappy, lz4 and zstd codecs with kafkajs
- * first (once per process), so the client reads and writes every Kafka compression codec.
+ * first (once per process), so the client reads and writes every Kafka compression codec. TLS files (`file:` values
+ * of `ssl`) are read here. The `connect()` of the client's producers, consumers and admins rejects with a
+ * {@link KafkaSecurityError} (not retriable, one line naming the mechanism and user or the TLS field) when SASL
+ * authentication or a certificate check fails.
  * @param config parsed `brokers`, `clientId`, `sasl`, `ssl`
  * @param options default client id, logger and timeouts
  * @returns a kafkajs `Kafka` instance (nothing is connected yet)
+ * @throws KafkaTlsConfigError when an `ssl` file cannot be read, is not PEM, or its key does not fit (`ssl.ca: ...`);
+ *   with `options.nodeId`, a TributaryError E_CONFIG `node <id>: ssl.ca: ...` instead
  */
 export function createKafkaClient(config: KafkaConnectionConfig, options: KafkaClientOptions): Kafka {
   registerKafkaCodecs();
-  const sasl: SASLOptions | undefined =
-    config.sasl === undefined
-      ? undefined
-      : ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions);
-  return new Kafka({
+  let ssl: ReturnType<typeof kafkaTlsOptions>;
+  try {
+    ssl = kafkaTlsOptions(config.ssl);
+  } catch (error) {
+    if (options.nodeId === undefined) throw error;
+    throw new TributaryError('E_CONFIG', `node ${options.nodeId}: ${(error as Error).message}`, { nodeId: options.nodeId, cause: error });
+  }
+  const certificateFailures = new Set<(error: Error) => void>();
+  const kafka = new Kafka({
     clientId: config.clientId ?? options.defaultClientId,
     brokers: splitBrokers(config.brokers),
-    ssl: config.ssl,
-    ...(sasl === undefined ? {} : { sasl }),
+    ssl,
+    ...(config.sasl === undefined ? {} : { sasl: saslOptions(config.sasl) }),
+    socketFactory: socketFactory((error) => {
+      for (const fail of certificateFailures) fail(error);
+    }),
     connectionTimeout: options.connectionTimeoutMs ?? 10_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: options.retry ?? { retries: 3, initialRetryTime: 300, maxRetryTime: 5_000 },
     logLevel: kafkaLogLevel(options.logger),
     logCreator: kafkaLogCreator(options.logger),
   });
+  const producer = kafka.producer.bind(kafka);
+  const consumer = kafka.consumer.bind(kafka);
+  const admin = kafka.admin.bind(kafka);
+  kafka.producer = (settings) => guardConnect(producer(settings), config, certificateFailures);
+  kafka.consumer = (settings) => guardConnect(consumer(settings), config, certificateFailures);
+  kafka.admin = (settings) => guardConnect(admin(settings), config, certificateFailures);
+  return kafka;
 }
 
 /** kafkajs error names that mean "the cluster or the network is unavailable right now". */

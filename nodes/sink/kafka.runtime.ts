@@ -76,7 +76,7 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
     }
   };
 
-  const kafka = createKafkaClient(config, { defaultClientId: `tributary-${nodeId}`, logger: ctx.logger });
+  const kafka = createKafkaClient(config, { defaultClientId: `tributary-${nodeId}`, logger: ctx.logger, nodeId });
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: true,
     idempotent: false,

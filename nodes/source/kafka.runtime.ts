@@ -135,7 +135,7 @@ class KafkaSource implements SourceRuntime {
 
   async run(): Promise<void> {
     const { config, ctx } = this;
-    const kafka = createKafkaClient(config, { defaultClientId: `tributary-${ctx.nodeId}`, logger: ctx.logger });
+    const kafka = createKafkaClient(config, { defaultClientId: `tributary-${ctx.nodeId}`, logger: ctx.logger, nodeId: ctx.nodeId });
     this.kafka = kafka;
     const groupId = ctx.preview ? `tributary-preview-${randomBytes(6).toString('hex')}` : config.groupId;
     const consumer = kafka.consumer({
