@@ -37,4 +37,5 @@ step "layers (dependency-cruiser, resolved imports)"; npx tsx scripts/check-laye
 step "generated files are up to date"; npx tsx scripts/check-generated.ts; npx tsx scripts/check-node-docs.ts
 step "unit tests"; npx vitest run --project unit
 step "integration tests (real Kafka and Redis)"; npx vitest run --project integration
+step "integration smoke tests on Kafka 3.9.1 (a second broker of its own)"; bash scripts/test-kafka-compat.sh
 step "end-to-end tests (the studio in Chromium, browser mode)"; npx vitest run --project e2e
