@@ -7,6 +7,7 @@ import { nodeSpecs } from '../nodes/specs';
 import { nodeRuntimes } from '../nodes/runtimes';
 import { FlowProblemsError, TributaryError, formatProblems, isWarning, problemReports, type Problem, type ProblemReport } from './common/errors';
 import { Engine } from './engine/engine';
+import { WATCHDOG_EXIT_CODE, Watchdog, watchedNodes } from './engine/watchdog';
 import { LOG_FORMATS, LOG_LEVELS, LogSettingsError, createLogger, resolveLogSettings, type LogSettings } from './logger';
 import { loadFlowFile, type LoadedFlow } from './flow-file';
 import { DEFAULT_METRICS_HOST, startMetricsServer } from './metrics-server';
@@ -20,14 +21,22 @@ export const ExitCode = {
   invalidFlow: 1,
   usage: 2,
   runFailed: 3,
+  /** The watchdog stopped the run: a node blocked the event loop longer than `settings.maxBlockMs`. */
+  blocked: WATCHDOG_EXIT_CODE,
 } as const;
+
+/** After a stop request the process exits at the latest this long after `settings.shutdownTimeoutMs` (ms). */
+export const SHUTDOWN_EXIT_GRACE_MS = 1_000;
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success (run: stopped by SIGTERM/SIGINT after draining, or every source finished)
   1  the flow file is invalid (every problem is printed as file:line:col: node <id>: <field>: <message> [E_CODE])
   2  bad command-line usage (also a bad LOG_LEVEL / LOG_FORMAT, an --env-file that cannot be read)
-  3  the run failed (a node with onError: stop failed, a sink failed for good, a source crashed too often)
+  3  the run failed (a node with onError: stop failed, a sink failed for good, a source crashed too often; also a
+     drain that did not end within settings.shutdownTimeoutMs + 1 s, a second signal)
+  4  a node blocked the event loop longer than settings.maxBlockMs: the watchdog's line names the node and its
+     expression; the records in flight are replayed on restart
   9  a missing --env-file: Node.js checks that argument itself and exits before tributary starts (node: FILE: not found)
 
 Environment:
@@ -104,6 +113,16 @@ async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow>
   }
 }
 
+/**
+ * Starts the block watchdog of a run or preview (runtime/engine/watchdog.ts) unless `settings.maxBlockMs` is 0; its
+ * line is JSON when the logs are.
+ */
+function startWatchdog(loaded: LoadedFlow, logSettings: LogSettings): Watchdog | undefined {
+  const maxBlockMs = loaded.flow.settings.maxBlockMs;
+  if (maxBlockMs === 0) return undefined;
+  return Watchdog.start({ maxBlockMs, nodes: watchedNodes(loaded.plan), format: logSettings.format === 'json' ? 'json' : 'text' });
+}
+
 /** Telemetry frames per second sent to a parent process at most. */
 export const IPC_FRAMES_PER_SECOND = 10;
 
@@ -119,7 +138,26 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
     runtimes: nodeRuntimes,
     logger,
     ...(options.telemetry ? {} : { telemetry: false }),
+    watchdog: startWatchdog(loaded, logSettings),
   });
+  // A stop request (signal, the parent's `stop`, its going away) ends the process within shutdownTimeoutMs + 1 s
+  // even when the drain or a node's close hangs; a blocked event loop is the watchdog's to end.
+  let exitDeadline: NodeJS.Timeout | undefined;
+  const stopRun = (): void => {
+    if (exitDeadline === undefined) {
+      const { shutdownTimeoutMs } = loaded.flow.settings;
+      exitDeadline = setTimeout(() => {
+        logger.error(
+          { event: 'shutdown-timeout', shutdownTimeoutMs },
+          `run failed: the shutdown did not end within settings.shutdownTimeoutMs ${shutdownTimeoutMs} ms + ${SHUTDOWN_EXIT_GRACE_MS} ms; exiting without closing the remaining nodes (uncommitted records are replayed)`,
+        );
+        logger.flush();
+        process.exit(ExitCode.runFailed);
+      }, shutdownTimeoutMs + SHUTDOWN_EXIT_GRACE_MS);
+      exitDeadline.unref();
+    }
+    void engine.stop();
+  };
   logger.info({ flow: loaded.flow.name, file, nodes: loaded.plan.nodes.length }, 'starting flow');
 
   if (options.metricsPort !== undefined) {
@@ -145,10 +183,10 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
     }, 1000 / IPC_FRAMES_PER_SECOND);
     ipcTimer.unref();
     process.on('message', (message: ParentMessage) => {
-      if (message.type === 'stop') void engine.stop();
+      if (message.type === 'stop') stopRun();
       else if (message.type === 'samples') send({ type: 'samples', nodeId: message.nodeId, samples: engine.samples(message.nodeId) });
     });
-    process.on('disconnect', () => void engine.stop());
+    process.on('disconnect', stopRun);
   }
 
   let signals = 0;
@@ -159,7 +197,7 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
       process.exit(ExitCode.runFailed);
     }
     logger.info({ signal }, 'stopping: draining in-flight records');
-    void engine.stop();
+    stopRun();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -222,7 +260,13 @@ async function previewCommand(file: string, options: { records: number; json: bo
   const logSettings = logSettingsOrExit(options, options.json ? 'warn' : undefined);
   const loaded = await loadOrExit(file, options.set);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
-  const engine = new Engine(loaded.plan, { runtimes: nodeRuntimes, logger, preview: { records: options.records }, telemetry: true });
+  const engine = new Engine(loaded.plan, {
+    runtimes: nodeRuntimes,
+    logger,
+    preview: { records: options.records },
+    telemetry: true,
+    watchdog: startWatchdog(loaded, logSettings),
+  });
   let failed: Error | undefined;
   try {
     await engine.run();

@@ -55,6 +55,18 @@ export const FlowSettingsSchema = z
       .max(600_000)
       .default(30_000)
       .describe('On SIGTERM/SIGINT: how long to drain in-flight records and flush sinks before exiting anyway (ms).'),
+    maxBlockMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .refine((ms) => ms === 0 || ms >= 100, 'maxBlockMs is 0 (off) or at least 100 ms')
+      .default(10_000)
+      .describe(
+        'Longest a node may block the event loop (a catastrophic regular expression, a long recursion) before the ' +
+          'watchdog stops the runtime with exit code 4 and a line naming the node and its expression (ms); the records ' +
+          'in flight are replayed on restart. 0 switches the watchdog off (e.g. to debug with breakpoints).',
+      ),
     maxInFlightRecords: z
       .number()
       .int()

@@ -36,6 +36,7 @@ import { observeNode, type NodeObserver, type Outlet, type Process, type SinkWri
 import { limitDeliveries } from './preview-limit';
 import { retry } from './retry';
 import { TelemetryCollector } from './telemetry';
+import type { RunningNodeMark } from './watchdog';
 import {
   failRecord,
   type FlowRecord,
@@ -64,6 +65,11 @@ export interface EngineOptions {
   preview?: { records: number };
   /** Overrides `settings.telemetry` of the flow. */
   telemetry?: boolean;
+  /**
+   * Told which node runs (its index in `plan.nodes`) around each transform `process` and sink write, once per batch:
+   * the block watchdog (runtime/engine/watchdog.ts) names that node when the event loop blocks.
+   */
+  watchdog?: RunningNodeMark | undefined;
 }
 
 /** The acknowledgement of one delivered source batch: done once the graph pass finished and every hold is released. */
@@ -140,6 +146,8 @@ export class Engine {
   private readonly observers = new Map<string, NodeObserver>();
   private readonly outlets = new Map<string, Outlet>();
   private readonly counters = new Map<string, NodeCounters>();
+  /** Index of each node in `plan.nodes`, the number marked for the watchdog. */
+  private readonly nodeIndexes = new Map<string, number>();
   private readonly logger: Logger;
   private readonly abort = new AbortController();
   private readonly hardAbort = new AbortController();
@@ -176,6 +184,7 @@ export class Engine {
         )
       : undefined;
     for (const node of plan.nodes) {
+      this.nodeIndexes.set(node.id, this.nodeIndexes.size);
       const counters = createNodeCounters();
       const observer = observeNode(this.telemetry, node, counters);
       this.counters.set(node.id, counters);
@@ -541,7 +550,7 @@ export class Engine {
     if (instance.kind === 'transform') {
       let out: PortBatches;
       try {
-        out = await instance.process(records, scope);
+        out = await this.running(nodeId, () => instance.process(records, scope));
       } catch (error) {
         const e = asTributaryError(error, 'E_INTERNAL');
         out = { [ERROR_PORT]: records.map((r) => failRecord(r, node.id, e.message, e.code)) };
@@ -554,7 +563,7 @@ export class Engine {
     if (instance.kind === 'sink') {
       let rejections: SinkRejection[] | void;
       try {
-        rejections = await instance.write(records);
+        rejections = await this.running(nodeId, () => instance.write(records));
       } catch (error) {
         if (this.fatal !== undefined || this.hardAbort.signal.aborted) throw error;
         // Not retriable: the whole batch goes to the sink's error port.
@@ -573,6 +582,18 @@ export class Engine {
       return;
     }
     throw new TributaryError('E_INTERNAL', `node ${node.id}: a source cannot receive records`, { nodeId: node.id });
+  }
+
+  /** Calls `call` with `nodeId` marked as running for the watchdog (its synchronous part: until it returns). */
+  private running<T>(nodeId: string, call: () => T): T {
+    const watchdog = this.options.watchdog;
+    if (watchdog === undefined) return call();
+    const previous = watchdog.enter(this.nodeIndexes.get(nodeId)!);
+    try {
+      return call();
+    } finally {
+      watchdog.leave(previous);
+    }
   }
 
   /**
