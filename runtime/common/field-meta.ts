@@ -109,9 +109,10 @@ export function fieldMetaOf(schema: z.ZodType): StoredFieldMeta | undefined {
 }
 
 /**
- * The field schemas of an object schema by field name, looking through wrappers (`.optional()`, `.default()`, ...);
- * cross-field checks (`.superRefine`) keep the object as it is.
- * @returns the shape, or undefined when `schema` is not an object schema
+ * The field schemas of an object schema by field name, looking through wrappers (`.optional()`, `.default()`, ...)
+ * and through a union with exactly one object option (`ssl: true | { ca, ... }`); cross-field checks (`.superRefine`)
+ * keep the object as it is.
+ * @returns the shape, or undefined when `schema` is not an object schema (or a union of several)
  */
 export function objectFieldsOf(schema: z.ZodType): Readonly<Record<string, z.ZodType>> | undefined {
   let current: z.ZodType | undefined = schema;
@@ -119,6 +120,10 @@ export function objectFieldsOf(schema: z.ZodType): Readonly<Record<string, z.Zod
   while (current !== undefined && !seen.has(current)) {
     seen.add(current);
     if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
+    if (current instanceof z.ZodUnion) {
+      const shapes = (current.options as z.ZodType[]).map(objectFieldsOf).filter((shape) => shape !== undefined);
+      return shapes.length === 1 ? shapes[0] : undefined;
+    }
     current = wrappedSchema(current);
   }
   return undefined;

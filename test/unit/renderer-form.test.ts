@@ -38,7 +38,7 @@ describe('spec-driven form fields', () => {
     expect(field('source.kafka', 'ssl')).toMatchObject({ kind: 'boolean', default: false });
     const sasl = field('source.kafka', 'sasl');
     expect(sasl.kind).toBe('object');
-    expect(sasl.children?.map((c) => c.name)).toEqual(['mechanism', 'username', 'password']);
+    expect(sasl.children?.map((c) => c.name)).toEqual(['mechanism', 'username', 'password', 'token', 'tokenCommand']);
     expect(sasl.children?.[0]).toMatchObject({ kind: 'enum', required: true });
   });
 
