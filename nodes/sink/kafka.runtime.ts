@@ -2,10 +2,11 @@
 import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
-import { defineSink, type FlowRecord, type NodeContext, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
+import { defineSink, type FlowRecord, type NodeContext, type RecordHeaders, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
 import { createKafkaClient, isRetriableKafkaError, kafkaErrorMessage } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
 import { kafkaCompressionType } from '../kafka-codecs.runtime';
+import { createKafkaRecordEncoder, RecordEncodeError } from '../kafka-record-encode.runtime';
 import { DEAD_LETTER_HEADERS, kafkaSinkSpec, type KafkaSinkConfig } from './kafka.spec';
 
 /** Longest error message copied into the `tributary-error-message` header (characters). */
@@ -14,27 +15,10 @@ export const MAX_ERROR_HEADER_CHARS = 4096;
 /** A record whose message could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
 class RecordFailure extends Error {}
 
-/** Encodes a key: strings as-is, bytes raw, null/undefined -> null, objects JSON, other values `String`. */
-function encodeKey(key: unknown): string | Buffer | null {
-  if (key === null || key === undefined) return null;
-  if (typeof key === 'string') return key;
-  if (key instanceof Uint8Array) return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-  if (typeof key === 'object') return JSON.stringify(key);
-  return String(key);
-}
-
-/** Encodes a value: strings as-is, bytes raw, null/undefined -> null (tombstone), anything else JSON. */
-function encodeValue(value: unknown): string | Buffer | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  return (JSON.stringify(value) as string | undefined) ?? null;
-}
-
 /** The record's headers plus, for records carrying `error`, the dead-letter headers (see {@link DEAD_LETTER_HEADERS}). */
-export function kafkaHeaders(record: FlowRecord): Record<string, string> {
+export function kafkaHeaders(record: FlowRecord): RecordHeaders {
   if (record.error === undefined) return record.headers;
-  const headers: Record<string, string> = {
+  const headers: RecordHeaders = {
     ...record.headers,
     [DEAD_LETTER_HEADERS.node]: record.error.nodeId,
     [DEAD_LETTER_HEADERS.code]: record.error.code,
@@ -48,9 +32,13 @@ export function kafkaHeaders(record: FlowRecord): Record<string, string> {
 
 /**
  * Creates the `sink.kafka` runtime for one node.
- * - `open()` connects the producer; throws a `TributaryError` (`E_SINK`, retriable when the brokers are unreachable).
+ * - `open()` resolves the schema registry schemas of `format` / `keyFormat` (nodes/kafka-record-encode.runtime.ts) and
+ *   connects the producer; throws a `TributaryError` (`E_SINK`, retriable when the brokers or the registry are
+ *   unreachable).
  * - `write(batch)` sends the batch with one `producer.send` and resolves once the brokers acknowledged it (per
- *   `acks`); records whose key/value expression throws are returned as rejections (`E_EXPRESSION_RUNTIME`) and not
+ *   `acks`); keys and values are encoded by `keyFormat` and `format`, a record that does not fit them (e.g. not its
+ *   Avro schema) is returned as a rejection (`E_SINK`, the field path in the message) and not sent; records whose
+ *   key/value expression throws are returned as rejections (`E_EXPRESSION_RUNTIME`) and not
  *   sent; a kafkajs failure throws `TributaryError` `E_SINK`, retriable when kafkajs says so (connection, timeout,
  *   leader not available, ...), otherwise not (e.g. message too large, not authorized).
  * - `close()` disconnects the producer.
@@ -83,6 +71,7 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   const compression = kafkaCompressionType(config.compression);
+  const encoder = createKafkaRecordEncoder(config, nodeId);
   let connected = false;
   // kafkajs disconnects the producer for good on some fatal errors; the next write then connects again.
   producer.on(producer.events.DISCONNECT, () => {
@@ -107,18 +96,27 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
   };
 
   return {
-    open: connect,
+    async open() {
+      await encoder.open();
+      await connect();
+    },
 
     async write(batch: FlowRecord[]): Promise<SinkRejection[]> {
+      // Resolves the registry schemas when open() could not (registry unreachable then); nothing to do otherwise.
+      await encoder.open();
       const rejections: SinkRejection[] = [];
       const messages: Message[] = [];
       batch.forEach((record, index) => {
         try {
-          const key = keyOf === undefined ? record.key : encodeKey(evaluate('key', keyOf, record));
-          const value = encodeValue(valueOf === undefined ? record.value : evaluate('value', valueOf, record));
+          const key = encoder.key(keyOf === undefined ? record.key : evaluate('key', keyOf, record));
+          const value = encoder.value(valueOf === undefined ? record.value : evaluate('value', valueOf, record));
           // No timestamp: the broker's produce time, so retention never drops re-produced old records at once.
           messages.push({ key, value, headers: kafkaHeaders(record) });
         } catch (error) {
+          if (error instanceof RecordEncodeError) {
+            rejections.push({ index, message: `cannot encode the record: ${error.message}`, code: 'E_SINK' });
+            return;
+          }
           if (!(error instanceof RecordFailure)) {
             rejections.push({ index, message: `cannot encode the record: ${(error as Error).message}`, code: 'E_SINK' });
             return;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 import { kafkaConnectionFields } from '../kafka-common.spec';
+import { checkRegistryNeeded, REGISTRY_FORMAT_OPTIONS, REGISTRY_FORMATS, registryField, schemaChoiceField } from '../schema-registry.spec';
 
 /** Headers added to records that carry `error` (records from an `error` port), so the topic works as a dead-letter topic. */
 export const DEAD_LETTER_HEADERS = {
@@ -60,7 +61,45 @@ export const kafkaSinkConfigSchema = z.strictObject({
         zstd: 'zstd: the best ratio at moderate CPU (brokers from Kafka 2.1)',
       },
     }),
-});
+  format: z
+    .enum(['json', 'string', 'bytes', ...REGISTRY_FORMATS])
+    .default('json')
+    .describe(
+      'How values are encoded. json: strings and bytes as-is, null a tombstone, anything else as JSON; string: the ' +
+        'value as text (`String`); bytes: a base64 string (as source.kafka format bytes gives) written as its raw ' +
+        'bytes; avro, protobuf, json-schema: the Confluent wire format with the schema of `valueSchema` from ' +
+        '`registry` (a value that does not fit goes to the error port with the field path).',
+    )
+    .apply(withFieldMeta, {
+      options: {
+        json: 'strings and bytes as-is, others as JSON',
+        string: 'the value as text',
+        bytes: 'a base64 string written as its raw bytes',
+        ...REGISTRY_FORMAT_OPTIONS,
+      },
+    }),
+  keyFormat: z
+    .enum(['string', 'bytes', 'json', ...REGISTRY_FORMATS])
+    .default('string')
+    .describe(
+      'How keys are encoded. string: strings as-is, objects as JSON, others with `String`; bytes: a base64 string ' +
+        'written as its raw bytes; json: the key as JSON; avro, protobuf, json-schema: the Confluent wire format with ' +
+        'the schema of `keySchema` (a key that is the JSON text of an object or array, as source.kafka keeps ' +
+        'structured keys, is encoded as that object).',
+    )
+    .apply(withFieldMeta, {
+      options: {
+        string: 'strings as-is, objects as JSON',
+        bytes: 'a base64 string written as its raw bytes',
+        json: 'the key as JSON',
+        ...REGISTRY_FORMAT_OPTIONS,
+      },
+      advanced: true,
+    }),
+  registry: registryField,
+  valueSchema: schemaChoiceField('value').apply(withFieldMeta, { appliesWhen: { field: 'format', values: [...REGISTRY_FORMATS] } }),
+  keySchema: schemaChoiceField('key').apply(withFieldMeta, { appliesWhen: { field: 'keyFormat', values: [...REGISTRY_FORMATS] }, advanced: true }),
+}).superRefine(checkRegistryNeeded);
 
 /** Parsed config of `sink.kafka`. */
 export type KafkaSinkConfig = z.output<typeof kafkaSinkConfigSchema>;

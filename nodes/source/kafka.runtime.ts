@@ -27,14 +27,14 @@
  * first batch, so a window resumed by any group member knows which results were already acknowledged.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
 import { applyStartPosition, resolveStartFrom } from '../kafka-start-position.runtime';
-import { decodeUtf8, type InvalidUtf8 } from '../../runtime/common/utf8-decode';
+import { createKafkaRecordDecoder, type KafkaRecordDecoder } from '../kafka-record-decode.runtime';
 import { kafkaSourceSpec } from './kafka.spec';
 import type { z } from 'zod';
 
@@ -50,62 +50,6 @@ const COMMIT_INTERVAL_MS = 1_000;
 const BACKPRESSURE_CHECK_MS = 100;
 /** In preview: stop after this long without new records once the group has joined (ms). */
 const PREVIEW_IDLE_MS = 3_000;
-
-/**
- * Decodes one Kafka message into a record; undecodable values become records with `error` set (E_DECODE): bad JSON
- * (the text kept as the value) and, unless `invalidUtf8` is `replace`, bytes that are not valid UTF-8 (the value kept
- * as base64 of the bytes, the message naming the offset of the first bad byte).
- */
-export function decodeMessage(
-  message: KafkaMessage,
-  topic: string,
-  partition: number,
-  format: KafkaSourceConfig['format'],
-  nodeId: string,
-  invalidUtf8: InvalidUtf8 = 'error',
-): FlowRecord {
-  const headers: Record<string, string> = {};
-  if (message.headers !== undefined) {
-    for (const name of Object.keys(message.headers)) {
-      const raw = message.headers[name];
-      const last = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-      if (last !== undefined) headers[name] = last.toString();
-    }
-  }
-  const record: FlowRecord = {
-    key: message.key === null || message.key === undefined ? null : message.key.toString(),
-    value: null,
-    headers,
-    timestamp: Number(message.timestamp),
-    meta: { source: nodeId, topic, partition, offset: message.offset },
-  };
-  const bytes = message.value;
-  if (bytes === null) return record;
-  if (format === 'bytes') {
-    record.value = bytes.toString('base64');
-    return record;
-  }
-  let text: string;
-  try {
-    text = decodeUtf8(bytes, invalidUtf8);
-  } catch (error) {
-    // Kept as base64 so that the dead-letter record carries the bytes as they were.
-    record.value = bytes.toString('base64');
-    record.error = { nodeId, code: 'E_DECODE', message: (error as Error).message };
-    return record;
-  }
-  if (format === 'string') {
-    record.value = text;
-    return record;
-  }
-  try {
-    record.value = JSON.parse(text);
-  } catch (error) {
-    record.value = text;
-    record.error = { nodeId, code: 'E_DECODE', message: `value is not JSON: ${(error as Error).message}` };
-  }
-  return record;
-}
 
 class KafkaSource implements SourceRuntime {
   private consumer: Consumer | undefined;
@@ -127,6 +71,8 @@ class KafkaSource implements SourceRuntime {
   /** Per `topic:partition` assigned at the last join: its committed offset and metadata, to restore before its first batch. */
   private toRestore = new Map<string, Promise<{ offset: string; metadata: string | null } | undefined>>();
   private previewIdle: NodeJS.Timeout | undefined;
+  /** Decodes keys, values and headers (nodes/kafka-record-decode.runtime.ts); made at the first batch. */
+  private decoder: KafkaRecordDecoder | undefined;
 
   constructor(
     private readonly config: KafkaSourceConfig,
@@ -357,7 +303,10 @@ class KafkaSource implements SourceRuntime {
         }
         const slice = messages.slice(start, start + size);
         const records: FlowRecord[] = new Array<FlowRecord>(slice.length);
-        for (let i = 0; i < slice.length; i++) records[i] = decodeMessage(slice[i]!, topic, partition, config.format, ctx.nodeId, config.invalidUtf8);
+        const decoder = (this.decoder ??= createKafkaRecordDecoder(config, ctx.nodeId));
+        const fetching = decoder.prepare(slice);
+        if (fetching !== undefined) await fetching;
+        for (let i = 0; i < slice.length; i++) records[i] = decoder.decode(slice[i]!, topic, partition);
         const last = slice[slice.length - 1]!.offset;
         const ticket = this.ledger.deliver(key, last);
         let markDone!: () => void;

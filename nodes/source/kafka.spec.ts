@@ -6,6 +6,7 @@ import { withFieldMeta } from '../../runtime/common/field-meta';
 import { defineNodeSpec } from '../../runtime/common/node-spec';
 import { kafkaConnectionFields } from '../kafka-common.spec';
 import { checkStartFrom, startFromField } from '../kafka-start-position.spec';
+import { checkRegistryNeeded, REGISTRY_FORMAT_OPTIONS, REGISTRY_FORMATS, registryField } from '../schema-registry.spec';
 
 export const kafkaSourceConfig = z
   .strictObject({
@@ -26,19 +27,40 @@ export const kafkaSourceConfig = z
       .describe('Older form of startFrom, still read: true is startFrom earliest, false is latest. Give one of the two.')
       .apply(withFieldMeta, { advanced: true }),
     format: z
-      .enum(['json', 'string', 'bytes'])
+      .enum(['json', 'string', 'bytes', ...REGISTRY_FORMATS])
       .default('json')
       .describe(
         'How record values are decoded. json: parsed JSON (bad JSON goes to the error port with code E_DECODE); ' +
-          'string: UTF-8 text; bytes: base64 text of the raw bytes.',
+          'string: UTF-8 text; bytes: base64 text of the raw bytes; avro, protobuf, json-schema: the Confluent wire ' +
+          'format, decoded with the schema of its schema id from `registry` (a value that does not decode goes to ' +
+          'the error port with code E_DECODE and the reason).',
       )
       .apply(withFieldMeta, {
         options: {
           json: 'parsed JSON (bad JSON goes to the error port with code E_DECODE)',
           string: 'UTF-8 text',
           bytes: 'base64 text of the raw bytes',
+          ...REGISTRY_FORMAT_OPTIONS,
         },
       }),
+    keyFormat: z
+      .enum(['string', 'bytes', 'json', ...REGISTRY_FORMATS])
+      .default('string')
+      .describe(
+        'How record keys are decoded. string: UTF-8 text; bytes: base64 text of the raw bytes; json, avro, protobuf, ' +
+          'json-schema: decoded, a structured key kept as its JSON text (keys are text in a flow). A key that does not ' +
+          'decode sends the record to the error port with code E_DECODE.',
+      )
+      .apply(withFieldMeta, {
+        options: {
+          string: 'UTF-8 text (lossy for invalid bytes)',
+          bytes: 'base64 text of the raw bytes',
+          json: 'JSON, kept as its text (a JSON string as the string itself)',
+          ...REGISTRY_FORMAT_OPTIONS,
+        },
+        advanced: true,
+      }),
+    registry: registryField,
     invalidUtf8: z
       .enum(['error', 'replace'])
       .default('error')
@@ -83,14 +105,19 @@ export const kafkaSourceConfig = z
       .min(0)
       .max(100)
       .default(5)
-      .describe('How many times a crashed consumer is restarted before the run exits with the error.')
+      .describe(
+        'How many times a crashed consumer is restarted before the run exits with the error. Only crashes that are not ' +
+          'outages count: while the brokers are unreachable the consumer reconnects with backoff, and the run fails ' +
+          'once that lasts longer than settings.sourceUnavailableTimeoutMs.',
+      )
       .apply(withFieldMeta, { advanced: true }),
   })
   .refine((c) => (c.topic === undefined) !== (c.topics === undefined), {
     message: 'give exactly one of topic or topics',
     path: ['topic'],
   })
-  .superRefine(checkStartFrom);
+  .superRefine(checkStartFrom)
+  .superRefine(checkRegistryNeeded);
 
 export const kafkaSourceSpec = defineNodeSpec({
   type: 'source.kafka',

@@ -46,7 +46,7 @@ describe('transform.validate', () => {
 
     const [missing, line, text] = result.invalid!;
     expect(missing!.value).toEqual({ amount: -1 });
-    expect(JSON.parse(missing!.headers[VALIDATION_ERRORS_HEADER]!)).toEqual([
+    expect(JSON.parse(missing!.headers[VALIDATION_ERRORS_HEADER] as string)).toEqual([
       { path: '', message: "must have required property 'id'" },
       { path: '/amount', message: 'must be >= 0' },
     ]);
@@ -56,7 +56,7 @@ describe('transform.validate', () => {
       code: 'E_DECODE',
       message: "value does not match the schema: / must have required property 'id'; /amount must be >= 0",
     });
-    expect(JSON.parse(line!.headers[VALIDATION_ERRORS_HEADER]!)).toEqual([{ path: '/lines/1', message: "must have required property 'sku'" }]);
+    expect(JSON.parse(line!.headers[VALIDATION_ERRORS_HEADER] as string)).toEqual([{ path: '/lines/1', message: "must have required property 'sku'" }]);
     expect(text!.error!.message).toBe('value does not match the schema: / must be object');
     // The incoming records are not modified.
     expect(input[1]!.headers).toEqual({ trace: 't' });
@@ -68,7 +68,7 @@ describe('transform.validate', () => {
     const validate = await create({ type: 'object', properties });
     const value = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, i]));
     const [failed] = (await validate.process([record(value)], noHold)).invalid!;
-    expect(JSON.parse(failed!.headers[VALIDATION_ERRORS_HEADER]!)).toHaveLength(20);
+    expect(JSON.parse(failed!.headers[VALIDATION_ERRORS_HEADER] as string)).toHaveLength(20);
     expect(failed!.error!.message).toMatch(/\/f19 must be string; and 5 more$/);
   });
 

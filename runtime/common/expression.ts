@@ -167,7 +167,7 @@ export function compileExpression(source: string, variables: readonly string[] =
 export interface ExpressionRecord {
   value: unknown;
   key: string | null;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   meta: unknown;
 }
 

@@ -77,7 +77,7 @@ export interface TelemetryFrame {
 export interface SampleRecord {
   key: string | null;
   value: unknown;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   timestamp: number;
   meta: { source: string; topic?: string; partition?: number; offset?: string };
   error?: { nodeId: string; message: string; code: string };

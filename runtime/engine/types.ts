@@ -26,11 +26,21 @@ export interface RecordError {
   code: ErrorCode;
 }
 
-/** A record moving through a flow. `timestamp` is ms since the epoch (Kafka record timestamp, or read time). */
+/**
+ * Header values of a record by name: one value as a string; a header that occurs more than once (Kafka allows
+ * repeated headers) as the array of its values in record order. Kafka header values are decoded as UTF-8.
+ */
+export type RecordHeaders = Record<string, string | string[]>;
+
+/**
+ * A record moving through a flow. `timestamp` is ms since the epoch (Kafka record timestamp, or read time). `key` is
+ * text: a key that a source decodes into a structured value (`keyFormat` json or a schema registry format) is kept as
+ * its JSON text.
+ */
 export interface FlowRecord {
   key: string | null;
   value: unknown;
-  headers: Record<string, string>;
+  headers: RecordHeaders;
   timestamp: number;
   meta: RecordMeta;
   /** Set on records routed to an `error` port. */

@@ -1,7 +1,7 @@
 // source.kafka decoding and the shared broker-list handling.
 import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
-import { decodeMessage } from '../../nodes/source/kafka.runtime';
+import { decodeMessage } from '../../nodes/kafka-record-decode.runtime';
 import { splitBrokers } from '../../nodes/kafka-common.runtime';
 import { applySet } from '../../runtime/flow-file';
 import { FlowSchema } from '../../runtime/common/flow';
@@ -22,7 +22,7 @@ describe('decodeMessage', () => {
     expect(decodeMessage(message('{"id":1}'), 'orders', 3, 'json', 'src')).toEqual({
       key: 'k1',
       value: { id: 1 },
-      headers: { trace: 'abc', multi: 'b' },
+      headers: { trace: 'abc', multi: ['a', 'b'] },
       timestamp: 1700000000000,
       meta: { source: 'src', topic: 'orders', partition: 3, offset: '41' },
     });

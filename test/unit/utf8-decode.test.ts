@@ -2,7 +2,7 @@
 // bytes that are not UTF-8 to `error` with E_DECODE (never rewritten with U+FFFD) unless invalidUtf8 is `replace`.
 import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
-import { decodeMessage } from '../../nodes/source/kafka.runtime';
+import { decodeMessage } from '../../nodes/kafka-record-decode.runtime';
 import { kafkaSourceConfig } from '../../nodes/source/kafka.spec';
 import { parseTransformRuntime } from '../../nodes/transform/parse.runtime';
 import { parseTransformSpec } from '../../nodes/transform/parse.spec';

@@ -1,0 +1,174 @@
+/**
+ * Codecs for the schemas of a schema registry, one per registered schema: Avro (avsc), Protobuf (protobufjs) and JSON
+ * Schema (ajv). A codec turns a record's payload (after magic byte and schema id) into a JSON-like value and back into
+ * the complete Confluent wire format bytes. Node-only.
+ *
+ * Decoded values are what a flow can carry as JSON: Avro records as objects (unions unwrapped when unambiguous, avsc's
+ * `wrapUnions: 'auto'`), Protobuf messages as objects with their field names as in the .proto file, 64-bit integers as
+ * decimal strings, enums as their names, bytes as base64, and every field present (defaults filled in).
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019';
+import { Ajv2020 } from 'ajv/dist/2020';
+import avro from 'avsc';
+import protobuf from 'protobufjs';
+import { readMessageIndexes, wireHeader } from './confluent-wire-format.runtime';
+import type { RegisteredSchema } from './schema-registry.runtime';
+
+/** A record whose value does not fit the schema; `message` names the field path. */
+export class SchemaMismatchError extends Error {}
+
+/** Encodes and decodes the records of one registered schema. */
+export interface SchemaCodec {
+  readonly schemaType: RegisteredSchema['schemaType'];
+  /**
+   * Decodes `bytes` from `offset` (just after the schema id) to their end.
+   * @throws Error with the reason when the bytes do not decode with this schema
+   */
+  decode(bytes: Buffer, offset: number): unknown;
+  /**
+   * The complete wire format bytes of `value` (magic byte, schema id, Protobuf message indexes, payload).
+   * @throws SchemaMismatchError when the value does not fit the schema
+   */
+  encode(value: unknown): Buffer;
+}
+
+/** The registry's name of each schema type, as `format` names it. */
+export const SCHEMA_TYPE_OF_FORMAT = { avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON' } as const;
+
+/**
+ * Builds the codec of a registered schema.
+ * @param messageType Protobuf only: the full name of the message type that `encode` writes (default the first
+ *   top-level message); decoding follows the message indexes of each record.
+ * @throws Error when the schema does not parse (with the parser's reason) or `messageType` is not in it
+ */
+export function createSchemaCodec(schema: RegisteredSchema, messageType?: string): SchemaCodec {
+  switch (schema.schemaType) {
+    case 'AVRO':
+      return avroCodec(schema);
+    case 'PROTOBUF':
+      return protobufCodec(schema, messageType);
+    case 'JSON':
+      return jsonSchemaCodec(schema);
+  }
+}
+
+function avroCodec(schema: RegisteredSchema): SchemaCodec {
+  const type = avro.Type.forSchema(JSON.parse(schema.schema) as avro.Schema, { wrapUnions: 'auto' });
+  const header = wireHeader(schema.id);
+  return {
+    schemaType: 'AVRO',
+    decode: (bytes, offset) => type.fromBuffer(bytes.subarray(offset)) as unknown,
+    encode(value) {
+      const paths: string[] = [];
+      if (!type.isValid(value, { errorHook: (path, v: unknown) => paths.push(`${path.join('.') || '(value)'} = ${describe(v)}`) })) {
+        throw new SchemaMismatchError(`does not fit Avro schema id ${schema.id}: ${paths.slice(0, 5).join('; ')}`);
+      }
+      return Buffer.concat([header, type.toBuffer(value)]);
+    },
+  };
+}
+
+/** The message types of a namespace in declaration order (the order message indexes count in). */
+function messagesOf(namespace: protobuf.NamespaceBase): protobuf.Type[] {
+  return namespace.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
+}
+
+function protobufCodec(schema: RegisteredSchema, messageType: string | undefined): SchemaCodec {
+  const parsed = protobuf.parse(schema.schema, { keepCase: true });
+  const root = parsed.root;
+  root.resolveAll();
+  const file: protobuf.NamespaceBase = parsed.package === undefined ? root : root.lookup(parsed.package) as protobuf.Namespace;
+  const top = messagesOf(file);
+  if (top.length === 0) throw new Error(`Protobuf schema id ${schema.id} declares no message`);
+  const byIndexes = new Map<string, protobuf.Type>();
+  const typeAt = (indexes: number[]): protobuf.Type => {
+    const key = indexes.join(',');
+    let type = byIndexes.get(key);
+    if (type !== undefined) return type;
+    let list = top;
+    for (const index of indexes) {
+      type = list[index];
+      if (type === undefined) throw new Error(`message indexes [${key}] name no message of Protobuf schema id ${schema.id}`);
+      list = messagesOf(type);
+    }
+    byIndexes.set(key, type!);
+    return type!;
+  };
+  // The message type to encode and its indexes (its path from the file's top-level messages).
+  let target: { type: protobuf.Type; indexes: number[] } = { type: top[0]!, indexes: [0] };
+  if (messageType !== undefined) {
+    const wanted = messageType.replace(/^\./, '');
+    const find = (list: protobuf.Type[], path: number[]): typeof target | undefined => {
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i]!;
+        if (t.fullName.replace(/^\./, '') === wanted) return { type: t, indexes: [...path, i] };
+        const inner = find(messagesOf(t), [...path, i]);
+        if (inner !== undefined) return inner;
+      }
+      return undefined;
+    };
+    const found = find(top, []);
+    if (found === undefined) throw new Error(`messageType ${messageType} is not a message of Protobuf schema id ${schema.id} (messages: ${top.map((t) => t.fullName.replace(/^\./, '')).join(', ')})`);
+    target = found;
+  }
+  const header = wireHeader(schema.id, target.indexes);
+  const toObject = { longs: String, enums: String, bytes: String, defaults: true } as const;
+  return {
+    schemaType: 'PROTOBUF',
+    decode(bytes, offset) {
+      const { indexes, offset: payload } = readMessageIndexes(bytes, offset);
+      const type = typeAt(indexes);
+      return type.toObject(type.decode(bytes.subarray(payload)), toObject);
+    },
+    encode(value) {
+      const type = target.type;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new SchemaMismatchError(`does not fit Protobuf message ${type.name} (schema id ${schema.id}): the value is ${describe(value)}, not an object`);
+      }
+      const unknownField = Object.keys(value).find((name) => type.fields[name] === undefined && type.oneofs?.[name] === undefined);
+      if (unknownField !== undefined) {
+        throw new SchemaMismatchError(`does not fit Protobuf message ${type.name} (schema id ${schema.id}): it has no field ${unknownField}`);
+      }
+      let message: protobuf.Message;
+      try {
+        // fromObject takes what decoding gives (64-bit integers as strings, enum names, base64 bytes).
+        message = type.fromObject(value as Record<string, unknown>);
+      } catch (error) {
+        throw new SchemaMismatchError(`does not fit Protobuf message ${type.name} (schema id ${schema.id}): ${(error as Error).message}`);
+      }
+      const problem = type.verify(message);
+      if (problem !== null) throw new SchemaMismatchError(`does not fit Protobuf message ${type.name} (schema id ${schema.id}): ${problem}`);
+      return Buffer.concat([header, type.encode(message).finish()]);
+    },
+  };
+}
+
+function jsonSchemaCodec(schema: RegisteredSchema): SchemaCodec {
+  const parsed = JSON.parse(schema.schema) as Record<string, unknown> | boolean;
+  const dialect = typeof parsed === 'object' && typeof parsed.$schema === 'string' ? parsed.$schema : '';
+  const options = { allErrors: true, strict: false, validateFormats: false } as const;
+  const ajv = dialect.includes('2020-12') ? new Ajv2020(options) : dialect.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
+  const validate: ValidateFunction = ajv.compile(parsed);
+  const header = wireHeader(schema.id);
+  return {
+    schemaType: 'JSON',
+    decode: (bytes, offset) => JSON.parse(bytes.toString('utf8', offset)) as unknown,
+    encode(value) {
+      if (!validate(value)) {
+        throw new SchemaMismatchError(`does not fit JSON Schema id ${schema.id}: ${(validate.errors ?? []).slice(0, 5).map(ajvMessage).join('; ')}`);
+      }
+      return Buffer.concat([header, Buffer.from(JSON.stringify(value), 'utf8')]);
+    },
+  };
+}
+
+function ajvMessage(error: ErrorObject): string {
+  return `${error.instancePath === '' ? '(value)' : error.instancePath} ${error.message ?? 'is invalid'}`;
+}
+
+/** A short description of a value for an error message (at most 60 characters). */
+function describe(value: unknown): string {
+  const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
