@@ -17,6 +17,7 @@ import type { Admin } from 'kafkajs';
 import { pino } from 'pino';
 import { TributaryError } from './common/errors';
 import type { Plan } from './common/flow';
+import type { GroupOffsets, OffsetMove, OffsetReset, PartitionOffsets, ResetTarget } from './common/group-offsets';
 import { createKafkaClient, kafkaErrorMessage } from '../nodes/kafka-common.runtime';
 import type { KafkaConnectionConfig } from '../nodes/kafka-common.spec';
 
@@ -31,60 +32,6 @@ export interface KafkaSourceGroup {
   topics: string[];
   /** The node's parsed connection fields. */
   connection: KafkaConnectionConfig;
-}
-
-/** One partition of a group's topics. Offsets are record offsets; `lag` in records. */
-export interface PartitionOffsets {
-  topic: string;
-  partition: number;
-  /** The group's committed offset (the next record it reads), null when it never committed one. */
-  committed: number | null;
-  /** The oldest offset still kept. */
-  logStart: number;
-  /** The offset the next record written gets (high watermark). */
-  logEnd: number;
-  /** `logEnd - committed` records, null without a committed offset. */
-  lag: number | null;
-}
-
-/** A group's state and offsets. */
-export interface GroupOffsets {
-  groupId: string;
-  /** Kafka's group state: `Empty`, `Stable`, `PreparingRebalance`, `CompletingRebalance`, `Dead`. */
-  state: string;
-  /** Active members (running consumers). */
-  members: number;
-  /** In topic and partition order. */
-  partitions: PartitionOffsets[];
-}
-
-/** Where a reset moves the group. `timestamp` in epoch ms; `offsets` entries without a topic apply to a single-topic node. */
-export type ResetTarget =
-  | { kind: 'earliest' }
-  | { kind: 'latest' }
-  | { kind: 'timestamp'; timestamp: number }
-  | { kind: 'offsets'; offsets: { topic?: string; partition: number; offset: number }[] };
-
-/** One partition a reset moves. */
-export interface OffsetMove {
-  topic: string;
-  partition: number;
-  /** The committed offset before, null for none. */
-  from: number | null;
-  to: number;
-  /** Records the next run processes again: `from - to` when the move goes back, else 0. */
-  again: number;
-}
-
-/** A reset's plan or outcome. */
-export interface OffsetReset {
-  groupId: string;
-  /** Every partition of the node's topics, in order (also those that keep their offset: `from === to`). */
-  moves: OffsetMove[];
-  /** Sum of `again` over the partitions. */
-  again: number;
-  /** False for a dry run. */
-  applied: boolean;
 }
 
 /**

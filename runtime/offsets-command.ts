@@ -7,15 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseStartTimestamp } from '../nodes/kafka-start-position.spec';
 import { TributaryError } from './common/errors';
 import type { LoadedFlow } from './flow-file';
-import {
-  kafkaSourceGroup,
-  readGroupOffsets,
-  resetGroupOffsets,
-  withGroupAdmin,
-  type GroupOffsets,
-  type OffsetReset,
-  type ResetTarget,
-} from './kafka-offsets';
+import type { GroupOffsets, OffsetReset, ResetTarget } from './common/group-offsets';
+import { kafkaSourceGroup, readGroupOffsets, resetGroupOffsets, withGroupAdmin } from './kafka-offsets';
 
 /** What the offsets commands borrow from the CLI: loading a flow (exits 1 when invalid), the env file, exit codes. */
 export interface OffsetsCommandHelpers {

@@ -1,7 +1,7 @@
 /**
  * The inspector: for one selected node, a form generated from its spec's zod schema (fields shown only when they
  * apply, inline problems), its id, title and error handling, "Test connection" for node types whose spec declares
- * `connectionCheck` and topic completion for the Kafka ones; with nothing selected, the flow's name, description and
+ * `connectionCheck`, topic completion for the Kafka ones and "Replay from…" on a Kafka source; with nothing selected, the flow's name, description and
  * settings.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -15,6 +15,7 @@ import { studioStore, useRun, useStudio } from '../store/index';
 import { isWarningProblem } from '../store/problems';
 import { isRunActive } from '../store/run-store';
 import { FieldInput } from './FieldInput';
+import { ReplayDialog } from './ReplayDialog';
 
 const settingsFields = schemaFormFields(FlowSettingsSchema);
 
@@ -48,12 +49,14 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const [idError, setIdError] = useState<string | undefined>();
   const [test, setTest] = useState<ConnectionTest | 'testing' | undefined>();
   const [topics, setTopics] = useState<string[]>([]);
+  const [replaying, setReplaying] = useState(false);
   const root = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     setIdDraft(nodeId);
     setIdError(undefined);
     setTest(undefined);
+    setReplaying(false);
   }, [nodeId]);
 
   useEffect(() => {
@@ -209,6 +212,19 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
           )}
         </div>
       )}
+      {data.type === 'source.kafka' && (
+        <div className="replay-action">
+          <button type="button" onClick={() => setReplaying(true)} disabled={readOnly} data-testid="replay-open">
+            Replay from…
+          </button>
+          {readOnly && (
+            <div className="muted small" data-testid="replay-open-reason">
+              Stop the flow to replay: a consumer group&apos;s offsets move only while no run reads from it.
+            </div>
+          )}
+        </div>
+      )}
+      {replaying && <ReplayDialog nodeId={nodeId} onClose={() => setReplaying(false)} />}
     </div>
   );
 }

@@ -13,6 +13,7 @@
 import * as z from 'zod/mini';
 import { call, callWithPathDialog, event, keyedEvent, type ApiOf, type ServiceOf } from './api-declaration';
 import type { Problem } from './errors';
+import { resetTargetSchema, type GroupOffsets, type OffsetReset, type ResetTarget } from './group-offsets';
 import type { NodeSamples, TelemetryFrame } from './telemetry';
 
 export type { Unsubscribe } from './api-declaration';
@@ -84,6 +85,9 @@ const nodeConfig = z.pipe(
   z.transform((config: Record<string, unknown> | null | undefined): Record<string, unknown> => config ?? {}),
 );
 
+/** A node id. */
+const nodeIdParam = z.string({ error: 'give a node id' }).check(z.minLength(1, 'give a node id'));
+
 /**
  * The studio's operations and events. Member documentation here is what {@link StudioApi} shows for each member.
  */
@@ -144,6 +148,20 @@ export const STUDIO_OPERATIONS = {
   testConnection: call<[nodeType: string, config: Record<string, unknown>], ConnectionTest>([z.string({ error: 'give a node type' }), nodeConfig]),
   /** Topic names of a Kafka cluster, for autocomplete (empty when it cannot be reached). */
   listTopics: call<[config: Record<string, unknown>], string[]>([nodeConfig]),
+
+  // ---- replay ("Replay from…" on a source.kafka node)
+  /** The committed offsets, log ends and lag per partition of a `source.kafka` node's consumer group in the flow text. */
+  groupOffsets: call<[text: string, nodeId: string], GroupOffsets>([flowText, nodeIdParam]),
+  /**
+   * Moves the node's consumer group to `target` so the next run processes again from there; with `dryRun` only
+   * returns the plan. Rejected while a run is active or any consumer of the group is running.
+   */
+  resetGroupOffsets: call<[text: string, nodeId: string, target: ResetTarget, dryRun?: boolean], OffsetReset>([
+    flowText,
+    nodeIdParam,
+    resetTargetSchema,
+    z.optional(z.boolean({ error: 'give dryRun as true or false' })),
+  ]),
 } as const;
 
 /** The studio API, implemented over Electron IPC and over a WebSocket: one function per {@link STUDIO_OPERATIONS} member. */

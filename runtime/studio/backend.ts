@@ -12,13 +12,16 @@
  *   `tributary run` (`bin/tributary.js run <file>`, forked with an IPC channel), their state, telemetry and samples;
  *   a runtime that crashes or hangs never takes the backend with it;
  * - `preview.ts`: previews as `tributary preview --json` child processes;
- * - `connection-check.ts`: "Test connection" through each node runtime's own check, and topic listing.
+ * - `connection-check.ts`: "Test connection" through each node runtime's own check, and topic listing;
+ * - `offsets.ts`: "Replay from…": a Kafka source's consumer group offsets, read and moved.
  */
 import { resolve } from 'node:path';
 import type { Problem } from '../common/errors';
+import type { GroupOffsets, OffsetReset, ResetTarget } from '../common/group-offsets';
 import type { ConnectionTest, FlowFile, PreviewResult, RunState, StudioApi, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
 import { checkNodeConnection, listTopicsOf } from './connection-check';
+import { studioGroupOffsets, studioResetOffsets } from './offsets';
 import { FlowFiles } from './flow-files';
 import { validateFlowText } from './flow-validation';
 import { exportHeadlessFlow, type HeadlessExport } from './headless-export';
@@ -182,6 +185,18 @@ export class StudioBackend implements StudioBackendApi {
   /** @inheritDoc */
   listTopics(config: Record<string, unknown>): Promise<string[]> {
     return listTopicsOf(config, this.env);
+  }
+
+  // ---- replay
+
+  /** @inheritDoc */
+  groupOffsets(text: string, nodeId: string): Promise<GroupOffsets> {
+    return studioGroupOffsets(text, nodeId, this.env);
+  }
+
+  /** @inheritDoc */
+  resetGroupOffsets(text: string, nodeId: string, target: ResetTarget, dryRun = false): Promise<OffsetReset> {
+    return studioResetOffsets(text, nodeId, target, { dryRun, runState: this.runs.state, env: this.env });
   }
 
   /**

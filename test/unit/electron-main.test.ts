@@ -120,6 +120,8 @@ function fakeBackend() {
     onSamples: vi.fn(() => () => undefined),
     testConnection: vi.fn(async () => ({ ok: true, message: 'ok' })),
     listTopics: vi.fn(async () => []),
+    groupOffsets: vi.fn(async () => ({ groupId: 'g', state: 'Empty', members: 0, partitions: [] })),
+    resetGroupOffsets: vi.fn(async () => ({ groupId: 'g', moves: [], again: 0, applied: false })),
     dispose: vi.fn(async () => undefined),
   };
 }
@@ -188,7 +190,7 @@ describe('electron main', () => {
   });
 
   it('has one handler per operation and passes backend errors as messages', async () => {
-    for (const method of ['openFlow', 'saveFlow', 'recentFiles', 'writeAutosave', 'readAutosave', 'clearAutosave', 'demoFlow', 'validate', 'exportHeadless', 'run', 'preview', 'stop', 'runState', 'testConnection', 'listTopics', 'subscribeSamples', 'unsubscribeSamples']) {
+    for (const method of ['openFlow', 'saveFlow', 'recentFiles', 'writeAutosave', 'readAutosave', 'clearAutosave', 'demoFlow', 'validate', 'exportHeadless', 'run', 'preview', 'stop', 'runState', 'testConnection', 'listTopics', 'groupOffsets', 'resetGroupOffsets', 'subscribeSamples', 'unsubscribeSamples']) {
       expect(fake.handlers.has(`tributary:${method}`), method).toBe(true);
     }
     await expect(fake.handlers.get('tributary:run')!(ours(), 'text', null)).resolves.toEqual({

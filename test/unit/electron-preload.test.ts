@@ -50,6 +50,8 @@ const OPERATIONS = [
   'onSamples',
   'testConnection',
   'listTopics',
+  'groupOffsets',
+  'resetGroupOffsets',
 ] as const;
 type Missing = Exclude<keyof StudioApi, (typeof OPERATIONS)[number] | 'transport'>;
 const complete: [Missing] extends [never] ? true : Missing = true;

@@ -88,7 +88,14 @@ function example(schema: $ZodType, tag: string): unknown {
   const pick = (s: Record<string, unknown>): unknown => {
     if (Array.isArray(s.anyOf)) return pick((s.anyOf as Record<string, unknown>[]).find((o) => o.type !== 'null')!);
     if (Array.isArray(s.type)) return pick({ ...s, type: (s.type as string[]).find((t) => t !== 'null') });
+    if (Array.isArray(s.oneOf)) return pick((s.oneOf as Record<string, unknown>[])[0]!);
+    if (s.const !== undefined) return s.const;
     if (s.type === 'string') return tag;
+    if (s.type === 'boolean') return tag.length % 2 === 0;
+    if (s.type === 'object' && s.properties !== undefined) {
+      const properties = s.properties as Record<string, Record<string, unknown>>;
+      return Object.fromEntries(((s.required ?? []) as string[]).map((name) => [name, pick(properties[name]!)]));
+    }
     if (s.type === 'number' || s.type === 'integer') return tag.length;
     // A config object; a custom check has no JSON Schema ({} accepts anything), so it gets one too.
     if (s.type === 'object' || Object.keys(s).every((k) => k === '$schema')) return { field: tag, nested: { n: 1 } };
