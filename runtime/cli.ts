@@ -3,6 +3,7 @@
  * The same entry point is what the studio forks to run a flow, so a flow behaves the same in both.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
 import { nodeSpecs } from '../nodes/specs';
 import { nodeRuntimes } from '../nodes/runtimes';
 import { FlowProblemsError, TributaryError, formatProblems, isWarning, problemReports, type Problem, type ProblemReport } from './common/errors';
@@ -117,10 +118,15 @@ async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow>
  * Starts the block watchdog of a run or preview (runtime/engine/watchdog.ts) unless `settings.maxBlockMs` is 0; its
  * line is JSON when the logs are.
  */
-function startWatchdog(loaded: LoadedFlow, logSettings: LogSettings): Watchdog | undefined {
+function startWatchdog(loaded: LoadedFlow, logSettings: LogSettings, logger: Logger): Watchdog | undefined {
   const maxBlockMs = loaded.flow.settings.maxBlockMs;
   if (maxBlockMs === 0) return undefined;
-  return Watchdog.start({ maxBlockMs, nodes: watchedNodes(loaded.plan), format: logSettings.format === 'json' ? 'json' : 'text' });
+  return Watchdog.start({
+    maxBlockMs,
+    nodes: watchedNodes(loaded.plan),
+    format: logSettings.format === 'json' ? 'json' : 'text',
+    onError: (error) => logger.warn({ err: error }, `the block watchdog failed, a blocked event loop is no longer stopped: ${error.message}`),
+  });
 }
 
 /** Telemetry frames per second sent to a parent process at most. */
@@ -138,7 +144,7 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
     runtimes: nodeRuntimes,
     logger,
     ...(options.telemetry ? {} : { telemetry: false }),
-    watchdog: startWatchdog(loaded, logSettings),
+    watchdog: startWatchdog(loaded, logSettings, logger),
   });
   // A stop request (signal, the parent's `stop`, its going away) ends the process within shutdownTimeoutMs + 1 s
   // even when the drain or a node's close hangs; a blocked event loop is the watchdog's to end.
@@ -265,7 +271,7 @@ async function previewCommand(file: string, options: { records: number; json: bo
     logger,
     preview: { records: options.records },
     telemetry: true,
-    watchdog: startWatchdog(loaded, logSettings),
+    watchdog: startWatchdog(loaded, logSettings, logger),
   });
   let failed: Error | undefined;
   try {

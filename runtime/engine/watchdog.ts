@@ -158,6 +158,8 @@ export interface WatchdogOptions {
   nodes: WatchedNode[];
   /** The line's format: one JSON object (pino-like, level `fatal`) or text. */
   format: 'json' | 'text';
+  /** Called when the watchdog thread fails (it then watches no more); default: ignored. */
+  onError?: ((error: Error) => void) | undefined;
 }
 
 /** Where the engine marks the node it runs (once per batch per node); the watchdog names it when the loop blocks. */
@@ -200,6 +202,8 @@ export class Watchdog implements RunningNodeMark {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       name: 'tributary-watchdog',
+      // A small heap: the watchdog holds a node table and a timer.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },
       workerData: {
         cells: this.cells,
         maxBlockMs: options.maxBlockMs,
@@ -210,6 +214,7 @@ export class Watchdog implements RunningNodeMark {
         killGraceMs: KILL_GRACE_MS,
       },
     });
+    this.worker.on('error', (error) => options.onError?.(error));
     this.worker.unref();
     this.heartbeat = setInterval(() => Atomics.add(this.cells, 0, 1), heartbeatIntervalMs(options.maxBlockMs));
     this.heartbeat.unref();
