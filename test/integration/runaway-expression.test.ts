@@ -9,6 +9,7 @@ import type { RunState } from '../../runtime/common/studio-api';
 import { WATCHDOG_EXIT_CODE } from '../../runtime/engine/watchdog';
 import { PREVIEW_TIMEOUT_MS, previewFlow } from '../../runtime/studio/preview';
 import { RunSupervisor } from '../../runtime/studio/run-supervisor';
+import { reportReliability } from '../support/fault-pipeline';
 import { killAllCli, runCli, startCli, tempDir, waitFor, writeFlow, type RunningCli } from '../support/runtime';
 import { stringify } from 'yaml';
 
@@ -52,10 +53,7 @@ function watchdogLine(stderr: string): { msg: string; node: string; expression: 
   return JSON.parse(line!) as { msg: string; node: string; expression: string; blockedMs: number };
 }
 
-function reportReliability(measured: Record<string, unknown>): void {
-  const promise = `a blocking transform is stopped within maxBlockMs + 1 s (exit ${WATCHDOG_EXIT_CODE}, a line naming the node)`;
-  console.log(`RELIABILITY ${JSON.stringify({ test: 'runaway expression', promise, measured })}`);
-}
+const PROMISE = `a blocking transform is stopped within maxBlockMs + 1 s (exit ${WATCHDOG_EXIT_CODE}, a line naming the node)`;
 
 describe('runaway expressions', () => {
   afterEach(killAllCli);
@@ -81,7 +79,7 @@ describe('runaway expressions', () => {
     const started = startedAt(run);
     expect(started, run.output.stderr).toBeDefined();
     const stoppedAfterMs = exitedAt - started!;
-    reportReliability({ stoppedAfterMs, maxBlockMs: MAX_BLOCK_MS });
+    reportReliability('runaway expression', PROMISE, { stoppedAfterMs, maxBlockMs: MAX_BLOCK_MS });
     const line = watchdogLine(run.output.stderr);
     expect(line.node).toBe('check');
     expect(line.expression).toBe(`config.expression: ${CATASTROPHIC}`);
@@ -93,6 +91,8 @@ describe('runaway expressions', () => {
     // Nothing got past the blocked batch, and no stack trace was printed.
     expect(readFileSync(join(dir, 'out.jsonl'), { encoding: 'utf8', flag: 'a+' })).toBe('');
     expect(run.output.stderr).not.toMatch(/\n\s+at /);
+    // The watchdog's line is the last one: nothing after it (Node's inspector note at exit included).
+    expect(run.output.stderr.trim().split('\n').at(-1)).toContain('"event":"blocked"');
   });
 
   it('SIGTERM sent to a blocked runtime ends it: the watchdog stops it, SIGTERM alone could not', async () => {
@@ -105,7 +105,7 @@ describe('runaway expressions', () => {
     run.child.kill('SIGTERM');
     const exit = await run.exited;
     const endedAfterSignalMs = Date.now() - signalledAt;
-    reportReliability({ sigtermToExitMs: endedAfterSignalMs, maxBlockMs: MAX_BLOCK_MS });
+    reportReliability('runaway expression under SIGTERM', PROMISE, { sigtermToExitMs: endedAfterSignalMs, maxBlockMs: MAX_BLOCK_MS });
     expect(exit).toBe(WATCHDOG_EXIT_CODE);
     expect(endedAfterSignalMs).toBeLessThan(MAX_BLOCK_MS + 1000 + START_MARGIN_MS);
     expect(watchdogLine(run.output.stderr).node).toBe('check');

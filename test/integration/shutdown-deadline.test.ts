@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SHUTDOWN_EXIT_GRACE_MS } from '../../runtime/cli';
+import { reportReliability } from '../support/fault-pipeline';
 import { redisAnswers, startPrivateRedis } from '../support/private-redis';
 import { killAllCli, startCli, tempDir, waitFor, writeFlow } from '../support/runtime';
 
@@ -48,7 +49,7 @@ describe('shutdown deadline', () => {
     run.child.kill('SIGTERM');
     const exit = await run.exited;
     const exitAfterMs = Date.now() - signalledAt;
-    console.log(`RELIABILITY ${JSON.stringify({ test: 'shutdown deadline', promise: 'SIGTERM ends the process within shutdownTimeoutMs + 1 s', measured: { exitAfterMs, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS } })}`);
+    reportReliability('shutdown deadline', 'SIGTERM ends the process within shutdownTimeoutMs + 1 s', { exitAfterMs, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS });
     expect(exit).toBe(3);
     expect(run.output.stderr).toContain('"event":"shutdown-timeout"');
     expect(run.output.stderr).toContain(`the shutdown did not end within settings.shutdownTimeoutMs ${SHUTDOWN_TIMEOUT_MS} ms`);

@@ -96,10 +96,26 @@ describe('Watchdog in a blocked process', { timeout: 30_000 }, () => {
   });
 
   it('leaves a busy but responsive loop alone and does not keep the process alive', async () => {
-    const result = await runChild('idle', 300, 'text');
+    const result = await runChild('idle', 1000, 'text');
     expect(result.exit).toBe(0);
     expect(result.stdout).toContain('done');
     expect(result.stderr).toBe('');
+  });
+});
+
+describe('settings.maxBlockMs', () => {
+  const settings = (maxBlockMs: unknown) => FlowSchema.safeParse({ version: 1, name: 't', settings: { maxBlockMs }, nodes: [] });
+
+  it('defaults to 10 s, takes 0 (off) and 100 ms up to 10 minutes', () => {
+    expect(FlowSchema.parse({ version: 1, name: 't', nodes: [] }).settings.maxBlockMs).toBe(10_000);
+    for (const ms of [0, 100, 2000, 600_000]) expect(settings(ms).success).toBe(true);
+  });
+
+  it('refuses values that would stop a healthy run (a GC pause) or are not whole ms', () => {
+    const refused = settings(50);
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]).toMatchObject({ path: ['settings', 'maxBlockMs'], message: 'maxBlockMs is 0 (off) or at least 100 ms' });
+    for (const ms of [-1, 1.5, 600_001, '2000']) expect(settings(ms).success).toBe(false);
   });
 });
 
