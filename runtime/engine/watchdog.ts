@@ -73,22 +73,34 @@ export function watchedNodes(plan: Plan): WatchedNode[] {
   });
 }
 
-/** What the watchdog found: which node was running (undefined: none), for how long the loop was blocked (ms). */
+/**
+ * What the watchdog found: which node was running (undefined: none marked; then the code ran in a source or a library,
+ * and `sources` are named), for how long the loop was blocked (ms).
+ */
 export interface BlockReport {
   node: WatchedNode | undefined;
   blockedMs: number;
   maxBlockMs: number;
+  /** The flow's sources, named when no node was marked (their own code is not marked). */
+  sources?: WatchedNode[] | undefined;
+}
+
+/** `id (type): code` of a node, for messages. */
+function describeNode(node: WatchedNode): string {
+  return `${node.id} (${node.type})${node.code === '' ? '' : `: ${node.code}`}`;
 }
 
 /**
  * The watchdog's message around the blocked time: `head + blockedMs + tail` is the line (see the module doc); the
  * worker only adds the number.
  */
-export function blockedMessageParts(node: WatchedNode | undefined, maxBlockMs: number): { head: string; tail: string } {
-  const who =
-    node === undefined
-      ? 'the event loop was blocked outside any transform or sink (a source or a library)'
-      : `node ${node.id} (${node.type}) blocked the event loop`;
+export function blockedMessageParts(
+  node: WatchedNode | undefined,
+  maxBlockMs: number,
+  sources: WatchedNode[] = [],
+): { head: string; tail: string } {
+  const where = sources.length === 0 ? 'a source or a library' : `in a source, ${sources.map(describeNode).join('; ')}, or a library`;
+  const who = node === undefined ? `the event loop was blocked outside any transform or sink (${where})` : `node ${node.id} (${node.type}) blocked the event loop`;
   const code = node === undefined || node.code === '' ? '' : `: ${node.code}`;
   return {
     head: `${who} for `,
@@ -98,7 +110,7 @@ export function blockedMessageParts(node: WatchedNode | undefined, maxBlockMs: n
 
 /** The message of the watchdog's line (see the module doc). */
 export function blockedMessage(report: BlockReport): string {
-  const { head, tail } = blockedMessageParts(report.node, report.maxBlockMs);
+  const { head, tail } = blockedMessageParts(report.node, report.maxBlockMs, report.sources);
   return `${head}${report.blockedMs}${tail}`;
 }
 
@@ -194,8 +206,9 @@ export class Watchdog implements RunningNodeMark {
   private constructor(options: WatchdogOptions) {
     this.cells = new Int32Array(new SharedArrayBuffer(8));
     this.cells[1] = -1;
+    const sources = options.nodes.filter((node) => node.type.startsWith('source.'));
     const lines = [...options.nodes, undefined].map((node) => ({
-      ...blockedMessageParts(node, options.maxBlockMs),
+      ...blockedMessageParts(node, options.maxBlockMs, sources),
       fields: lineFields(node, options.maxBlockMs),
     }));
     (globalThis as Record<symbol, unknown>)[Symbol.for(EXIT_KEY)] = exitBlocked;

@@ -1,4 +1,4 @@
-// A child process for the watchdog's unit test: starts a Watchdog on a two-node table and then blocks its own event
+// A child process for the watchdog's unit test: starts a Watchdog on a three-node table and then blocks its own event
 // loop (or does not), as `argv[2]` says; the watchdog is what must end it. Run as `node --import tsx blocking-child.ts
 // <scenario> <maxBlockMs> <json|text>`. Prints `blocking <ms since the epoch>` on stdout just before it blocks.
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ const watchdog = Watchdog.start({
   nodes: [
     { id: 'upper', type: 'transform.map', code: 'config.expression: /(a+)+$/.test(value.s)' },
     { id: 'out', type: 'sink.file', code: '' },
+    { id: 'gen', type: 'source.generator', code: 'config.value: ({ s: "a".repeat(40) + "b" })' },
   ],
 });
 

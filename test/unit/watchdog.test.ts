@@ -85,7 +85,9 @@ describe('Watchdog in a blocked process', { timeout: 30_000 }, () => {
     expect(nested.stderr).toMatch(/^node upper \(transform\.map\) blocked/);
     const outside = await runChild('outside', 500, 'text');
     expect(outside.exit).toBe(WATCHDOG_EXIT_CODE);
-    expect(outside.stderr.trim()).toMatch(/^the event loop was blocked outside any transform or sink \(a source or a library\) for \d+ ms \(settings\.maxBlockMs 500\) — stopping/);
+    expect(outside.stderr.trim()).toMatch(
+      /^the event loop was blocked outside any transform or sink \(in a source, gen \(source\.generator\): config\.value: \(\{ s: "a"\.repeat\(40\) \+ "b" \}\), or a library\) for \d+ ms \(settings\.maxBlockMs 500\) — stopping/,
+    );
   });
 
   it('kills a process blocked in native code (no interrupt taken) with SIGKILL after its line', async () => {
