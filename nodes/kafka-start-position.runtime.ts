@@ -181,8 +181,9 @@ export async function applyStartPosition(options: StartPositionOptions): Promise
 }
 
 /**
- * Commits one topic's start offsets; when the group is active (another instance started first), waits up to
- * {@link START_POSITION_WAIT_MS} for them to be committed, trying again whenever the group is empty.
+ * Commits one topic's start offsets and checks they are committed: when the group is active (another instance started
+ * first) or two instances set them at the same moment (each commits only the partitions the group hands its helper
+ * consumer), tries again until every partition has a committed offset, for up to {@link START_POSITION_WAIT_MS}.
  */
 async function setStartOffsets(admin: Admin, groupId: string, topic: string, partitions: StartOffset[], logger: Logger): Promise<void> {
   const entries = partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) }));
@@ -190,11 +191,9 @@ async function setStartOffsets(admin: Admin, groupId: string, topic: string, par
   for (;;) {
     try {
       await admin.setOffsets({ groupId, topic, partitions: entries });
-      return;
     } catch (error) {
       if (!isGroupActiveRefusal(error)) throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, START_POSITION_POLL_MS));
     const committed = (await committedOffsets(admin, groupId, [topic])).get(topic);
     if (partitions.every((p) => (committed?.get(p.partition) ?? -1) >= 0)) return;
     if (Date.now() > deadline) {
@@ -204,5 +203,6 @@ async function setStartOffsets(admin: Admin, groupId: string, topic: string, par
       );
       return;
     }
+    await new Promise((resolve) => setTimeout(resolve, START_POSITION_POLL_MS));
   }
 }
