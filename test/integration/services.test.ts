@@ -135,6 +135,14 @@ describe('scripts/services.sh up after a kill -9', () => {
     const same = services(['up'], { ...env, TRIBUTARY_KAFKA_VERSION: '4.4.0' });
     expect(same.out).toContain(`kafka: already running (pid ${pidOf('kafka')}) on 127.0.0.1:19155 (Kafka 4.4.0)`);
     expect(same.code).toBe(0);
+    // Seen from another cache, the broker is not ours: its version is judged by the API versions it offers.
+    const stranger = mkdtempSync(join(tmpdir(), 'tributary-services-other-'));
+    try {
+      const seen = services(['status'], { ...env, TRIBUTARY_CACHE: stranger });
+      expect(seen.out).toContain('kafka: running Kafka 4.x (not started by us) on 127.0.0.1:19155');
+    } finally {
+      rmSync(stranger, { recursive: true, force: true });
+    }
   });
 
   it('starts a broker afresh when the recorded one was killed, instead of calling it running', async () => {
