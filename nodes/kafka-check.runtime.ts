@@ -66,7 +66,10 @@ export async function withKafkaAdmin<T>(config: unknown, work: (admin: Admin) =>
 /**
  * The connection check of the Kafka nodes: describes the cluster and counts its topics (internal `__` topics left out).
  * @param config a Kafka node's config, `${VAR}` references substituted
- * @returns `connected to N broker(s), cluster <id>, M topics`, or `cannot connect to Kafka: <cause>` (one line)
+ * @returns `connected to N broker(s), cluster <id>, M topics`, or `cannot connect to Kafka: <cause>` (one line; for a
+ *   failed login or certificate check the cause names the mechanism and user or the TLS field, e.g. `SASL authentication
+ *   failed (scram-sha-512, user app): ...`, `TLS: the broker's certificate is not signed by a trusted CA (ssl.ca): ...`,
+ *   `ssl.ca: cannot read file:/x/ca.pem: ENOENT (no such file)`)
  */
 export async function checkKafkaConnection(config: unknown): Promise<ConnectionTest> {
   try {
