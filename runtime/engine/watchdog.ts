@@ -14,7 +14,7 @@
  * 2. ends the process with exit code {@link WATCHDOG_EXIT_CODE}. A worker's `process.exit` (and `process.reallyExit`)
  *    ends only the worker, and `process.kill(process.pid, 'SIGKILL')` only gives 137, the code of any kill. So the
  *    worker opens an inspector session to the main thread (`inspector.Session.connectToMainThread()`) and evaluates
- *    `process.exit(4)` there: V8 runs inspector messages as interrupts of the running JavaScript, a busy regular
+ *    the main thread's exit function there (`process.exit(4)`, kept under a `Symbol.for` key): V8 runs inspector messages as interrupts of the running JavaScript, a busy regular
  *    expression included, the way a debugger pauses an endless loop (`Runtime.terminateExecution` was tried and
  *    rejected: terminating a timer callback corrupts Node's async-hook stack and aborts with a native stack trace).
  *    The process's `exit` listeners run (pino flushes); stderr is closed last, because Node prints "Waiting for the
