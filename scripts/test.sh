@@ -2,7 +2,7 @@
 # The README's test command (`npm test`): makes sure the system packages the tests need are there (Chromium for the
 # end-to-end tests; services.sh sees to Java, Maven and Redis), brings the real services up, runs type-check, lint,
 # the layer check, the generated-file checks, unit, integration (on the default Kafka 4.4.0, then a smoke subset on a
-# Kafka 3.9.1 broker of scripts/test-kafka-compat.sh's own) and end-to-end tests, then stops only the services
+# Kafka 3.9.1 broker of scripts/test-kafka-compat.sh's own), the quick fault-suite subset and end-to-end tests, then stops only the services
 # that this run started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -38,5 +38,6 @@ step "layers (dependency-cruiser, resolved imports)"; npx tsx scripts/check-laye
 step "generated files are up to date"; npx tsx scripts/check-generated.ts; npx tsx scripts/check-node-docs.ts
 step "unit tests"; npx vitest run --project unit
 step "integration tests (real Kafka and Redis)"; npx vitest run --project integration
+step "fault suite, quick subset (poison corpus, hostile flow files; the whole suite: npm run test:faults)"; npx vitest run --project faults-quick
 step "integration smoke tests on Kafka 3.9.1 (a second broker of its own)"; bash scripts/test-kafka-compat.sh
 step "end-to-end tests (the studio in Chromium, browser mode)"; npx vitest run --project e2e
