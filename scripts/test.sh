@@ -2,8 +2,8 @@
 # The README's test command (`npm test`): makes sure the system packages the tests need are there (Chromium for the
 # end-to-end tests; services.sh sees to Java, Maven and Redis), brings the real services up, runs type-check, lint,
 # the layer check, the generated-file checks, unit, integration (on the default Kafka 4.4.0, then a smoke subset on a
-# Kafka 3.9.1 broker of scripts/test-kafka-compat.sh's own), the quick fault-suite subset and end-to-end tests, then stops only the services
-# that this run started.
+# Kafka 3.9.1 broker of scripts/test-kafka-compat.sh's own), the quick fault-suite subset and end-to-end tests, then
+# stops only the services that this run started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/need.sh
