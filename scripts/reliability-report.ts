@@ -1,0 +1,122 @@
+/**
+ * Writes docs/RELIABILITY.md from the output of a fault-suite run: every `RELIABILITY {"test","promise","measured"}`
+ * line the tests print (test/support/fault-pipeline.ts `reportReliability`) becomes one table row, with the vitest
+ * file it came from and whether its test passed.
+ *
+ * Usage: `npm run test:faults 2>&1 | tee faults.log; npx tsx scripts/reliability-report.ts faults.log [out.md]`
+ * (default out: docs/RELIABILITY.md). Exits 1 with one line when the log holds no RELIABILITY line.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** One figure line of the suite. */
+export interface ReliabilityRow {
+  test: string;
+  promise: string;
+  measured: Record<string, unknown>;
+  /** Test file the line was printed by (from vitest's `stdout | <file> > ...` header), if known. */
+  file: string | undefined;
+  /** `passed`, `failed` or `unknown` (the vitest test line was not found). */
+  result: 'passed' | 'failed' | 'unknown';
+}
+
+// eslint-disable-next-line no-control-regex -- ANSI colour sequences of the vitest reporter
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * Reads the RELIABILITY lines of a vitest log. A line without `measured` has its other fields taken as the figures.
+ * The result of each comes from vitest's `✓ <test name>` / `× <test name>` line.
+ */
+export function parseReliabilityLog(log: string): ReliabilityRow[] {
+  const lines = log.replace(ANSI, '').split('\n');
+  const rows: ReliabilityRow[] = [];
+  let header: { file: string; name: string } | undefined;
+  for (const line of lines) {
+    const stdout = /^stdout \| (\S+)(?: > (.*))?$/.exec(line.trim());
+    if (stdout !== null) {
+      const parts = (stdout[2] ?? '').split(' > ');
+      header = { file: stdout[1]!, name: parts[parts.length - 1] ?? '' };
+      continue;
+    }
+    const at = line.indexOf('RELIABILITY {');
+    if (at < 0) continue;
+    let figures: Record<string, unknown>;
+    try {
+      figures = JSON.parse(line.slice(at + 'RELIABILITY '.length)) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const { test, promise, measured, ...rest } = figures;
+    const name = header?.name ?? '';
+    const passed = name !== '' && lines.some((l) => l.includes(`✓ ${name}`));
+    const failed = name !== '' && lines.some((l) => l.includes(`× ${name}`));
+    rows.push({
+      test: String(test ?? name),
+      promise: typeof promise === 'string' ? promise : '',
+      measured: measured !== null && typeof measured === 'object' ? (measured as Record<string, unknown>) : rest,
+      file: header?.file,
+      result: failed ? 'failed' : passed ? 'passed' : 'unknown',
+    });
+  }
+  return rows;
+}
+
+/** `key: value` pairs, objects and arrays as compact JSON, `|` escaped for a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function figures(measured: Record<string, unknown>): string {
+  return Object.entries(measured)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(', ');
+}
+
+/** The Markdown of docs/RELIABILITY.md for `rows` measured on `date` (YYYY-MM-DD), suite duration in s if known. */
+export function renderReliability(rows: ReliabilityRow[], date: string, durationS: number | undefined): string {
+  const out = [
+    '# Reliability',
+    '',
+    'What the fault-injection suite (`npm run test:faults`, test/faults/) promises and what it measured, on the real',
+    'Kafka broker and Redis: runtime processes killed and stopped, Redis killed and frozen, broker restarts and outages,',
+    'rebalance churn, a poison corpus, hostile flow files and runaway expressions. Records are counted per id in Redis',
+    '(0 = lost, 2+ = delivered again) or per key in the sink and dead-letter topics; duplicates stand next to the bound',
+    'the test states from its settings.',
+    '',
+    'This file is generated: `npm run test:faults 2>&1 | tee faults.log && npx tsx scripts/reliability-report.ts faults.log`.',
+    'CI runs the quick subset (`npx vitest run --project faults-quick`, from scripts/test.sh).',
+    '',
+    `Run of ${date}${durationS === undefined ? '' : `, ${Math.round(durationS)} s for the whole suite`}: ${rows.filter((r) => r.result === 'passed').length} of ${rows.length} figures from passing tests.`,
+    '',
+    '| test | promise | measured | result | date |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const row of rows) {
+    const test = row.file === undefined ? row.test : `${row.test} (\`${row.file}\`)`;
+    out.push(`| ${cell(test)} | ${cell(row.promise)} | ${cell(figures(row.measured))} | ${row.result} | ${date} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function main(): void {
+  const [logPath, outPath = join(root, 'docs', 'RELIABILITY.md')] = process.argv.slice(2);
+  if (logPath === undefined) {
+    console.error('usage: tsx scripts/reliability-report.ts <vitest output file> [out.md]');
+    process.exit(2);
+  }
+  const log = readFileSync(logPath, 'utf8');
+  const rows = parseReliabilityLog(log);
+  if (rows.length === 0) {
+    console.error(`${logPath}: no RELIABILITY lines (run the suite without --silent)`);
+    process.exit(1);
+  }
+  const duration = /Duration\s+([\d.]+)s/.exec(log.replace(ANSI, ''));
+  const date = new Date().toISOString().slice(0, 10);
+  writeFileSync(outPath, renderReliability(rows, date, duration === null ? undefined : Number(duration[1])));
+  console.log(`${outPath}: ${rows.length} rows`);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) main();
