@@ -226,9 +226,8 @@ describe('Schema Registry formats through a real registry', () => {
       ],
     });
     const cli = startCli(['run', flow]);
-    let dead: KafkaMessage[] = [];
     await runUntil(cli, 'the good record in the file', () => linesOf(join(dir, 'decoded.jsonl')).length >= 1);
-    dead = await readBack(dlq, 3);
+    const dead = await readBack(dlq, 3);
 
     expect(linesOf(join(dir, 'decoded.jsonl')).map((line) => (JSON.parse(line) as { key: string; value: Order }))).toEqual([
       expect.objectContaining({ key: 'good', value: orderOf(1) }),
