@@ -156,16 +156,22 @@ describe('OAUTHBEARER token provider', () => {
   });
 });
 
+/** kafkajs's SASL error with `message` (its type declares no constructor arguments; the class takes a message). */
+function saslError(message: string): Error {
+  const Sasl = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+  return new Sasl(message);
+}
+
 describe('authentication and TLS failures', () => {
   const scram = { sasl: { mechanism: 'scram-sha-512' as const, username: 'tributary', password: 'x' }, ssl: { ca: 'file:ca.pem', rejectUnauthorized: true } };
 
   it('names the mechanism and user of a failed SASL authentication, through kafkajs retries', () => {
-    const sasl = new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials');
+    const sasl = saslError('SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials');
     expect(describeKafkaSecurityFailure(sasl, scram)).toBe('SASL authentication failed (scram-sha-512, user tributary): Authentication failed due to invalid credentials');
     const retried = new KafkaJSNumberOfRetriesExceeded(sasl, { retryCount: 3, retryTime: 1000 });
     expect(describeKafkaSecurityFailure(retried, scram)).toMatch(/^SASL authentication failed \(scram-sha-512, user tributary\)/);
     const oauth = { sasl: { mechanism: 'oauthbearer' as const, token: 't' }, ssl: true };
-    expect(describeKafkaSecurityFailure(new KafkaJSSASLAuthenticationError('SASL OAUTHBEARER authentication failed: invalid token'), oauth)).toBe(
+    expect(describeKafkaSecurityFailure(saslError('SASL OAUTHBEARER authentication failed: invalid token'), oauth)).toBe(
       'SASL authentication failed (oauthbearer): invalid token',
     );
   });
