@@ -27,7 +27,7 @@
  * CPU µs per record from `/proc/<pid>/stat`, peak RSS from `/proc/<pid>/status` VmHWM just before SIGTERM.
  */
 import { measureCanvas, type CanvasResult, type TraceBreakdown } from './canvas';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -544,15 +544,16 @@ function ratios(samples: Sample[], a: Variant, b: Variant, field: 'recordsPerSec
 }
 
 function machine(): Record<string, string> {
-  // No local Kafka (e.g. `--canvas-only` on a fresh checkout): its version is unknown.
-  const libs = join(ROOT, '.cache', 'kafka', 'libs');
-  const kafkaJar = existsSync(libs) ? readdirSync(libs).find((f) => /^kafka-clients-.*\.jar$/.test(f)) : undefined;
+  // The version of the broker that answers, as scripts/services.sh status reports it ("kafka: running Kafka 4.4.0 ...");
+  // unknown when none runs (e.g. `--canvas-only` on a fresh checkout) or it is not one the script knows.
+  const status = spawnSync('bash', [join(ROOT, 'scripts', 'services.sh'), 'status'], { encoding: 'utf8', timeout: 10_000 });
+  const kafkaVersion = /kafka: running Kafka (\S+)/.exec(status.stdout ?? '')?.[1];
   const pkg = (name: string): string => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   return {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     memory: `${Math.round(totalmem() / 1024 ** 3)} GiB`,
     node: process.version,
-    kafka: kafkaJar?.replace(/^kafka-clients-|\.jar$/g, '') ?? 'unknown',
+    kafka: kafkaVersion ?? 'unknown',
     kafkajs: pkg('kafkajs'),
     ioredis: pkg('ioredis'),
   };
