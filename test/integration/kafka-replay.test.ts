@@ -156,6 +156,15 @@ describe('replay: tributary offsets and startFrom on the real broker', () => {
     const wrongNode = await runCli(['offsets', 'show', file, '--node', 'out']);
     expect(wrongNode.code).toBe(2);
     expect(wrongNode.stderr.trim()).toBe('tributary offsets: node out is a sink.file: offsets belong to source.kafka nodes');
+    const [p0] = await adminOffsets(groupId, topic);
+    const back = await runCli(['offsets', 'reset', file, '--node', 'orders', '--to-offset', `0:${p0!.committed - 2}`, '--dry-run']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout.split('\n')).toEqual([
+      `group ${groupId}: would move (dry run, nothing changed) 1 partition(s); 2 record(s) will be processed again by the next run`,
+      expect.stringMatching(/^TOPIC\s+PARTITION\s+FROM\s+TO\s+AGAIN$/),
+      expect.stringMatching(new RegExp(`^${topic}\\s+0\\s+${p0!.committed}\\s+${p0!.committed - 2}\\s+2$`)),
+      '',
+    ]);
     const outside = await runCli(['offsets', 'reset', file, '--node', 'orders', '--to-offset', '0:100000']);
     expect(outside.code).toBe(2);
     expect(outside.stderr.trim()).toMatch(/^tributary offsets: offset 100000 of replay-\w+ partition 0 is outside its log \(0 to \d+\)$/);
