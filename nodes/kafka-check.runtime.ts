@@ -83,11 +83,20 @@ export async function checkKafkaConnection(config: unknown): Promise<ConnectionT
   }
 }
 
+/** True when a Kafka node's config takes its OAUTHBEARER token from `sasl.tokenCommand`. */
+function usesTokenCommand(config: unknown): boolean {
+  const sasl = (config as { sasl?: { mechanism?: unknown; tokenCommand?: unknown } } | null | undefined)?.sasl;
+  return sasl?.mechanism === 'oauthbearer' && typeof sasl.tokenCommand === 'string';
+}
+
 /**
- * The topic names of a cluster, sorted, internal `__` topics left out.
+ * The topic names of a cluster, sorted, internal `__` topics left out. For a node whose token comes from
+ * `sasl.tokenCommand` there are none: the inspector asks for them when a topic field gets the focus, and a shell
+ * command written in a flow file runs only when the user asks for it (Test connection, a run).
  * @param config a Kafka node's config, `${VAR}` references substituted
  * @throws Error as {@link withKafkaAdmin} does
  */
 export function listKafkaTopics(config: unknown): Promise<string[]> {
+  if (usesTokenCommand(config)) return Promise.resolve([]);
   return withKafkaAdmin(config, async (admin) => (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort());
 }

@@ -3,10 +3,11 @@
 // cannot be), the OAUTHBEARER token provider (fixed token, tokenCommand with caching by the JWT's `exp`), and how
 // kafkajs authentication and TLS errors are described. The broker side: test/integration/kafka-security.test.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSSASLAuthenticationError } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { listKafkaTopics } from '../../nodes/kafka-check.runtime';
 import { kafkaSaslField, kafkaSslField } from '../../nodes/kafka-common.spec';
 import { jwtExpiryMs, KafkaTokenError, oauthBearerProvider } from '../../nodes/kafka-oauth.runtime';
 import { describeKafkaSecurityFailure, KafkaSecurityError } from '../../nodes/kafka-security-failure.runtime';
@@ -146,6 +147,13 @@ describe('OAUTHBEARER token provider', () => {
     await Promise.all([provider(), provider(), provider()]);
     await provider();
     expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('is not run to list topics for the inspector: a command in a flow file runs only when the user asks', async () => {
+    const marker = join(tempDir('tributary-token-'), 'ran');
+    const config = { brokers: ['127.0.0.1:1'], sasl: { mechanism: 'oauthbearer', tokenCommand: `touch '${marker}'; echo t` } };
+    await expect(listKafkaTopics(config)).resolves.toEqual([]);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('says why a tokenCommand gave no token', async () => {
