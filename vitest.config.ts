@@ -47,7 +47,7 @@ export default defineConfig({
         test: {
           // The part of the fault suite CI runs (scripts/test.sh), under 5 minutes: no process kills or outages.
           name: 'faults-quick',
-          include: ['test/faults/poison-corpus.test.ts', 'test/faults/hostile-flow-files.test.ts'],
+          include: ['test/faults/poison-corpus.test.ts', 'test/faults/hostile-flow-files.test.ts', 'test/faults/fault-figures.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 120_000,
