@@ -5,7 +5,9 @@
 # .cache/registry/ and run with in-memory storage (H2) on 127.0.0.1:8081. It serves the Confluent-compatible API under
 # /apis/ccompat/v7, which is what source.kafka and sink.kafka speak.
 #
-# Usage: scripts/registry.sh up | down | status | owned | fetch | url
+# Usage: scripts/registry.sh up | down | status | owned | fetch | url | serdes
+#   url: the Confluent-compatible API's URL for the nodes' registry.url; serdes: installs Confluent's Python Avro
+#   serializer for the tests and prints its python (see serdes below).
 #
 # TRIBUTARY_REGISTRY_URL pointing at a registry: that registry is used as it is and nothing is started.
 # TRIBUTARY_REGISTRY_PORT moves the port of the one started here (its management interface takes the next port).
@@ -162,6 +164,28 @@ down() {
   info "stopped (pid $pid)"
 }
 
+# serdes: installs Confluent's Python client with its Avro serializer (confluent-kafka from PyPI, librdkafka inside the
+# wheel) into $CACHE/serdes once, for the test that checks records against a serializer nobody here wrote
+# (test/support/confluent_avro.py), and prints its python.
+SERDES_PACKAGES="confluent-kafka[avro,schemaregistry]==2.16.1"
+serdes() {
+  local dir="$CACHE/serdes"
+  if [[ ! -x "$dir/bin/python" || "$(cat "$dir/installed.txt" 2>/dev/null)" != "$SERDES_PACKAGES" ]]; then
+    need python3 python3 || exit 1
+    exec 9>"$CACHE/serdes.lock"
+    command -v flock >/dev/null && flock 9
+    if [[ "$(cat "$dir/installed.txt" 2>/dev/null)" != "$SERDES_PACKAGES" ]]; then
+      echo "registry: installing $SERDES_PACKAGES from PyPI into $dir (once)" >&2
+      rm -rf "$dir"
+      if ! { python3 -m venv "$dir" && "$dir/bin/python" -m pip install -q --disable-pip-version-check "$SERDES_PACKAGES"; } >"$CACHE/serdes.log" 2>&1; then
+        die "installing $SERDES_PACKAGES failed (log: $CACHE/serdes.log): check that PyPI is reachable and python3-venv is installed"
+      fi
+      echo "$SERDES_PACKAGES" >"$dir/installed.txt"
+    fi
+  fi
+  echo "$dir/bin/python"
+}
+
 url() {
   if [[ -n "${TRIBUTARY_REGISTRY_URL:-}" ]]; then echo "$TRIBUTARY_REGISTRY_URL"; else echo "http://$HOST:$PORT/apis/ccompat/v7"; fi
 }
@@ -171,10 +195,11 @@ case "${1:-}" in
   down) down ;;
   fetch) fetch; find_java >/dev/null ;;
   url) url ;;
+  serdes) serdes ;;
   owned) pid_ours && echo registry || true ;;
   status)
     if pid_ours; then info "running (pid $(cat "$PID_FILE")) on http://$HOST:$PORT$(answers $HOST "$PORT" || echo ', not answering yet')"
     elif [[ -z "${TRIBUTARY_REGISTRY_URL:-}" ]] && answers $HOST "$PORT"; then info "a registry not started here answers on http://$HOST:$PORT"
     else info "not running"; fi ;;
-  *) die "usage: scripts/registry.sh up | down | status | owned | fetch | url" ;;
+  *) die "usage: scripts/registry.sh up | down | status | owned | fetch | url | serdes" ;;
 esac

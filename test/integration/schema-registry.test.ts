@@ -2,9 +2,13 @@
 // scripts/registry.sh; TRIBUTARY_REGISTRY_URL points at another): for Avro, Protobuf and JSON Schema, a `tributary run`
 // flow encodes JSON records with sink.kafka through the registry (keys too, repeated headers kept) and decodes them
 // again with source.kafka, and the values, keys and headers come out equal; records that are not in the wire format
-// or name an unknown schema id land on the error port (a dead-letter topic) with E_DECODE and the reason.
+// or name an unknown schema id land on the error port (a dead-letter topic) with E_DECODE and the reason; records that
+// Confluent's own Avro serializer (Python confluent-kafka) wrote decode, and what sink.kafka writes decodes with its
+// deserializer.
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { wireHeader } from '../../nodes/confluent-wire-format.runtime';
@@ -14,6 +18,8 @@ import { createTopic, kafkaBrokers, testKafka, uniqueName } from '../support/ser
 /** The Confluent-compatible API of the registry that `scripts/registry.sh up` starts, or TRIBUTARY_REGISTRY_URL. */
 const REGISTRY_URL = process.env.TRIBUTARY_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
 const COUNT = 20;
+const ROOT = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
 
 interface Order {
   id: string;
@@ -245,5 +251,46 @@ describe('Schema Registry formats through a real registry', () => {
     ]);
     // The dead-letter records carry the bytes as they were read (base64 of the value, as format bytes would give).
     expect(Buffer.from(dead[0]!.value!.toString(), 'base64').toString()).toBe(JSON.stringify(orderOf(0)));
+  });
+
+  it("Avro records of Confluent's own serializer decode, and sink.kafka's decode with Confluent's deserializer", async () => {
+    const python = execFileSync('bash', [join(ROOT, 'scripts', 'registry.sh'), 'serdes'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const script = join(ROOT, 'test', 'support', 'confluent_avro.py');
+    const dir = tempDir('tributary-registry-confluent-');
+    const theirs = uniqueName('sr-confluent-in');
+    const ours = uniqueName('sr-confluent-out');
+    await createTopic(theirs, 1);
+    await createTopic(ours, 1);
+    await new Promise<void>((resolveProduce, reject) => {
+      const child = spawn(python, [script, 'produce', REGISTRY_URL, kafkaBrokers[0]!, theirs, JSON.stringify(AVRO_ORDER)], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolveProduce() : reject(new Error(`confluent_avro.py produce exited ${code}: ${stderr}`))));
+      child.stdin.end(Array.from({ length: COUNT }, (_, i) => `${JSON.stringify(orderOf(i))}\n`).join(''));
+    });
+    const registryConfig = { url: REGISTRY_URL };
+    const flow = writeFlow(dir, 'confluent.flow.yaml', {
+      version: 1,
+      name: 'registry-confluent',
+      nodes: [
+        { id: 'read', type: 'source.kafka', config: { brokers: kafkaBrokers, topic: theirs, groupId: `${theirs}-group`, startFrom: 'earliest', format: 'avro', registry: registryConfig } },
+        { id: 'decoded', type: 'sink.file', config: { path: join(dir, 'decoded.jsonl') } },
+        { id: 'undecodable', type: 'sink.file', config: { path: join(dir, 'errors.jsonl'), envelope: true } },
+        { id: 'write', type: 'sink.kafka', config: { brokers: kafkaBrokers, topic: ours, format: 'avro', valueSchema: { schema: AVRO_ORDER }, registry: registryConfig } },
+      ],
+      edges: [
+        { from: 'read', to: 'decoded' },
+        { from: 'read', to: 'write' },
+        { from: 'read:error', to: 'undecodable' },
+      ],
+    });
+    const cli = startCli(['run', flow]);
+    await runUntil(cli, `${COUNT} records of Confluent's serializer decoded`, () => linesOf(join(dir, 'decoded.jsonl')).length + linesOf(join(dir, 'errors.jsonl')).length >= COUNT);
+    expect(linesOf(join(dir, 'errors.jsonl'))).toEqual([]);
+    expect(linesOf(join(dir, 'decoded.jsonl')).map((line) => JSON.parse(line) as unknown)).toEqual(Array.from({ length: COUNT }, (_, i) => orderOf(i)));
+
+    const { stdout } = await run(python, [script, 'consume', REGISTRY_URL, kafkaBrokers[0]!, ours, String(COUNT)], { timeout: 120_000 });
+    expect(stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown)).toEqual(Array.from({ length: COUNT }, (_, i) => orderOf(i)));
   });
 });
