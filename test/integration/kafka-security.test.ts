@@ -105,8 +105,8 @@ function runFailedMessage(output: string): string {
 const withCa = { ca: `file:${tlsFiles.ca}` };
 const scram512 = { mechanism: 'scram-sha-512', username: saslUser, password: '${KAFKA_PASSWORD}' };
 
-beforeAll(() => {
-  requireSaslListener();
+beforeAll(async () => {
+  await requireSaslListener();
 });
 
 afterEach(() => {

@@ -4,6 +4,7 @@
  * one user for PLAIN and SCRAM, and Kafka's unsecured OAUTHBEARER validator (an unsigned JWT passes).
  */
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { kafkaBrokers } from './services';
 
@@ -34,13 +35,25 @@ export const tlsFiles = {
 };
 
 /**
- * Throws a clear error when the listener's certificates are missing (services.sh up has not run with the listener, or
- * the broker was started before it existed).
+ * Rejects with a clear error when the listener's certificates are missing or nothing listens on its port
+ * (`scripts/services.sh up` has not run, or the broker was started before the listener existed).
  */
-export function requireSaslListener(): void {
-  if (!existsSync(tlsFiles.ca)) {
-    throw new Error(`no SASL_SSL listener certificates in ${tlsDir}: run scripts/services.sh up (a broker started before the listener existed must be restarted)`);
-  }
+export async function requireSaslListener(): Promise<void> {
+  const restart = 'run scripts/services.sh up (a broker started before the listener existed must be restarted: scripts/services.sh down kafka, then up)';
+  if (!existsSync(tlsFiles.ca)) throw new Error(`no SASL_SSL listener certificates in ${tlsDir}: ${restart}`);
+  const [host, port] = [saslBrokers[0]!.replace(/:\d+$/, ''), saslPort];
+  await new Promise<void>((resolveOpen, reject) => {
+    const socket = connect({ host, port, timeout: 3_000 }, () => {
+      socket.destroy();
+      resolveOpen();
+    });
+    const fail = (why: string): void => {
+      socket.destroy();
+      reject(new Error(`nothing answers on the SASL_SSL listener ${host}:${port} (${why}): ${restart}`));
+    };
+    socket.on('error', (error) => fail(error.message));
+    socket.on('timeout', () => fail('no answer within 3 s'));
+  });
 }
 
 /**
