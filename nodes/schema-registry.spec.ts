@@ -27,7 +27,7 @@ export const registryField = z
   .strictObject({
     url: z
       .string()
-      .url()
+      .refine((url) => /^https?:\/\/[^/\s]/.test(url) || url.includes('${'), 'a schema registry URL starts with http:// or https://')
       .describe(
         'Base URL of the Confluent-compatible Schema Registry API, e.g. `https://psrc-xxxx.confluent.cloud`, ' +
           '`http://registry:8081`, or Apicurio Registry\'s `http://registry:8080/apis/ccompat/v7`.',
