@@ -93,6 +93,8 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
             onChange={(e) => onChange(valueFromInput(field, e.target.value))}
           >
             {value === undefined && <option value="">(choose)</option>}
+            {/* A value the options do not list (an object form such as startFrom { timestamp }) is shown as it is. */}
+            {value !== undefined && selected === undefined && <option value={String(value)}>{typeof value === 'object' ? JSON.stringify(value) : String(value)}</option>}
             {field.options?.map((o) => (
               <option key={String(o.value)} value={String(o.value)} title={o.description}>
                 {String(o.value)}
