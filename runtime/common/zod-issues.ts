@@ -15,7 +15,7 @@ export interface SchemaIssue {
   atKey?: boolean;
 }
 
-/** The schema reached by following `path` from `schema` through objects, arrays, records and wrappers. */
+/** The schema reached by following `path` from `schema` through objects, arrays, records, wrappers and unions of one object. */
 function schemaAt(schema: z.ZodType, path: PathSegments): z.ZodType | undefined {
   let current: z.ZodType | undefined = schema;
   const unwrap = (s: z.ZodType): z.ZodType => {
@@ -24,7 +24,12 @@ function schemaAt(schema: z.ZodType, path: PathSegments): z.ZodType | undefined 
       if (x instanceof z.ZodDefault || x instanceof z.ZodPrefault || x instanceof z.ZodOptional || x instanceof z.ZodNullable) {
         x = x.unwrap() as z.ZodType;
       } else if (x instanceof z.ZodPipe) x = x.in as z.ZodType;
-      else break;
+      else if (x instanceof z.ZodUnion) {
+        // A union with one object option (`ssl: true | { ca, ... }`): its keys are the ones a key error is about.
+        const objects = (x.options as z.ZodType[]).map(unwrap).filter((o) => o instanceof z.ZodObject);
+        if (objects.length !== 1) break;
+        x = objects[0]!;
+      } else break;
     }
     return x;
   };

@@ -14,6 +14,7 @@ import { describeKafkaSecurityFailure, KafkaSecurityError } from '../../nodes/ka
 import { KafkaTlsConfigError, kafkaTlsOptions, pemText } from '../../nodes/kafka-tls.runtime';
 import { specRegistry } from '../../nodes/specs';
 import { findLiteralSecrets } from '../../runtime/common/secrets';
+import { describeZodIssues } from '../../runtime/common/zod-issues';
 import { tempDir } from '../support/runtime';
 
 /** The messages of a failed parse, `path: message`. */
@@ -61,6 +62,14 @@ describe('ssl field', () => {
     expect(problems(kafkaSslField, { cafile: 'x' })).toEqual([': Unrecognized key: "cafile"']);
     expect(problems(kafkaSslField, { cert: 'file:c.pem' })).toEqual(['key: give `cert` and `key` together (mutual TLS)']);
     expect(problems(kafkaSslField, { passphrase: '${P}' })).toEqual(['passphrase: `passphrase` unlocks `key`: give `key` too']);
+  });
+
+  it('suggests the TLS setting a misspelt key means', () => {
+    const value = { ca: 'file:ca.pem', rejectUnauthorised: false };
+    const issues = kafkaSslField.safeParse(value).error?.issues ?? [];
+    expect(describeZodIssues(issues, kafkaSslField, value)).toEqual([
+      { path: ['rejectUnauthorised'], message: 'unknown field "rejectUnauthorised"; did you mean "rejectUnauthorized"?', atKey: true },
+    ]);
   });
 
   it('counts key and passphrase (and sasl.token) as secrets: literal values are reported', () => {
