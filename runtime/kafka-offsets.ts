@@ -146,10 +146,13 @@ export async function planOffsetReset(admin: Admin, group: KafkaSourceGroup, tar
       targets.set(key(topic, entry.partition), entry.offset);
     }
   }
-  const moves: OffsetMove[] = current.partitions.map((p) => {
-    const to = target.kind === 'earliest' ? p.logStart : target.kind === 'latest' ? p.logEnd : (targets.get(key(p.topic, p.partition)) ?? p.committed ?? p.logEnd);
-    return { topic: p.topic, partition: p.partition, from: p.committed, to, again: p.committed === null ? 0 : Math.max(0, p.committed - to) };
-  });
+  const moves: OffsetMove[] = [];
+  for (const p of current.partitions) {
+    const to = target.kind === 'earliest' ? p.logStart : target.kind === 'latest' ? p.logEnd : (targets.get(key(p.topic, p.partition)) ?? p.committed);
+    // A partition explicit offsets do not name keeps its committed offset, or still has none.
+    if (to === null) continue;
+    moves.push({ topic: p.topic, partition: p.partition, from: p.committed, to, again: p.committed === null ? 0 : Math.max(0, p.committed - to) });
+  }
   return { current, moves };
 }
 

@@ -51,7 +51,10 @@ export interface OffsetMove {
 /** A reset's plan (dry run) or outcome. */
 export interface OffsetReset {
   groupId: string;
-  /** Every partition of the node's topics, in order. */
+  /**
+   * Every partition of the node's topics, in order (those that keep their offset too: `from === to`), except the ones
+   * explicit offsets do not name that have no committed offset.
+   */
   moves: OffsetMove[];
   /** Sum of `again` over the partitions. */
   again: number;
