@@ -1,7 +1,8 @@
 // Replay on the real broker: a flow source.kafka -> sink.file reads two batches of records (before and after a time T)
 // to the end and is stopped; `tributary offsets reset --to-timestamp T` moves its group back and the next run processes
 // again exactly the records from T. `offsets show` reports what the admin API reports; a reset is refused while a run
-// is active; `startFrom: { timestamp }` makes a new group read exactly the records from T; committed offsets win over
+// is active; `startFrom: { timestamp }` makes a new group read exactly the records from T (also with two instances
+// starting together), `startFrom: { offsets }` from the offset given; committed offsets win over
 // startFrom on a restart.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,23 @@ describe('replay: tributary offsets and startFrom on the real broker', () => {
     // At-least-once: a rebalance between the two may hand a record to both; none before T is read (70 and 71 come
     // from the test before).
     expect([...new Set(read)].sort((a, b) => a - b)).toEqual([...AFTER, 70, 71]);
+  });
+
+  it('starts a new group at startFrom { offsets }: the listed partition from its offset, the others (latest) with new records only', async () => {
+    const listed = uniqueName('replay-offsets');
+    const [p0] = await adminOffsets(listed, topic);
+    const from = p0!.logEnd - 5;
+    const file = flowFile('listed', 'listed.jsonl', { groupId: listed, startFrom: { offsets: { [topic]: { '0': from } }, otherPartitions: 'latest' } });
+    const run = startCli(['run', file]);
+    try {
+      await waitFor('partition 0 read to its end', async () => (await adminOffsets(listed, topic))[0]!.committed === p0!.logEnd, 120_000);
+    } finally {
+      await stop(run);
+    }
+    // Exactly the last 5 records of partition 0: the other partitions started at their end (latest), nothing of them read.
+    const read = idsWritten(join(dir, 'listed.jsonl'));
+    expect(read).toHaveLength(5);
+    expect(new Set(read).size).toBe(5);
   });
 
   it('refuses bad usage with one line', async () => {
