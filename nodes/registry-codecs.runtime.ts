@@ -4,7 +4,7 @@
  * the complete Confluent wire format bytes. Node-only.
  *
  * Decoded values are what a flow can carry as JSON: Avro records as objects (unions unwrapped when unambiguous, avsc's
- * `wrapUnions: 'auto'`), Protobuf messages as objects with their field names as in the .proto file, 64-bit integers as
+ * `wrapUnions: 'auto'`; bytes and fixed as base64 text, turned back into bytes on encoding), Protobuf messages as objects with their field names as in the .proto file, 64-bit integers as
  * decimal strings, enums as their names, bytes as base64, and every field present (defaults filled in).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -53,13 +53,82 @@ export function createSchemaCodec(schema: RegisteredSchema, messageType?: string
   }
 }
 
+/** The Avro types inside `type` (record fields, array items, map values, union branches, logical types' underlying). */
+function avroChildren(type: avro.Type): avro.Type[] {
+  const t = type as unknown as { fields?: { type: avro.Type }[]; itemsType?: avro.Type; valuesType?: avro.Type; types?: avro.Type[]; underlyingType?: avro.Type };
+  return [...(t.fields?.map((f) => f.type) ?? []), ...(t.itemsType ? [t.itemsType] : []), ...(t.valuesType ? [t.valuesType] : []), ...(t.types ?? []), ...(t.underlyingType ? [t.underlyingType] : [])];
+}
+
+/** True when `type` holds bytes or fixed anywhere (their values are base64 text in a flow). */
+function holdsBytes(type: avro.Type, seen = new Set<avro.Type>()): boolean {
+  if (seen.has(type)) return false;
+  seen.add(type);
+  if (type.typeName === 'bytes' || type.typeName === 'fixed') return true;
+  return avroChildren(type).some((child) => holdsBytes(child, seen));
+}
+
+/** A decoded Avro value with bytes and fixed as base64 text and records as plain objects. */
+function withBase64(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (Array.isArray(value)) return value.map(withBase64);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(value)) out[name] = withBase64(v);
+    return out;
+  }
+  return value;
+}
+
+/** The inverse of {@link withBase64} along `type`: base64 text where the schema has bytes or fixed becomes bytes. */
+function withBuffers(type: avro.Type, value: unknown): unknown {
+  const t = type as unknown as { fields?: { name: string; type: avro.Type }[]; itemsType?: avro.Type; valuesType?: avro.Type; types?: avro.Type[]; underlyingType?: avro.Type };
+  switch (type.typeName) {
+    case 'bytes':
+    case 'fixed':
+      return typeof value === 'string' ? Buffer.from(value, 'base64') : value;
+    case 'record':
+    case 'error': {
+      if (value === null || typeof value !== 'object') return value;
+      const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      for (const field of t.fields ?? []) if (field.name in out) out[field.name] = withBuffers(field.type, out[field.name]);
+      return out;
+    }
+    case 'array':
+      return Array.isArray(value) ? value.map((item) => withBuffers(t.itemsType!, item)) : value;
+    case 'map': {
+      if (value === null || typeof value !== 'object') return value;
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBuffers(t.valuesType!, v)]));
+    }
+    case 'union:unwrapped':
+      for (const branch of t.types ?? []) {
+        const candidate = withBuffers(branch, value);
+        if (branch.isValid(candidate)) return candidate;
+      }
+      return value;
+    case 'union:wrapped': {
+      if (value === null || typeof value !== 'object') return value;
+      const [name] = Object.keys(value);
+      const branch = (t.types ?? []).find((b) => b.branchName === name);
+      return branch === undefined ? value : { [name!]: withBuffers(branch, (value as Record<string, unknown>)[name!]) };
+    }
+    default:
+      return t.underlyingType !== undefined ? withBuffers(t.underlyingType, value) : value;
+  }
+}
+
 function avroCodec(schema: RegisteredSchema): SchemaCodec {
   const type = avro.Type.forSchema(JSON.parse(schema.schema) as avro.Schema, { wrapUnions: 'auto' });
   const header = wireHeader(schema.id);
+  // Only schemas with bytes or fixed pay for the conversion between base64 text and bytes.
+  const bytesInside = holdsBytes(type);
   return {
     schemaType: 'AVRO',
-    decode: (bytes, offset) => type.fromBuffer(bytes.subarray(offset)) as unknown,
-    encode(value) {
+    decode(bytes, offset) {
+      const value = type.fromBuffer(bytes.subarray(offset)) as unknown;
+      return bytesInside ? withBase64(value) : value;
+    },
+    encode(json) {
+      const value = bytesInside ? withBuffers(type, json) : json;
       const paths: string[] = [];
       if (!type.isValid(value, { errorHook: (path, v: unknown) => paths.push(`${path.join('.') || '(value)'} = ${describe(v)}`) })) {
         throw new SchemaMismatchError(`does not fit Avro schema id ${schema.id}: ${paths.slice(0, 5).join('; ')}`);
@@ -169,6 +238,7 @@ function ajvMessage(error: ErrorObject): string {
 
 /** A short description of a value for an error message (at most 60 characters). */
 function describe(value: unknown): string {
+  if (Buffer.isBuffer(value)) return `${value.length} byte(s)`;
   const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

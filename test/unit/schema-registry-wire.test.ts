@@ -61,6 +61,25 @@ describe('registry codecs', () => {
     expect(() => codec.decode(Buffer.concat([wireHeader(42), Buffer.from([0x06])]), 5)).toThrow();
   });
 
+  it('Avro: bytes and fixed (also in arrays, maps and unions) are base64 text in a flow and bytes on the wire', () => {
+    const schema = {
+      type: 'record',
+      name: 'Blob',
+      fields: [
+        { name: 'raw', type: 'bytes' },
+        { name: 'digest', type: { type: 'fixed', name: 'Digest', size: 2 } },
+        { name: 'parts', type: { type: 'array', items: 'bytes' } },
+        { name: 'tags', type: { type: 'map', values: ['null', 'bytes'] } },
+      ],
+    };
+    const codec = createSchemaCodec({ id: 5, schemaType: 'AVRO', schema: JSON.stringify(schema), references: [] });
+    const value = { raw: Buffer.from('hello').toString('base64'), digest: 'AQI=', parts: ['AA==', '/w=='], tags: { a: 'Kg==', b: null } };
+    const bytes = codec.encode(value);
+    expect(codec.decode(bytes, 5)).toEqual(value);
+    expect(bytes.subarray(5, 11)).toEqual(Buffer.from([10, ...Buffer.from('hello')]));
+    expect(() => codec.encode({ ...value, digest: 'AQID' })).toThrow(/: digest = 3 byte\(s\)$/);
+  });
+
   it('Protobuf: the message type chosen by name is written with its indexes, and decoding follows the indexes', () => {
     const registered = { id: 9, schemaType: 'PROTOBUF' as const, schema: PROTO, references: [] };
     const orders = createSchemaCodec(registered);
