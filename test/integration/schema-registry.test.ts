@@ -12,6 +12,10 @@ import { promisify } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { wireHeader } from '../../nodes/confluent-wire-format.runtime';
+import { kafkaSinkRuntime } from '../../nodes/sink/kafka.runtime';
+import { kafkaSinkSpec } from '../../nodes/sink/kafka.spec';
+import type { SinkRuntime } from '../../runtime/engine/types';
+import { testNodeContext } from '../support/node-context';
 import { killAllCli, startCli, tempDir, waitFor, writeFlow, type RunningCli } from '../support/runtime';
 import { createTopic, kafkaBrokers, testKafka, uniqueName } from '../support/services';
 
@@ -292,5 +296,35 @@ describe('Schema Registry formats through a real registry', () => {
 
     const { stdout } = await run(python, [script, 'consume', REGISTRY_URL, kafkaBrokers[0]!, ours, String(COUNT)], { timeout: 120_000 });
     expect(stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown)).toEqual(Array.from({ length: COUNT }, (_, i) => orderOf(i)));
+  });
+
+  it('sink.kafka: a value that does not fit is rejected with its field path; a missing subject and an incompatible schema stop open()', async () => {
+    const create = (config: Record<string, unknown>): SinkRuntime => {
+      if (kafkaSinkRuntime.kind !== 'sink') throw new Error('sink.kafka is not a sink runtime');
+      return kafkaSinkRuntime.create(kafkaSinkSpec.config.parse({ brokers: kafkaBrokers, registry: { url: REGISTRY_URL }, ...config }), testNodeContext('out', kafkaSinkSpec));
+    };
+    const topic = uniqueName('sr-sink');
+    await createTopic(topic, 1);
+    const sink = create({ topic, format: 'avro', valueSchema: { schema: AVRO_ORDER } });
+    await sink.open!();
+    try {
+      const meta = { source: 'src' };
+      const rejections = await sink.write([
+        { key: 'a', value: orderOf(1), headers: {}, timestamp: 0, meta },
+        { key: 'b', value: { ...orderOf(2), cents: 'lots' }, headers: {}, timestamp: 0, meta },
+      ]);
+      expect(rejections).toEqual([{ index: 1, code: 'E_SINK', message: expect.stringMatching(/^cannot encode the record: value does not fit Avro schema id \d+: cents = "lots"$/) as unknown }]);
+    } finally {
+      await sink.close!();
+    }
+    expect((await readBack(topic, 1)).map((m) => m.key!.toString())).toEqual(['a']);
+
+    const missing = create({ topic: uniqueName('sr-none'), format: 'avro' });
+    await expect(missing.open!()).rejects.toMatchObject({ code: 'E_SINK', retriable: false, message: expect.stringMatching(/^node out: valueSchema: version latest of subject sr-none-\w+-value not found in the schema registry .*\(give valueSchema.schema to register one, or valueSchema.subject\)$/) as unknown });
+
+    // The subject's compatibility rule (BACKWARD) refuses a new required field without a default.
+    await registry(`/config/${topic}-value`, { method: 'PUT', body: { compatibility: 'BACKWARD' } });
+    const incompatible = create({ topic, format: 'avro', valueSchema: { schema: { ...AVRO_ORDER, fields: [...AVRO_ORDER.fields, { name: 'region', type: 'string' }] } } });
+    await expect(incompatible.open!()).rejects.toMatchObject({ code: 'E_SINK', retriable: false, message: expect.stringMatching(/^node out: valueSchema: schema registry .* refused registering a schema under subject sr-sink-\w+-value: HTTP 409/) as unknown });
   });
 });
