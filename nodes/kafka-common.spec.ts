@@ -163,7 +163,8 @@ export const kafkaSslField = z
     'Connect to the brokers with TLS: `true` (system CA certificates), or an object: `ca` (PEM or `file:<path>`; ' +
       "replaces the system CAs), `cert` and `key` (client certificate for mutual TLS), `passphrase` (of `key`), " +
       '`rejectUnauthorized` (default true), `servername` (SNI host name). See docs/connecting.md.',
-  );
+  )
+  .apply(withFieldMeta, { variantLabels: { false: 'Off', true: 'On (system CAs)', '{}': 'Custom TLS' } });
 
 /** The connection fields, ready to spread into a node's config shape. */
 export const kafkaConnectionFields = {

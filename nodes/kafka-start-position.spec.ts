@@ -29,7 +29,8 @@ export function parseStartTimestamp(value: unknown): number | undefined {
 /** A point in time: ISO 8601 date-time with a zone, or epoch milliseconds. */
 export const startTimestampSchema = z
   .union([z.iso.datetime({ offset: true, error: 'give an ISO 8601 date-time with a zone, e.g. 2026-11-30T00:00:00Z, or epoch ms' }), z.number().int().min(0)])
-  .describe('ISO 8601 date-time with a zone (`2026-11-30T00:00:00Z`) or epoch milliseconds.');
+  .describe('ISO 8601 date-time with a zone (`2026-11-30T00:00:00Z`) or epoch milliseconds.')
+  .apply(withFieldMeta, { variantLabels: { string: 'Date-time (ISO 8601)', integer: 'Epoch ms' } });
 
 /** Explicit offsets: topic -> partition number (as text, as YAML keys are) -> offset (the next record to read). */
 const offsetsByTopic = z.record(
@@ -65,6 +66,7 @@ export const startFromField = z
       latest: 'a partition without a committed offset starts with new records only',
     },
     examples: ['earliest', { timestamp: '2026-11-30T00:00:00Z' }, { offsets: { orders: { '0': 1200 } } }],
+    variantLabels: { '{timestamp}': 'From a time', '{offsets}': 'Given offsets' },
   });
 
 /** `startFrom` as written in a flow file (after parsing). */

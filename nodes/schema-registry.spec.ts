@@ -71,7 +71,8 @@ export function schemaChoiceField(part: 'value' | 'key') {
       version: z
         .union([z.number().int().min(1), z.literal('latest')])
         .default('latest')
-        .describe('Version of the subject to encode with when no `schema` is given: a number or `latest`.'),
+        .describe('Version of the subject to encode with when no `schema` is given: a number or `latest`.')
+        .apply(withFieldMeta, { variantLabels: { integer: 'Version number', latest: 'Latest' } }),
       schema: z
         .union([z.string().min(1), z.record(z.string(), z.unknown())])
         .optional()
@@ -79,7 +80,8 @@ export function schemaChoiceField(part: 'value' | 'key') {
           'The schema itself (Avro JSON, a .proto text, or a JSON Schema; Avro and JSON Schema also as YAML objects). ' +
             'Registered under the subject when the node opens (the registry returns the id it already has for the ' +
             'same schema); absent: the registered `version` is used.',
-        ),
+        )
+        .apply(withFieldMeta, { variantLabels: { string: 'Text (.proto, Avro JSON)', '{}': 'Object (Avro, JSON Schema)' } }),
       messageType: z
         .string()
         .min(1)

@@ -43,6 +43,12 @@ export interface FieldMeta<V = unknown> {
   advanced?: boolean;
   /** Example values, each valid for the field. */
   examples?: readonly NonNullable<V>[];
+  /**
+   * What the inspector calls each option of a union field (`ssl: false | true | { ca, ... }`), keyed by the option's
+   * key: the value as text for a single value (`'false'`, `'latest'`), `{a,b}` (its required properties, `{}` for
+   * none) for an object, the JSON type (`'string'`, `'integer'`) otherwise. Options left out get a derived label.
+   */
+  variantLabels?: Readonly<Record<string, string>>;
 }
 
 /** The metadata as stored and read, independent of the field's type. */
@@ -57,6 +63,8 @@ export interface StoredFieldMeta {
   advanced?: boolean;
   /** Example values. */
   examples?: readonly unknown[];
+  /** What the inspector calls each option of a union field, by option key. */
+  variantLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -124,6 +132,22 @@ export function objectFieldsOf(schema: z.ZodType): Readonly<Record<string, z.Zod
       const shapes = (current.options as z.ZodType[]).map(objectFieldsOf).filter((shape) => shape !== undefined);
       return shapes.length === 1 ? shapes[0] : undefined;
     }
+    current = wrappedSchema(current);
+  }
+  return undefined;
+}
+
+/**
+ * The options of a union schema, looking through wrappers (`.optional()`, `.default()`, ...), in declaration order
+ * (the order of its JSON Schema `anyOf`).
+ * @returns the options, or undefined when `schema` is not a union
+ */
+export function unionOptionsOf(schema: z.ZodType): readonly z.ZodType[] | undefined {
+  let current: z.ZodType | undefined = schema;
+  const seen = new Set<z.ZodType>();
+  while (current !== undefined && !seen.has(current)) {
+    seen.add(current);
+    if (current instanceof z.ZodUnion) return current.options as z.ZodType[];
     current = wrappedSchema(current);
   }
   return undefined;

@@ -164,9 +164,13 @@ function rewordDescriptions(schema: z.ZodType, text: (i: number) => string): num
   return count;
 }
 
-/** The form model without the descriptions, nested fields included. */
+/** The form model without the descriptions, nested fields (object children, union variant editors) included. */
 function behaviour(fields: readonly FormField[]): unknown[] {
-  return fields.map(({ description: _description, children, ...rest }) => ({ ...rest, children: children === undefined ? undefined : behaviour(children) }));
+  return fields.map(({ description: _description, children, variants, ...rest }) => ({
+    ...rest,
+    children: children === undefined ? undefined : behaviour(children),
+    variants: variants?.map(({ editor, ...variant }) => ({ ...variant, editor: editor === undefined ? undefined : behaviour([editor]) })),
+  }));
 }
 
 /** Configs to compare visibility with: empty, the example, and each option of each enum field on its own. */

@@ -10,8 +10,12 @@ import {
   inputFromValue,
   isFieldVisible,
   schemaFormFields,
+  setChild,
   specFormFields,
+  switchVariant,
   valueFromInput,
+  variantInitial,
+  variantOf,
   type FormField,
 } from '../../renderer/form/schema-form';
 
@@ -35,7 +39,7 @@ describe('spec-driven form fields', () => {
     expect(field('transform.map', 'expression')).toMatchObject({ kind: 'expression', required: true });
     expect(field('transform.map', 'expression').description).toMatch(/^Expression over `value`/);
     expect(field('source.kafka', 'brokers')).toMatchObject({ kind: 'string-list', default: ['127.0.0.1:9092'] });
-    expect(field('source.kafka', 'ssl')).toMatchObject({ kind: 'boolean', default: false });
+    expect(field('source.kafka', 'ssl')).toMatchObject({ kind: 'union', default: false });
     const sasl = field('source.kafka', 'sasl');
     expect(sasl.kind).toBe('object');
     expect(sasl.children?.map((c) => c.name)).toEqual(['mechanism', 'username', 'password', 'token', 'tokenCommand']);
@@ -91,6 +95,7 @@ describe('spec-driven form fields', () => {
     const acks = field('sink.kafka', 'acks');
     expect(valueFromInput(acks, '-1')).toBe(-1);
     expect(valueFromInput(field('source.kafka', 'ssl'), 'true')).toBe(true);
+    expect(valueFromInput(field('source.kafka', 'ssl'), '{"ca":"file:ca.pem"}')).toEqual({ ca: 'file:ca.pem' });
     expect(effectiveValue(field('sink.console', 'format'), {})).toBe('json');
     expect(effectiveValue(field('sink.console', 'format'), { format: 'pretty' })).toBe('pretty');
   });
@@ -113,5 +118,114 @@ describe('spec-driven form fields', () => {
       expect(list.length).toBeGreaterThan(0);
       for (const f of list) expect(typeof f.description).toBe('string');
     }
+  });
+});
+
+describe('union fields (ssl, startFrom, schema version)', () => {
+  const labels = (f: FormField) => f.variants?.map((v) => [v.key, v.label]);
+
+  it('splits ssl into Off, On (system CAs) and Custom TLS, the TLS settings as children', () => {
+    const ssl = field('sink.kafka', 'ssl');
+    expect(labels(ssl)).toEqual([
+      ['false', 'Off'],
+      ['true', 'On (system CAs)'],
+      ['{}', 'Custom TLS'],
+    ]);
+    const custom = ssl.variants?.[2]?.editor;
+    expect(custom?.kind).toBe('object');
+    expect(custom?.children?.map((c) => c.name)).toEqual(['ca', 'cert', 'key', 'passphrase', 'rejectUnauthorized', 'servername']);
+    expect(custom?.children?.find((c) => c.name === 'key')?.secret).toBe(true);
+    expect(custom?.children?.find((c) => c.name === 'passphrase')?.secret).toBe(true);
+    expect(custom?.children?.find((c) => c.name === 'rejectUnauthorized')).toMatchObject({ kind: 'boolean', default: true });
+    expect(variantOf(ssl, false)).toBe(0);
+    expect(variantOf(ssl, true)).toBe(1);
+    expect(variantOf(ssl, { ca: 'file:ca.pem', rejectUnauthorized: false })).toBe(2);
+    expect(variantOf(ssl, {})).toBe(2);
+    // an object with a misspelt key is still Custom TLS (so its error shows there), never a checkbox
+    expect(variantOf(ssl, { rejectUnauthorised: false })).toBe(2);
+    expect(variantOf(ssl, 'yes')).toBe(-1);
+  });
+
+  it('gives startFrom its named positions with their meanings, a time and explicit offsets', () => {
+    const startFrom = field('source.kafka', 'startFrom');
+    expect(labels(startFrom)).toEqual([
+      ['committed', 'committed'],
+      ['earliest', 'earliest'],
+      ['latest', 'latest'],
+      ['{timestamp}', 'From a time'],
+      ['{offsets}', 'Given offsets'],
+    ]);
+    expect(startFrom.variants?.[1]?.description).toMatch(/oldest record kept/);
+    expect(variantOf(startFrom, 'latest')).toBe(2);
+    expect(variantOf(startFrom, { timestamp: '2026-11-30T00:00:00Z' })).toBe(3);
+    expect(variantOf(startFrom, { offsets: { orders: { '0': 5 } }, otherPartitions: 'latest' })).toBe(4);
+    expect(variantOf(startFrom, { offsets: {}, timestamq: 1 })).toBe(4);
+    expect(variantOf(startFrom, undefined)).toBe(-1);
+    const timestamp = startFrom.variants?.[3]?.editor?.children?.[0] as FormField;
+    expect(timestamp).toMatchObject({ name: 'timestamp', kind: 'union', required: true });
+    expect(labels(timestamp)).toEqual([
+      ['string', 'Date-time (ISO 8601)'],
+      ['integer', 'Epoch ms'],
+    ]);
+    expect(variantOf(timestamp, '2026-11-30T00:00:00Z')).toBe(0);
+    expect(variantOf(timestamp, 1764460800000)).toBe(1);
+    // a new { offsets } starts with an empty map to fill; a new { timestamp } waits for the time to be typed
+    expect(variantInitial(startFrom.variants?.[4] as NonNullable<FormField['variants']>[number])).toEqual({ offsets: {} });
+    expect(variantInitial(startFrom.variants?.[3] as NonNullable<FormField['variants']>[number])).toEqual({});
+  });
+
+  it('reads the registry unions of sink.kafka (schema version, schema text or object)', () => {
+    const valueSchema = field('sink.kafka', 'valueSchema');
+    const version = valueSchema.children?.find((c) => c.name === 'version') as FormField;
+    expect(version).toMatchObject({ kind: 'union', default: 'latest' });
+    expect(labels(version)).toEqual([
+      ['integer', 'Version number'],
+      ['latest', 'Latest'],
+    ]);
+    expect(variantOf(version, 3)).toBe(0);
+    expect(variantOf(version, 'latest')).toBe(1);
+    const schema = valueSchema.children?.find((c) => c.name === 'schema') as FormField;
+    expect(variantOf(schema, 'syntax = "proto3";')).toBe(0);
+    expect(variantOf(schema, { type: 'record' })).toBe(1);
+  });
+
+  it('switching variants loses nothing: the settings left come back, re-choosing the shown one changes nothing', () => {
+    const ssl = field('source.kafka', 'ssl');
+    const tls = { ca: 'file:ca.pem', rejectUnauthorized: false };
+    const memory = new Map<string, unknown>();
+    expect(switchVariant(ssl, tls, 2, 2, memory)).toBe(tls);
+    const off = switchVariant(ssl, tls, 2, 0, memory);
+    expect(off).toBe(false);
+    expect(switchVariant(ssl, off, 0, 1, memory)).toBe(true);
+    expect(switchVariant(ssl, true, 1, 2, memory)).toBe(tls);
+    // a fresh Custom TLS is empty (system CAs until ca is given)
+    expect(switchVariant(ssl, false, 0, 2, new Map())).toEqual({});
+    const startFrom = field('source.kafka', 'startFrom');
+    const at = { timestamp: 1764460800000 };
+    const m2 = new Map<string, unknown>();
+    expect(switchVariant(startFrom, at, 3, 4, m2)).toEqual({ offsets: {} });
+    expect(switchVariant(startFrom, { offsets: {} }, 4, 3, m2)).toBe(at);
+  });
+
+  it('edits one child of an object variant keeping the others', () => {
+    const tls = { ca: 'file:ca.pem', rejectUnauthorized: false };
+    expect(setChild(tls, 'servername', 'kafka.internal')).toEqual({ ca: 'file:ca.pem', rejectUnauthorized: false, servername: 'kafka.internal' });
+    expect(setChild(tls, 'ca', undefined)).toEqual({ rejectUnauthorized: false });
+    expect(tls).toEqual({ ca: 'file:ca.pem', rejectUnauthorized: false });
+  });
+
+  it('keeps a union built from plain zod unions without metadata readable (derived labels)', () => {
+    const schema = z.object({
+      mode: z.union([z.literal('auto'), z.number().int(), z.strictObject({ host: z.string(), port: z.number().int() })]).optional(),
+    });
+    const [mode] = schemaFormFields(schema);
+    expect(mode?.kind).toBe('union');
+    expect(mode === undefined ? [] : labels(mode)).toEqual([
+      ['auto', 'auto'],
+      ['integer', 'Whole number'],
+      ['{host,port}', '{ host, port }'],
+    ]);
+    expect(variantOf(mode as FormField, { host: 'a', port: 1 })).toBe(2);
+    expect(variantOf(mode as FormField, 'auto')).toBe(0);
   });
 });
