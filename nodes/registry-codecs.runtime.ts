@@ -146,6 +146,11 @@ function messagesOf(namespace: protobuf.NamespaceBase): protobuf.Type[] {
 function protobufCodec(schema: RegisteredSchema, messageType: string | undefined): SchemaCodec {
   const parsed = protobuf.parse(schema.schema, { keepCase: true });
   const root = parsed.root;
+  // The well-known types (google/protobuf/timestamp.proto, struct.proto, wrappers.proto...) ship with protobufjs.
+  for (const file of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
+    const common = protobuf.common.get(file);
+    if (common !== null && common.nested !== undefined) root.addJSON(common.nested);
+  }
   root.resolveAll();
   const file: protobuf.NamespaceBase = parsed.package === undefined ? root : root.lookup(parsed.package) as protobuf.Namespace;
   const top = messagesOf(file);

@@ -299,13 +299,13 @@ describe('Schema Registry formats through a real registry', () => {
   });
 
   it('sink.kafka: a value that does not fit is rejected with its field path; a missing subject and an incompatible schema stop open()', async () => {
-    const create = (config: Record<string, unknown>): SinkRuntime => {
+    const create = async (config: Record<string, unknown>): Promise<SinkRuntime> => {
       if (kafkaSinkRuntime.kind !== 'sink') throw new Error('sink.kafka is not a sink runtime');
       return kafkaSinkRuntime.create(kafkaSinkSpec.config.parse({ brokers: kafkaBrokers, registry: { url: REGISTRY_URL }, ...config }), testNodeContext('out', kafkaSinkSpec));
     };
     const topic = uniqueName('sr-sink');
     await createTopic(topic, 1);
-    const sink = create({ topic, format: 'avro', valueSchema: { schema: AVRO_ORDER } });
+    const sink = await create({ topic, format: 'avro', valueSchema: { schema: AVRO_ORDER } });
     await sink.open!();
     try {
       const meta = { source: 'src' };
@@ -319,12 +319,12 @@ describe('Schema Registry formats through a real registry', () => {
     }
     expect((await readBack(topic, 1)).map((m) => m.key!.toString())).toEqual(['a']);
 
-    const missing = create({ topic: uniqueName('sr-none'), format: 'avro' });
+    const missing = await create({ topic: uniqueName('sr-none'), format: 'avro' });
     await expect(missing.open!()).rejects.toMatchObject({ code: 'E_SINK', retriable: false, message: expect.stringMatching(/^node out: valueSchema: version latest of subject sr-none-\w+-value not found in the schema registry .*\(give valueSchema.schema to register one, or valueSchema.subject\)$/) as unknown });
 
     // The subject's compatibility rule (BACKWARD) refuses a new required field without a default.
     await registry(`/config/${topic}-value`, { method: 'PUT', body: { compatibility: 'BACKWARD' } });
-    const incompatible = create({ topic, format: 'avro', valueSchema: { schema: { ...AVRO_ORDER, fields: [...AVRO_ORDER.fields, { name: 'region', type: 'string' }] } } });
+    const incompatible = await create({ topic, format: 'avro', valueSchema: { schema: { ...AVRO_ORDER, fields: [...AVRO_ORDER.fields, { name: 'region', type: 'string' }] } } });
     await expect(incompatible.open!()).rejects.toMatchObject({ code: 'E_SINK', retriable: false, message: expect.stringMatching(/^node out: valueSchema: schema registry .* refused registering a schema under subject sr-sink-\w+-value: HTTP 409/) as unknown });
   });
 });

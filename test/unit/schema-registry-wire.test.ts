@@ -97,6 +97,17 @@ describe('registry codecs', () => {
     expect(() => createSchemaCodec(registered, 'shop.Nope')).toThrow(/messageType shop.Nope is not a message .* \(messages: shop.Order, shop.Refund\)/);
   });
 
+  it('Protobuf: imports of the well-known types (timestamp, wrappers) resolve', () => {
+    const schema = `syntax = "proto3";
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+message Event { google.protobuf.Timestamp at = 1; google.protobuf.StringValue note = 2; }
+`;
+    const codec = createSchemaCodec({ id: 11, schemaType: 'PROTOBUF', schema, references: [] });
+    const event = { at: { seconds: '1700000000', nanos: 5 }, note: { value: 'x' } };
+    expect(codec.decode(codec.encode(event), 5)).toEqual(event);
+  });
+
   it('JSON Schema: validates before encoding and decodes the JSON after the header', () => {
     const schema = { type: 'object', required: ['id'], properties: { id: { type: 'string' }, n: { type: 'integer' } } };
     const codec = createSchemaCodec({ id: 3, schemaType: 'JSON', schema: JSON.stringify(schema), references: [] });
