@@ -192,14 +192,71 @@ export function isRetriableKafkaError(error: unknown): boolean {
   return false;
 }
 
-/** The message of an error and of its causes, `outer: inner: ...` (kafkajs wraps the useful part). */
+/**
+ * The message of an error and of its causes, `outer: inner: ...` (kafkajs wraps the useful part), each text once: a
+ * cause whose message is already part of the text (kafkajs wrappers repeat their cause's message) is left out.
+ */
 export function kafkaErrorMessage(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
     const message = current instanceof Error ? current.message : String(current);
-    if (!parts.includes(message)) parts.push(message);
+    if (!parts.some((part) => part.includes(message))) parts.push(message);
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(': ');
+}
+
+/**
+ * Protocol error types after which a consumer must join its group again: the coordinator forgot the member
+ * (`UNKNOWN_MEMBER_ID`, e.g. after a broker restart), a rebalance started (`REBALANCE_IN_PROGRESS`), the generation
+ * moved on (`ILLEGAL_GENERATION`), or the coordinator moved (`NOT_COORDINATOR_FOR_GROUP`). These are the types kafkajs
+ * 2.2.4's consumer runner rejoins on when they leave `eachBatch` (src/consumer/runner.js `scheduleFetchManager`).
+ */
+const GROUP_MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/**
+ * The kafkajs protocol error inside `error` (itself or a cause: kafkajs wraps errors in
+ * `KafkaJSNonRetriableError` / `KafkaJSNumberOfRetriesExceeded`) that means the consumer must rejoin its group, or
+ * undefined when there is none. Rethrowing the returned error (not its wrapper) from `eachBatch` makes kafkajs rejoin.
+ */
+export function groupMembershipError(error: unknown): (Error & { type: string }) | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const e = current as { type?: unknown; cause?: unknown; originalError?: unknown };
+    if (typeof e.type === 'string' && GROUP_MEMBERSHIP_ERRORS.has(e.type) && current instanceof Error) return current as Error & { type: string };
+    current = e.cause ?? e.originalError;
+  }
+  return undefined;
+}
+
+/** kafkajs error names and protocol types that mean "no broker, or no group coordinator, answers right now". */
+const UNAVAILABLE_KAFKA_ERRORS = new Set([
+  ...RETRIABLE_KAFKA_ERRORS,
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSGroupCoordinatorNotFound',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'REQUEST_TIMED_OUT',
+  'NETWORK_EXCEPTION',
+]);
+
+/**
+ * True when `error` (or one of its causes) says the brokers or the group coordinator are unavailable: connection
+ * refused or closed, request timeouts, no coordinator, a coordinator still loading the group after a restart. Such
+ * errors are ridden out by reconnecting (bounded by `settings.sourceUnavailableTimeoutMs`) rather than counted as
+ * crashes.
+ */
+export function isKafkaUnavailableError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const e = current as { name?: unknown; type?: unknown; cause?: unknown; originalError?: unknown; code?: unknown };
+    if (typeof e.name === 'string' && UNAVAILABLE_KAFKA_ERRORS.has(e.name)) return true;
+    if (typeof e.type === 'string' && UNAVAILABLE_KAFKA_ERRORS.has(e.type)) return true;
+    if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT' || e.code === 'EPIPE') return true;
+    current = e.cause ?? e.originalError;
+  }
+  return false;
 }

@@ -17,9 +17,23 @@
  * offsets are committed at the end of every batch and every {@link COMMIT_INTERVAL_MS} while held chunks get released.
  * In preview the engine stops the source after the records it previews; the source commits nothing.
  *
- * **Membership.** The source reports its group membership to the engine for `/readyz`: held at every group join
- * (`ctx.ready()`), lost while the group rebalances or the consumer restarts after a crash (`ctx.unready(reason)`); a
- * crash beyond `restartLimit` fails the run.
+ * **Membership.** The source reports its group membership to the engine for `/readyz` (through
+ * {@link GroupHealth}): held at every group join, lost while the group rebalances, the consumer restarts after a crash,
+ * or a heartbeat or commit finds the member out of its group. Such an error (`UNKNOWN_MEMBER_ID`,
+ * `REBALANCE_IN_PROGRESS`, `ILLEGAL_GENERATION`, `NOT_COORDINATOR_FOR_GROUP`; e.g. after a broker restart) is never
+ * swallowed: the running `eachBatch` stops dispatching and rethrows it (the next one rethrows it before dispatching
+ * anything), which is what makes kafkajs 2.2.4 rejoin (src/consumer/runner.js `scheduleFetchManager`). The chunks
+ * acknowledged meanwhile stay in the ledger and are committed after the join; what was processed but not committed is
+ * replayed from the committed offset (at-least-once). A commit counts only once kafkajs reported it sent
+ * (`COMMIT_OFFSETS`), so a commit kafkajs skipped is tried again.
+ *
+ * **Outages.** The client and the consumer retry with bounded exponential backoff ({@link reconnectRetry}: 300 ms
+ * doubling to 5 s) for as long as `settings.sourceUnavailableTimeoutMs`, instead of crashing, so the consumer keeps its
+ * member id and, once the broker is back, goes on without a rebalance. An
+ * unavailable error (heartbeat, commit, crash) or no answer from the cluster for {@link SILENCE_PROBE_MS} (checked with
+ * an admin request) starts an outage: `/readyz` is false with the cause, commits wait, and an outage longer than
+ * `settings.sourceUnavailableTimeoutMs` fails the run with one line. `restartLimit` counts only crashes that are not
+ * outages.
  *
  * **Checkpoints.** When the flow has stateful transforms (windows), every commit carries their checkpoints in the
  * offset commit's metadata (`ctx.checkpoint`), and after every group join the source reads the committed offsets'
@@ -31,7 +45,8 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
-import { createKafkaClient } from '../kafka-common.runtime';
+import { createKafkaClient, groupMembershipError, isKafkaUnavailableError, kafkaErrorMessage } from '../kafka-common.runtime';
+import { GroupHealth, reconnectRetry } from './kafka-group-health.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
 import { applyStartPosition, resolveStartFrom } from '../kafka-start-position.runtime';
 import { createKafkaRecordDecoder, type KafkaRecordDecoder } from '../kafka-record-decode.runtime';
@@ -50,6 +65,14 @@ const COMMIT_INTERVAL_MS = 1_000;
 const BACKPRESSURE_CHECK_MS = 100;
 /** In preview: stop after this long without new records once the group has joined (ms). */
 const PREVIEW_IDLE_MS = 3_000;
+/**
+ * Without any answer from the cluster for this long (ms), the source asks it with an admin request whether it is
+ * unavailable. A healthy member hears from it at least every ~5 s: an idle fetch returns after 5 s (kafkajs
+ * `maxWaitTimeInMs`), a heartbeat is sent every 3 s while a batch is processed.
+ */
+export const SILENCE_PROBE_MS = 8_000;
+/** How often the silence is checked (ms). */
+const SILENCE_CHECK_MS = 1_000;
 
 class KafkaSource implements SourceRuntime {
   private consumer: Consumer | undefined;
@@ -65,9 +88,22 @@ class KafkaSource implements SourceRuntime {
    */
   private readonly ledger = new AckLedger<string, number>({ positionAfter: (last) => Number(last) + 1, compare: (a, b) => a - b });
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Crashes that were not outages (those are bounded by `settings.sourceUnavailableTimeoutMs` instead). */
   private restarts = 0;
+  private readonly health: GroupHealth;
+  private silenceCheck: NodeJS.Timeout | undefined;
+  private probing = false;
+  /** The background commit running now, if any (never two at once). */
+  private backgroundCommit: Promise<void> | undefined;
+  /** The last background commit error logged, so that a failing commit is logged once, not every second. */
+  private commitError: string | undefined;
+  /** Per `topic:partition`: the last offset kafkajs reported committed (`COMMIT_OFFSETS`). */
+  private readonly confirmed = new Map<string, string>();
+  /** Set once the run failed (Kafka unavailable for too long, or too many crashes): nothing restarts afterwards. */
+  private failed = false;
   private kafka: Kafka | undefined;
   private admin: Admin | undefined;
+  private adminReady: Promise<Admin> | undefined;
   /** Per `topic:partition` assigned at the last join: its committed offset and metadata, to restore before its first batch. */
   private toRestore = new Map<string, Promise<{ offset: string; metadata: string | null } | undefined>>();
   private previewIdle: NodeJS.Timeout | undefined;
@@ -77,11 +113,27 @@ class KafkaSource implements SourceRuntime {
   constructor(
     private readonly config: KafkaSourceConfig,
     private readonly ctx: SourceContext,
-  ) {}
+  ) {
+    this.health = new GroupHealth({
+      nodeId: ctx.nodeId,
+      unavailableTimeoutMs: ctx.sourceUnavailableTimeoutMs,
+      logger: ctx.logger,
+      ready: () => ctx.ready(),
+      unready: (reason) => ctx.unready(reason),
+      fail: (error) => this.failRun(error),
+    });
+  }
 
   async run(): Promise<void> {
     const { config, ctx } = this;
-    const kafka = createKafkaClient(config, { defaultClientId: `tributary-${ctx.nodeId}`, logger: ctx.logger, nodeId: ctx.nodeId });
+    // Client and consumer retry with the same bounded backoff for as long as an outage may last: a consumer that does
+    // not crash keeps its member id (no rebalance once the broker is back); the deadline is the source's own.
+    const kafka = createKafkaClient(config, {
+      defaultClientId: `tributary-${ctx.nodeId}`,
+      logger: ctx.logger,
+      nodeId: ctx.nodeId,
+      retry: reconnectRetry(ctx.sourceUnavailableTimeoutMs),
+    });
     this.kafka = kafka;
     const groupId = ctx.preview ? `tributary-preview-${randomBytes(6).toString('hex')}` : config.groupId;
     const consumer = kafka.consumer({
@@ -91,13 +143,8 @@ class KafkaSource implements SourceRuntime {
       maxBytesPerPartition: config.maxBytesPerPartition,
       allowAutoTopicCreation: false,
       retry: {
-        retries: 5,
-        restartOnFailure: async (error) => {
-          this.restarts++;
-          const restart = this.restarts <= config.restartLimit;
-          ctx.logger.warn({ err: error.message, restarts: this.restarts, restart }, 'consumer crashed');
-          return restart;
-        },
+        ...reconnectRetry(ctx.sourceUnavailableTimeoutMs),
+        restartOnFailure: (error) => Promise.resolve(this.restartAfter(error)),
       },
     });
     this.consumer = consumer;
@@ -120,31 +167,44 @@ class KafkaSource implements SourceRuntime {
       this.report();
       const partitions = Object.values(assigned).reduce((n, list) => n + (list?.length ?? 0), 0);
       ctx.logger.info({ event: 'joined', groupId, assigned }, `joined consumer group ${groupId}: ${partitions} partition(s)`);
-      ctx.ready();
+      this.health.joined();
       if (ctx.preview) this.armPreviewIdle();
     });
     // Readiness follows the group membership: lost while the group rebalances or the consumer restarts after a crash,
     // held again at the next join.
     consumer.on(consumer.events.REBALANCING, () => {
-      if (this.stopping === undefined) ctx.unready(`rebalancing: rejoining consumer group ${groupId}`);
+      if (this.stopping === undefined) this.health.left(`rebalancing: rejoining consumer group ${groupId}`);
+    });
+    // An answer of the group coordinator is a contact: it ends an outage. (Not FETCH: kafkajs emits it also after a
+    // fetch that failed on a closed connection.)
+    consumer.on(consumer.events.HEARTBEAT, () => this.health.contact());
+    consumer.on(consumer.events.COMMIT_OFFSETS, (event) => {
+      this.health.contact();
+      for (const { topic, partitions } of event.payload.topics) {
+        for (const p of partitions) this.confirmed.set(`${topic}:${p.partition}`, String(p.offset));
+      }
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      if (this.stopping !== undefined) return;
+      if (this.stopping !== undefined || this.failed) return;
+      const error = event.payload.error;
       if (event.payload.restart) {
-        ctx.unready(`consumer crashed, restarting (${this.restarts} of restartLimit ${config.restartLimit}): ${event.payload.error.message}`);
+        if (isKafkaUnavailableError(error)) return; // the outage is reported already
+        this.health.left(`consumer crashed, restarting (${this.restarts} of restartLimit ${config.restartLimit}): ${kafkaErrorMessage(error)}`);
         return;
       }
-      ctx.fail(
+      this.failRun(
         new TributaryError(
           'E_SOURCE',
-          `node ${ctx.nodeId}: the Kafka consumer crashed ${this.restarts} time(s) (restartLimit ${config.restartLimit}): ${event.payload.error.message}`,
-          { nodeId: ctx.nodeId, cause: event.payload.error },
+          `node ${ctx.nodeId}: the Kafka consumer crashed ${Math.max(1, this.restarts)} time(s) (restartLimit ${config.restartLimit}): ${kafkaErrorMessage(error)}`,
+          { nodeId: ctx.nodeId },
         ),
       );
-      this.finish();
     });
 
     const topics = config.topics ?? [config.topic!];
+    // From the start: a broker that is down when the run starts is an outage too.
+    this.silenceCheck = setInterval(() => this.checkSilence(), SILENCE_CHECK_MS);
+    this.silenceCheck.unref();
     try {
       await consumer.connect();
       // startFrom: a partition without a committed offset begins where it says (preview: from the beginning).
@@ -153,7 +213,7 @@ class KafkaSource implements SourceRuntime {
         : await applyStartPosition({ kafka, groupId, topics, position: resolveStartFrom(config), logger: ctx.logger, nodeId: ctx.nodeId });
       await consumer.subscribe({ topics, fromBeginning: start.fromBeginning });
       if (!ctx.preview) {
-        this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), COMMIT_INTERVAL_MS);
+        this.commitTimer = setInterval(() => this.commitInBackground(), COMMIT_INTERVAL_MS);
         this.commitTimer.unref();
       }
       await consumer.run({
@@ -163,8 +223,10 @@ class KafkaSource implements SourceRuntime {
         eachBatch: (payload) => this.eachBatch(payload),
       });
     } catch (error) {
+      if (this.silenceCheck !== undefined) clearInterval(this.silenceCheck);
+      this.health.close();
       await consumer.disconnect().catch(() => undefined);
-      throw new TributaryError('E_SOURCE', `node ${ctx.nodeId}: cannot consume ${topics.join(', ')}: ${(error as Error).message}`, {
+      throw new TributaryError('E_SOURCE', `node ${ctx.nodeId}: cannot consume ${topics.join(', ')}: ${kafkaErrorMessage(error)}`, {
         nodeId: ctx.nodeId,
         retriable: true,
         cause: error,
@@ -177,6 +239,8 @@ class KafkaSource implements SourceRuntime {
     this.stopping ??= (async () => {
       if (this.previewIdle !== undefined) clearTimeout(this.previewIdle);
       if (this.commitTimer !== undefined) clearInterval(this.commitTimer);
+      if (this.silenceCheck !== undefined) clearInterval(this.silenceCheck);
+      this.health.close();
       // disconnect() stops fetching, waits for the running eachBatch calls (each commits what was acknowledged before
       // it returns) and leaves the group.
       await this.consumer?.disconnect();
@@ -197,11 +261,8 @@ class KafkaSource implements SourceRuntime {
     this.toRestore = new Map();
     for (const [topic, partitions] of byTopic) {
       const fetched = (async () => {
-        if (this.admin === undefined) {
-          this.admin = this.kafka!.admin();
-          await this.admin.connect();
-        }
-        const [result] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+        const admin = await this.connectedAdmin();
+        const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
         return new Map((result?.partitions ?? []).map((p) => [p.partition, { offset: p.offset, metadata: p.metadata }]));
       })().catch((error: unknown) => {
         this.ctx.logger.warn({ topic, err: (error as Error).message }, 'could not read the committed checkpoints: windows resume without them');
@@ -219,6 +280,162 @@ class KafkaSource implements SourceRuntime {
     const committed = await pending;
     if (committed === undefined || Number(committed.offset) < 0) return;
     this.ctx.restore(topic, partition, committed.offset, committed.metadata);
+  }
+
+  /** The admin client (checkpoints, availability probes), connected on first use and again after a failed connect. */
+  private connectedAdmin(): Promise<Admin> {
+    this.adminReady ??= (async () => {
+      // Few retries of its own: a probe should say "unavailable" in seconds, not ride the outage out.
+      const admin = this.kafka!.admin({ retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 1_000 } });
+      this.admin = admin;
+      try {
+        await admin.connect();
+        return admin;
+      } catch (error) {
+        this.adminReady = undefined;
+        await admin.disconnect().catch(() => undefined);
+        throw error;
+      }
+    })();
+    return this.adminReady;
+  }
+
+  /**
+   * kafkajs `restartOnFailure`: a crash because Kafka is unavailable restarts the consumer without counting (the
+   * outage is bounded by `sourceUnavailableTimeoutMs`); any other crash counts against `restartLimit`.
+   */
+  private restartAfter(error: Error): boolean {
+    if (this.stopping !== undefined || this.failed) return false;
+    if (isKafkaUnavailableError(error)) {
+      this.health.unavailableNow(error);
+      return true;
+    }
+    this.restarts++;
+    const restart = this.restarts <= this.config.restartLimit;
+    this.ctx.logger.warn({ err: kafkaErrorMessage(error), restarts: this.restarts, restart }, 'consumer crashed');
+    return restart;
+  }
+
+  /** Fails the run once with `error` (its message is the one line the run ends with). */
+  private failRun(error: Error): void {
+    if (this.failed || this.stopping !== undefined) return;
+    this.failed = true;
+    this.health.close();
+    this.ctx.fail(error);
+    this.finish();
+  }
+
+  /** A heartbeat or commit of join `join` found the member out of its group: the running batches stop and rethrow it. */
+  private membershipLost(error: Error & { type: string }, join: number): void {
+    if (this.stopping !== undefined || !this.health.membershipLost(error, join)) return;
+    this.ctx.logger.warn(
+      { event: 'membership-lost', type: error.type, err: error.message },
+      `consumer group membership lost (${error.type}): rejoining; records processed since the last commit are replayed`,
+    );
+  }
+
+  /** A heartbeat failed: a membership error sends the member back to its group, an unavailable cluster starts an outage. */
+  private heartbeatFailed(error: unknown, join: number, startedAt: number): void {
+    const lost = groupMembershipError(error);
+    if (lost !== undefined) this.membershipLost(lost, join);
+    else if (isKafkaUnavailableError(error)) this.health.unavailableNow(error, startedAt);
+    else this.ctx.logger.debug({ err: kafkaErrorMessage(error) }, 'heartbeat failed');
+  }
+
+  /**
+   * The commit timer: commits what was acknowledged, one commit at a time, not during an outage. A failure is logged
+   * once (until commits succeed again) and acted on: a membership error sends the member back to its group.
+   */
+  private commitInBackground(): void {
+    if (this.backgroundCommit !== undefined || this.health.unavailable || this.stopping !== undefined || this.failed) return;
+    const join = this.health.join;
+    const startedAt = this.health.clock();
+    this.backgroundCommit = this.commit()
+      .then(
+        () => {
+          if (this.commitError === undefined) return;
+          this.commitError = undefined;
+          this.ctx.logger.info('offset commits succeed again');
+        },
+        (error: unknown) => {
+          if (this.stopping !== undefined) return;
+          const message = kafkaErrorMessage(error);
+          if (message !== this.commitError) {
+            this.commitError = message;
+            this.ctx.logger.warn({ err: message }, `offset commit failed, tried again: ${message}`);
+          }
+          const lost = groupMembershipError(error);
+          if (lost !== undefined) this.membershipLost(lost, join);
+          else if (isKafkaUnavailableError(error)) this.health.unavailableNow(error, startedAt);
+        },
+      )
+      .finally(() => (this.backgroundCommit = undefined));
+  }
+
+  /** The last commit of a batch; see {@link eachBatch}. */
+  private async commitAfterBatch(commitOffsets: EachBatchPayload['commitOffsetsIfNecessary'], join: number, isRunning: () => boolean): Promise<void> {
+    const startedAt = this.health.clock();
+    try {
+      await this.commit(commitOffsets);
+    } catch (error) {
+      const message = kafkaErrorMessage(error);
+      // The consumer stops or restarted meanwhile: there is nothing to rejoin for this batch; a later commit (or the
+      // replay after a restart) carries its offsets.
+      if (this.stopping !== undefined) {
+        this.ctx.logger.warn({ err: message }, `last offset commit failed: the records since the previous commit are replayed at the next start`);
+        return;
+      }
+      if (!isRunning()) return;
+      const lost = groupMembershipError(error);
+      if (lost !== undefined) {
+        this.membershipLost(lost, join);
+        throw lost;
+      }
+      if (isKafkaUnavailableError(error)) {
+        this.health.unavailableNow(error, startedAt);
+        return; // the commit timer tries again once the cluster answers
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Before a rejoin: a member that is still known to the group (a rebalance started, the coordinator moved) may commit
+   * with its generation, as a Java consumer does before giving its partitions up, so the next owner (itself, mostly)
+   * replays only what was not acknowledged. After `NOT_COORDINATOR_FOR_GROUP` kafkajs looks the coordinator up again,
+   * so the commit is tried twice. A member the group forgot (`UNKNOWN_MEMBER_ID`, `ILLEGAL_GENERATION`) cannot commit.
+   */
+  private async commitBeforeRejoin(lost: Error, commitOffsets: EachBatchPayload['commitOffsetsIfNecessary']): Promise<void> {
+    const type = (lost as { type?: string }).type;
+    if (type !== 'REBALANCE_IN_PROGRESS' && type !== 'NOT_COORDINATOR_FOR_GROUP') return;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        await this.commit(commitOffsets);
+        return;
+      } catch (error) {
+        this.ctx.logger.debug({ err: kafkaErrorMessage(error), attempt }, 'commit before rejoining failed');
+      }
+    }
+  }
+
+  /** No answer from the cluster for a while: one admin request tells whether it is unavailable. */
+  private checkSilence(): void {
+    if (this.probing || this.stopping !== undefined || this.failed || this.health.unavailable) return;
+    if (this.health.silentForMs() < SILENCE_PROBE_MS) return;
+    this.probing = true;
+    const startedAt = this.health.clock();
+    void (async () => {
+      try {
+        const admin = await this.connectedAdmin();
+        await admin.describeCluster();
+        this.health.contact();
+      } catch (error) {
+        if (isKafkaUnavailableError(error)) this.health.unavailableNow(error, startedAt);
+        else this.ctx.logger.debug({ err: kafkaErrorMessage(error) }, 'availability probe failed');
+      } finally {
+        this.probing = false;
+      }
+    })();
   }
 
   private report(): void {
@@ -262,7 +479,11 @@ class KafkaSource implements SourceRuntime {
     } else {
       await this.consumer?.commitOffsets(offsets);
     }
-    for (const lane of lanes) lane.markCommitted();
+    // kafkajs skips a commit silently while its consumer is not running (restarting after a crash): only an offset it
+    // reported sent (COMMIT_OFFSETS) counts as committed; the others are tried again.
+    lanes.forEach((lane, i) => {
+      if (this.confirmed.get(lane.lane) === offsets[i]!.offset) lane.markCommitted();
+    });
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -274,9 +495,17 @@ class KafkaSource implements SourceRuntime {
     position.highWatermark = Number(batch.highWatermark);
     this.report();
     if (ctx.preview) this.armPreviewIdle();
+    // The member is out of its group (a heartbeat or commit said so): abandon the batch before dispatching anything, so
+    // kafkajs rejoins and it is fetched again from the committed offset.
+    const join = this.health.join;
+    const lost = this.health.lostMembership();
+    if (lost !== undefined && isRunning() && this.stopping === undefined) throw lost;
     await this.restoreCheckpoint(key, topic, partition);
 
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
+    const beat = setInterval(() => {
+      const startedAt = this.health.clock();
+      void heartbeat().catch((error: unknown) => this.heartbeatFailed(error, join, startedAt));
+    }, HEARTBEAT_MS);
     // While the engine is backpressured (a sink retrying, too much in flight) the partition is paused, so no more is
     // fetched for it; it resumes by itself once the engine is relieved.
     const watch = setInterval(() => this.followBackpressure(topic, partition, position), BACKPRESSURE_CHECK_MS);
@@ -296,6 +525,7 @@ class KafkaSource implements SourceRuntime {
       const size = ctx.batchSize;
       for (let start = 0; start < messages.length; start += size) {
         if (!isRunning() || isStale() || this.stopping !== undefined || failure !== undefined) break;
+        if (this.health.lostMembership() !== undefined) break;
         if (ctx.backpressured()) {
           this.followBackpressure(topic, partition, position);
           await ctx.whenRelieved();
@@ -342,7 +572,14 @@ class KafkaSource implements SourceRuntime {
       // lets those acknowledgements reach the ledger, so the commit below (the last one at a stop) includes them.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (failure !== undefined && this.stopping === undefined && !ctx.signal.aborted) throw failure;
-      await this.commit(commitOffsetsIfNecessary);
+      // Membership lost meanwhile: rethrown (the kafkajs protocol error itself, not a wrapper) so kafkajs rejoins; what
+      // was acknowledged is committed after the join, the rest is replayed.
+      const lostNow = this.health.lostMembership();
+      if (lostNow !== undefined && isRunning() && this.stopping === undefined) {
+        await this.commitBeforeRejoin(lostNow, commitOffsetsIfNecessary);
+        throw lostNow;
+      }
+      await this.commitAfterBatch(commitOffsetsIfNecessary, join, isRunning);
     } finally {
       clearInterval(beat);
       clearInterval(watch);

@@ -98,6 +98,16 @@ export const FlowSettingsSchema = z
       .max(3_600_000)
       .default(30_000)
       .describe('/readyz answers 503 once a sink has been failing (retrying) for longer than this (ms); ready again when it recovers.'),
+    sourceUnavailableTimeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(86_400_000)
+      .default(300_000)
+      .describe(
+        'How long a source may find its broker unavailable (connection refused, timeouts, no coordinator) before the run ' +
+          'fails (ms). Meanwhile the source reconnects with bounded exponential backoff and /readyz answers 503.',
+      ),
   })
   .describe('Engine settings.');
 

@@ -376,6 +376,7 @@ export class Engine {
           checkpoint: (topic, partition, offset) => this.checkpoint(node, topic, partition, offset),
           restore: (topic, partition, offset, metadata) => this.restore(node, topic, partition, offset, metadata),
           batchSize: this.plan.flow.settings.batchSize,
+          sourceUnavailableTimeoutMs: this.plan.flow.settings.sourceUnavailableTimeoutMs,
         };
         this.instances.set(node.id, { kind: 'source', node, runtime: await runtime.create(node.config, ctx) });
       } else if (runtime.kind === 'transform') {

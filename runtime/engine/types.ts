@@ -208,6 +208,11 @@ export interface SourceContext extends NodeContext {
    * through `deliver` and then calls the source's `stop()`: sources read the same way in both.
    */
   batchSize: number;
+  /**
+   * How long the source may find its broker or server unavailable before it fails the run (ms, flow setting
+   * `sourceUnavailableTimeoutMs`); meanwhile it reconnects with backoff and reports itself unready.
+   */
+  sourceUnavailableTimeoutMs: number;
 }
 
 /** A source node's runtime. */
