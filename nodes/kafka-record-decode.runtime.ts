@@ -18,7 +18,7 @@ import { TributaryError } from '../runtime/common/errors';
 import { decodeUtf8, type InvalidUtf8 } from '../runtime/common/utf8-decode';
 import type { FlowRecord, RecordHeaders } from '../runtime/engine/types';
 import { MAGIC_BYTE, readWireHeader, WIRE_HEADER_BYTES, WireFormatError } from './confluent-wire-format.runtime';
-import { createSchemaCodec, SCHEMA_TYPE_OF_FORMAT, type SchemaCodec } from './registry-codecs.runtime';
+import { createSchemaCodec, SCHEMA_TYPE_OF_FORMAT, type ReferencedSchema, type SchemaCodec } from './registry-codecs.runtime';
 import { RegistryNotFoundError, RegistryUnavailableError, SchemaRegistryClient } from './schema-registry.runtime';
 import { isRegistryFormat, type RegistryConfig, type RegistryFormat } from './schema-registry.spec';
 
@@ -191,8 +191,16 @@ export function createKafkaRecordDecoder(config: DecodeConfig, nodeId: string): 
       [...ids].map(async (id) => {
         try {
           const schema = await client.schemaById(id);
+          let referenced: ReferencedSchema[];
           try {
-            codecs.set(id, createSchemaCodec(schema));
+            referenced = await client.referencedSchemas(schema);
+          } catch (error) {
+            if (!(error instanceof RegistryNotFoundError)) throw error;
+            codecs.set(id, `schema id ${id} references a schema that is not in the registry: ${error.message}`);
+            return;
+          }
+          try {
+            codecs.set(id, createSchemaCodec(schema, undefined, referenced));
           } catch (error) {
             codecs.set(id, `schema id ${id} does not parse: ${(error as Error).message}`);
           }

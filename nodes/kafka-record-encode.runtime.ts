@@ -10,7 +10,7 @@
  * registry that does not answer is not (a retriable `TributaryError` from `open`).
  */
 import { TributaryError } from '../runtime/common/errors';
-import { createSchemaCodec, SCHEMA_TYPE_OF_FORMAT, SchemaMismatchError, type SchemaCodec } from './registry-codecs.runtime';
+import { createSchemaCodec, SCHEMA_TYPE_OF_FORMAT, SchemaMismatchError, type ReferencedSchema, type SchemaCodec } from './registry-codecs.runtime';
 import { RegistryUnavailableError, SchemaRegistryClient, type RegisteredSchema } from './schema-registry.runtime';
 import { isRegistryFormat, type RegistryConfig, type RegistryFormat } from './schema-registry.spec';
 import type { KeyFormat } from './kafka-record-decode.runtime';
@@ -111,6 +111,7 @@ export function createKafkaRecordEncoder(config: EncodeConfig, nodeId: string): 
     const subject = choice?.subject ?? `${config.topic}-${part}`;
     const field = part === 'value' ? 'valueSchema' : 'keySchema';
     let registered: RegisteredSchema;
+    let referenced: ReferencedSchema[] = [];
     try {
       if (choice?.schema !== undefined) {
         const text = schemaText(choice.schema);
@@ -118,6 +119,7 @@ export function createKafkaRecordEncoder(config: EncodeConfig, nodeId: string): 
         registered = { id, schemaType: SCHEMA_TYPE_OF_FORMAT[want], schema: text, references: [] };
       } else {
         registered = await client!.subjectVersion(subject, choice?.version ?? 'latest');
+        referenced = await client!.referencedSchemas(registered);
       }
     } catch (error) {
       const hint = choice?.schema === undefined ? ` (give ${field}.schema to register one, or ${field}.subject)` : '';
@@ -131,7 +133,7 @@ export function createKafkaRecordEncoder(config: EncodeConfig, nodeId: string): 
       throw new TributaryError('E_SINK', `node ${nodeId}: ${field}: subject ${subject} holds a ${registered.schemaType} schema (id ${registered.id}), not ${want}`, { nodeId });
     }
     try {
-      return createSchemaCodec(registered, choice?.messageType);
+      return createSchemaCodec(registered, choice?.messageType, referenced);
     } catch (error) {
       throw new TributaryError('E_SINK', `node ${nodeId}: ${field}: schema id ${registered.id} of subject ${subject}: ${(error as Error).message}`, { nodeId, cause: error });
     }

@@ -40,18 +40,23 @@ export const SCHEMA_TYPE_OF_FORMAT = { avro: 'AVRO', protobuf: 'PROTOBUF', 'json
  * Builds the codec of a registered schema.
  * @param messageType Protobuf only: the full name of the message type that `encode` writes (default the first
  *   top-level message); decoding follows the message indexes of each record.
+ * @param referenced the schemas `schema` references, every one after those it references
+ *   (`SchemaRegistryClient.referencedSchemas`): Avro named types, imported .proto files, JSON Schema `$ref`s.
  * @throws Error when the schema does not parse (with the parser's reason) or `messageType` is not in it
  */
-export function createSchemaCodec(schema: RegisteredSchema, messageType?: string): SchemaCodec {
+export function createSchemaCodec(schema: RegisteredSchema, messageType?: string, referenced: readonly ReferencedSchema[] = []): SchemaCodec {
   switch (schema.schemaType) {
     case 'AVRO':
-      return avroCodec(schema);
+      return avroCodec(schema, referenced);
     case 'PROTOBUF':
-      return protobufCodec(schema, messageType);
+      return protobufCodec(schema, messageType, referenced);
     case 'JSON':
-      return jsonSchemaCodec(schema);
+      return jsonSchemaCodec(schema, referenced);
   }
 }
+
+/** A schema another one references, with the name it is referenced by (a .proto file name, a `$ref` URI). */
+export type ReferencedSchema = RegisteredSchema & { name: string };
 
 /** The Avro types inside `type` (record fields, array items, map values, union branches, logical types' underlying). */
 function avroChildren(type: avro.Type): avro.Type[] {
@@ -116,8 +121,11 @@ function withBuffers(type: avro.Type, value: unknown): unknown {
   }
 }
 
-function avroCodec(schema: RegisteredSchema): SchemaCodec {
-  const type = avro.Type.forSchema(JSON.parse(schema.schema) as avro.Schema, { wrapUnions: 'auto' });
+function avroCodec(schema: RegisteredSchema, referenced: readonly ReferencedSchema[]): SchemaCodec {
+  // Referenced named types go into one registry that the schema's own parse then finds them in.
+  const registry: Record<string, avro.Type> = {};
+  for (const ref of referenced) avro.Type.forSchema(JSON.parse(ref.schema) as avro.Schema, { wrapUnions: 'auto', registry });
+  const type = avro.Type.forSchema(JSON.parse(schema.schema) as avro.Schema, { wrapUnions: 'auto', registry });
   const header = wireHeader(schema.id);
   // Only schemas with bytes or fixed pay for the conversion between base64 text and bytes.
   const bytesInside = holdsBytes(type);
@@ -143,9 +151,14 @@ function messagesOf(namespace: protobuf.NamespaceBase): protobuf.Type[] {
   return namespace.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
 }
 
-function protobufCodec(schema: RegisteredSchema, messageType: string | undefined): SchemaCodec {
+function protobufCodec(schema: RegisteredSchema, messageType: string | undefined, referenced: readonly ReferencedSchema[]): SchemaCodec {
   const parsed = protobuf.parse(schema.schema, { keepCase: true });
   const root = parsed.root;
+  // Imported files of other subjects join the same root (after the schema's own, so its message order is kept).
+  for (const ref of referenced) {
+    const imported = protobuf.parse(ref.schema, root, { keepCase: true });
+    parsed.imports = [...(parsed.imports ?? []), ...(imported.imports ?? [])];
+  }
   // The well-known types (google/protobuf/timestamp.proto, struct.proto, wrappers.proto...) ship with protobufjs.
   for (const file of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
     const common = protobuf.common.get(file);
@@ -218,11 +231,13 @@ function protobufCodec(schema: RegisteredSchema, messageType: string | undefined
   };
 }
 
-function jsonSchemaCodec(schema: RegisteredSchema): SchemaCodec {
+function jsonSchemaCodec(schema: RegisteredSchema, referenced: readonly ReferencedSchema[]): SchemaCodec {
   const parsed = JSON.parse(schema.schema) as Record<string, unknown> | boolean;
   const dialect = typeof parsed === 'object' && typeof parsed.$schema === 'string' ? parsed.$schema : '';
   const options = { allErrors: true, strict: false, validateFormats: false } as const;
   const ajv = dialect.includes('2020-12') ? new Ajv2020(options) : dialect.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
+  // A `$ref` to another subject's schema names it by the reference's name.
+  for (const ref of referenced) ajv.addSchema(JSON.parse(ref.schema) as object, ref.name);
   const validate: ValidateFunction = ajv.compile(parsed);
   const header = wireHeader(schema.id);
   return {

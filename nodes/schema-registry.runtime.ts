@@ -1,7 +1,7 @@
 /**
  * A client of the Confluent Schema Registry REST API (as served by Confluent Schema Registry, Apicurio Registry's
  * `/apis/ccompat/v7`, Karapace, Redpanda): schemas by id (cached for the life of the client: a schema id never changes
- * its schema), subject versions, registration. Node-only (global `fetch`).
+ * its schema), subject versions with the schemas they reference, registration. Node-only (global `fetch`).
  *
  * Failures are told apart because they mean different things to a record:
  * - {@link RegistryUnavailableError}: the registry did not answer (connection refused, timeout, HTTP 5xx, 429): the
@@ -17,9 +17,19 @@ export interface RegisteredSchema {
   id: number;
   schemaType: 'AVRO' | 'PROTOBUF' | 'JSON';
   schema: string;
-  /** References to other subjects' schemas (imports); not resolved by this client. */
-  references: unknown[];
+  /** References to schemas of other subjects (Avro named types, imported .proto files, JSON Schema `$ref`s). */
+  references: SchemaReference[];
 }
+
+/** A reference of a schema to a version of another subject; `name` is how the schema refers to it. */
+export interface SchemaReference {
+  name: string;
+  subject: string;
+  version: number;
+}
+
+/** Most schemas one schema may reference, directly and through its references. */
+const MAX_REFERENCES = 100;
 
 /** The registry did not answer or answered with a server error: retriable. */
 export class RegistryUnavailableError extends Error {}
@@ -103,6 +113,29 @@ export class SchemaRegistryClient {
     return id;
   }
 
+  /**
+   * The schemas `schema` references, directly or through its references, each once, every schema after the ones it
+   * references (the order in which parsers must see them).
+   * @throws RegistryNotFoundError when a referenced subject version does not exist; RegistryUnavailableError, RegistryRequestError
+   */
+  async referencedSchemas(schema: RegisteredSchema): Promise<(RegisteredSchema & { name: string })[]> {
+    const ordered: (RegisteredSchema & { name: string })[] = [];
+    const visited = new Set<string>();
+    const visit = async (references: SchemaReference[]): Promise<void> => {
+      for (const reference of references) {
+        const key = `${reference.subject}@${reference.version}`;
+        if (visited.has(key)) continue;
+        visited.add(key);
+        if (visited.size > MAX_REFERENCES) throw new RegistryRequestError(`schema id ${schema.id} references more than ${MAX_REFERENCES} schemas`, 200);
+        const referenced = await this.subjectVersion(reference.subject, reference.version);
+        await visit(referenced.references);
+        ordered.push({ ...referenced, name: reference.name });
+      }
+    };
+    await visit(schema.references);
+    return ordered;
+  }
+
   private async request(method: 'GET' | 'POST', path: string, what: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = { accept: `${CONTENT_TYPE}, application/json` };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
@@ -143,7 +176,14 @@ function toRegistered(id: number, body: unknown): RegisteredSchema {
   if (type !== 'AVRO' && type !== 'PROTOBUF' && type !== 'JSON') {
     throw new RegistryRequestError(`schema id ${id} is of type ${type}, which Tributary does not decode`, 200);
   }
-  return { id, schemaType: type, schema: b.schema, references: Array.isArray(b.references) ? b.references : [] };
+  const references: SchemaReference[] = [];
+  for (const r of Array.isArray(b.references) ? (b.references as { name?: unknown; subject?: unknown; version?: unknown }[]) : []) {
+    if (typeof r.name !== 'string' || typeof r.subject !== 'string' || !Number.isInteger(Number(r.version))) {
+      throw new RegistryRequestError(`schema id ${id}: a reference without name, subject and version: ${JSON.stringify(r)}`, 200);
+    }
+    references.push({ name: r.name, subject: r.subject, version: Number(r.version) });
+  }
+  return { id, schemaType: type, schema: b.schema, references };
 }
 
 /** The `message` of a Confluent error body (`{"error_code":40403,"message":"Schema not found"}`), if any. */

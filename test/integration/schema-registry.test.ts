@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { wireHeader } from '../../nodes/confluent-wire-format.runtime';
+import { createKafkaRecordDecoder } from '../../nodes/kafka-record-decode.runtime';
 import { kafkaSinkRuntime } from '../../nodes/sink/kafka.runtime';
 import { kafkaSinkSpec } from '../../nodes/sink/kafka.spec';
 import type { SinkRuntime } from '../../runtime/engine/types';
@@ -326,5 +327,33 @@ describe('Schema Registry formats through a real registry', () => {
     await registry(`/config/${topic}-value`, { method: 'PUT', body: { compatibility: 'BACKWARD' } });
     const incompatible = await create({ topic, format: 'avro', valueSchema: { schema: { ...AVRO_ORDER, fields: [...AVRO_ORDER.fields, { name: 'region', type: 'string' }] } } });
     await expect(incompatible.open!()).rejects.toMatchObject({ code: 'E_SINK', retriable: false, message: expect.stringMatching(/^node out: valueSchema: schema registry .* refused registering a schema under subject sr-sink-\w+-value: HTTP 409/) as unknown });
+  });
+
+  it('Avro schemas that reference another subject encode (sink.kafka, latest version) and decode (source decoder)', async () => {
+    const topic = uniqueName('sr-refs');
+    await createTopic(topic, 1);
+    const address = { type: 'record', name: 'Address', namespace: 'shop', fields: [{ name: 'city', type: 'string' }] };
+    await registry(`/subjects/${topic}-address/versions`, { method: 'POST', body: { schema: JSON.stringify(address) } });
+    const customer = { type: 'record', name: 'Customer', namespace: 'shop', fields: [{ name: 'name', type: 'string' }, { name: 'home', type: 'shop.Address' }] };
+    const { id } = (await registry(`/subjects/${topic}-value/versions`, {
+      method: 'POST',
+      body: { schema: JSON.stringify(customer), references: [{ name: 'shop.Address', subject: `${topic}-address`, version: 1 }] },
+    })) as { id: number };
+    if (kafkaSinkRuntime.kind !== 'sink') throw new Error('sink.kafka is not a sink runtime');
+    const sink = await kafkaSinkRuntime.create(kafkaSinkSpec.config.parse({ brokers: kafkaBrokers, topic, format: 'avro', registry: { url: REGISTRY_URL } }), testNodeContext('out', kafkaSinkSpec));
+    await sink.open!();
+    try {
+      expect(await sink.write([{ key: 'c1', value: { name: 'Ann', home: { city: 'Oslo' } }, headers: {}, timestamp: 0, meta: { source: 'src' } }])).toEqual([]);
+    } finally {
+      await sink.close!();
+    }
+    const messages = await readBack(topic, 1);
+    expect(messages[0]!.value!.readInt32BE(1)).toBe(id);
+    // A decoder of its own: the schema id and its reference are fetched from the registry, nothing is cached yet.
+    const decoder = createKafkaRecordDecoder({ format: 'avro', keyFormat: 'string', invalidUtf8: 'error', registry: { url: REGISTRY_URL, timeoutMs: 10_000 } }, 'in');
+    await decoder.prepare(messages);
+    const record = decoder.decode(messages[0]!, topic, 0);
+    expect(record.error).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(record.value))).toEqual({ name: 'Ann', home: { city: 'Oslo' } });
   });
 });

@@ -49,6 +49,9 @@ describe('Confluent wire format framing', () => {
   });
 });
 
+/** A decoded Avro value as plain objects (avsc decodes records as instances of generated classes). */
+const withoutClasses = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
+
 describe('registry codecs', () => {
   it('Avro: encodes into the wire format and decodes to the same value; a value that does not fit names the field', () => {
     const schema = { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }, { name: 'cents', type: 'long' }, { name: 'note', type: ['null', 'string'], default: null }] };
@@ -106,6 +109,26 @@ message Event { google.protobuf.Timestamp at = 1; google.protobuf.StringValue no
     const codec = createSchemaCodec({ id: 11, schemaType: 'PROTOBUF', schema, references: [] });
     const event = { at: { seconds: '1700000000', nanos: 5 }, note: { value: 'x' } };
     expect(codec.decode(codec.encode(event), 5)).toEqual(event);
+  });
+
+  it('referenced schemas: Avro named types, imported .proto files and JSON Schema $refs of other subjects resolve', () => {
+    const ref = (name: string, schemaType: 'AVRO' | 'PROTOBUF' | 'JSON', schema: string) => ({ id: 100, schemaType, schema, references: [], name });
+    const address = ref('shop.Address', 'AVRO', JSON.stringify({ type: 'record', name: 'Address', namespace: 'shop', fields: [{ name: 'city', type: 'string' }] }));
+    const customer = { type: 'record', name: 'Customer', namespace: 'shop', fields: [{ name: 'name', type: 'string' }, { name: 'home', type: 'shop.Address' }] };
+    const avroCodec = createSchemaCodec({ id: 1, schemaType: 'AVRO', schema: JSON.stringify(customer), references: [] }, undefined, [address]);
+    expect(withoutClasses(avroCodec.decode(avroCodec.encode({ name: 'Ann', home: { city: 'Oslo' } }), 5))).toEqual({ name: 'Ann', home: { city: 'Oslo' } });
+
+    const common = ref('common.proto', 'PROTOBUF', 'syntax = "proto3"; package shop.common; message Money { int64 cents = 1; string currency = 2; }');
+    const order = 'syntax = "proto3"; package shop; import "common.proto"; message Order { string id = 1; shop.common.Money total = 2; }';
+    const protoCodec = createSchemaCodec({ id: 2, schemaType: 'PROTOBUF', schema: order, references: [] }, undefined, [common]);
+    const bytes = protoCodec.encode({ id: 'o', total: { cents: '5', currency: 'EUR' } });
+    expect(bytes[5]).toBe(0);
+    expect(protoCodec.decode(bytes, 5)).toEqual({ id: 'o', total: { cents: '5', currency: 'EUR' } });
+
+    const money = ref('money.json', 'JSON', JSON.stringify({ type: 'object', required: ['cents'], properties: { cents: { type: 'integer' } } }));
+    const jsonCodec = createSchemaCodec({ id: 3, schemaType: 'JSON', schema: JSON.stringify({ type: 'object', properties: { total: { $ref: 'money.json' } } }), references: [] }, undefined, [money]);
+    expect(jsonCodec.decode(jsonCodec.encode({ total: { cents: 5 } }), 5)).toEqual({ total: { cents: 5 } });
+    expect(() => jsonCodec.encode({ total: {} })).toThrow(/\/total must have required property 'cents'/);
   });
 
   it('JSON Schema: validates before encoding and decodes the JSON after the header', () => {
