@@ -51,6 +51,7 @@ function harness(options: { batchSize?: number; previewRecords?: number; onDeliv
       throw error;
     },
     batchSize: options.batchSize ?? 1000,
+    sourceUnavailableTimeoutMs: 300_000,
     counters: createNodeCounters(),
     ...noCheckpoints,
   };

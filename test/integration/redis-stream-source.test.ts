@@ -56,6 +56,7 @@ function harness(options: { autoAck?: boolean; batchSize?: number } = {}): Harne
       throw error;
     },
     batchSize: options.batchSize ?? 100,
+    sourceUnavailableTimeoutMs: 300_000,
     counters: createNodeCounters(),
     ...noCheckpoints,
   };
