@@ -1,10 +1,22 @@
 /**
  * One generated form field: the right input for its kind, its description, default, enum option descriptions, and
  * its inline problems (the compiler's messages, as `tributary validate` prints them). A secret is masked (a password
- * input with a show/hide toggle) unless it is a `${VAR}` reference.
+ * input with a show/hide toggle) unless it is a `${VAR}` reference. A union field (`ssl`, `startFrom`) shows a
+ * segmented control of its variants, then the chosen variant's editor.
  */
-import { useEffect, useState, type ReactNode } from 'react';
-import { effectiveValue, inputFromValue, secretDisplay, valueFromInput, type FormField } from '../form/schema-form';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import {
+  effectiveValue,
+  inputFromValue,
+  isFieldVisible,
+  secretDisplay,
+  setChild,
+  switchVariant,
+  valueFromInput,
+  variantMatches,
+  variantOf,
+  type FormField,
+} from '../form/schema-form';
 import { ExpressionEditor } from './ExpressionEditor';
 
 /** Props of {@link FieldInput}. */
@@ -25,6 +37,8 @@ export interface FieldInputProps {
   children?: ReactNode;
   /** For expression fields of a node with inputs: evaluate as you type on this node's sampled input, with completion. */
   nodeId?: string;
+  /** Only the input, without label, description and problems (the editor of a union variant). */
+  bare?: boolean;
 }
 
 /** A textarea that keeps what is typed (blank lines too) while it has focus, and follows the value otherwise. */
@@ -58,11 +72,134 @@ function DraftTextarea(props: { value: string; onCommit: (text: string) => void;
 
 function defaultText(field: FormField): string | undefined {
   if (field.default === undefined) return undefined;
+  // A union's default is named as its variant (`ssl`: Off).
+  const variant = field.variants?.[variantOf(field, field.default)];
+  if (variant?.constant !== undefined) return variant.label;
   return typeof field.default === 'string' ? field.default : JSON.stringify(field.default);
 }
 
+/** Variants shown as a segmented control up to this many; a select beyond. */
+const SEGMENTS_MAX = 5;
+
+/** Props of {@link UnionInput}. */
+interface UnionInputProps {
+  field: FormField;
+  /** The field's effective value (set, or its default). */
+  value: unknown;
+  onChange: (value: unknown) => void;
+  disabled?: boolean | undefined;
+  testPrefix: string;
+}
+
+/**
+ * A union field: which variant the value is in (a segmented control), then that variant's editor: an object's fields,
+ * or a text / number input; a single value (`Off`, `latest`) has none. Switching keeps what is left (it comes back
+ * when its variant is chosen again, and Undo restores it too); clicking the variant shown changes nothing.
+ */
+function UnionInput({ field, value, onChange, disabled, testPrefix }: UnionInputProps) {
+  const variants = field.variants ?? [];
+  const testId = `${testPrefix}${field.name}`;
+  // The variant chosen here, while the value is the one it was chosen with (a number not typed yet, an empty object).
+  const [pending, setPending] = useState<{ index: number; value: unknown }>();
+  const memory = useRef(new Map<string, unknown>());
+  const found = variantOf(field, value);
+  const firstEditor = variants.findIndex((v) => v.editor !== undefined);
+  const index =
+    pending !== undefined && Object.is(pending.value, value) ? pending.index : found >= 0 ? found : value === undefined && field.required ? firstEditor : -1;
+  const variant = variants[index];
+  const choose = (to: number): void => {
+    if (to === index) return;
+    const next = switchVariant(field, value, index, to, memory.current);
+    setPending({ index: to, value: next });
+    onChange(next);
+  };
+  const edit = (next: unknown): void => {
+    setPending({ index, value: next });
+    onChange(next);
+  };
+  const editor = variant?.editor;
+  let body: ReactNode = null;
+  if (editor?.kind === 'object') {
+    const inner = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    const children = editor.children ?? [];
+    body = (
+      <div className="field-object union-object" data-testid={`${testId}-editor`}>
+        {children
+          .filter((child) => isFieldVisible(child, children, inner))
+          .map((child) => (
+            <FieldInput
+              key={child.name}
+              field={child}
+              values={inner}
+              onChange={(v) => edit(setChild(inner, child.name, v))}
+              errors={[]}
+              disabled={disabled}
+              testPrefix={`${testId}-`}
+            />
+          ))}
+      </div>
+    );
+  } else if (editor !== undefined && variant !== undefined) {
+    body = (
+      <div className="union-editor" data-testid={`${testId}-editor`}>
+        <FieldInput
+          field={editor}
+          values={variantMatches(variant, value) ? { [field.name]: value } : {}}
+          onChange={edit}
+          errors={[]}
+          disabled={disabled}
+          testPrefix={testPrefix}
+          bare
+        />
+      </div>
+    );
+  } else if (variant === undefined && value !== undefined) {
+    body = (
+      <>
+        <div className="field-warning">Fits none of the options: choose one, or fix the value as JSON.</div>
+        <DraftTextarea rows={2} value={inputFromValue(field, value)} disabled={disabled} testId={`${testId}-json`} onCommit={(text) => onChange(valueFromInput(field, text))} />
+      </>
+    );
+  }
+  const segmented = variants.length <= SEGMENTS_MAX;
+  return (
+    <div className="union-input">
+      {segmented ? (
+        <div className="union-variants" role="radiogroup" aria-label={field.name} data-testid={`${testId}-variant`}>
+          {variants.map((v, i) => (
+            <button
+              key={v.key}
+              type="button"
+              role="radio"
+              aria-checked={i === index}
+              className={i === index ? 'union-variant selected' : 'union-variant'}
+              disabled={disabled}
+              title={v.description}
+              data-variant={v.key}
+              onClick={() => choose(i)}
+            >
+              {v.label}
+            </button>
+          ))}
+        </div>
+      ) : (
+        <select value={index < 0 ? '' : String(index)} disabled={disabled} data-testid={`${testId}-variant`} onChange={(e) => choose(Number(e.target.value))}>
+          {index < 0 && <option value="">(choose)</option>}
+          {variants.map((v, i) => (
+            <option key={v.key} value={String(i)} title={v.description}>
+              {v.label}
+            </option>
+          ))}
+        </select>
+      )}
+      {variant?.description !== undefined && <div className="field-option-description">{variant.description}</div>}
+      {body}
+    </div>
+  );
+}
+
 /** A generated form field. */
-export function FieldInput({ field, values, onChange, errors, disabled, testPrefix = 'field-', suggestions, children, nodeId }: FieldInputProps) {
+export function FieldInput({ field, values, onChange, errors, disabled, testPrefix = 'field-', suggestions, children, nodeId, bare }: FieldInputProps) {
   const set = Object.hasOwn(values, field.name);
   const value = effectiveValue(field, values);
   const testId = `${testPrefix}${field.name}`;
@@ -71,6 +208,9 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
   const [shown, setShown] = useState(false);
   let input: ReactNode;
   switch (field.kind) {
+    case 'union':
+      input = <UnionInput field={field} value={value} onChange={onChange} disabled={disabled} testPrefix={testPrefix} />;
+      break;
     case 'boolean':
       input = (
         <input
@@ -201,8 +341,17 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
         />
       );
   }
+  if (bare === true) return input;
+  // A union's editor can be long (TLS settings): its description comes before it, not after.
+  const union = field.kind === 'union';
+  const description = (
+    <div className="field-description">
+      {field.description}
+      {fallback !== undefined && field.kind !== 'enum' && field.kind !== 'boolean' && <span className="field-default"> Default: {fallback}</span>}
+    </div>
+  );
   return (
-    <div className={`field${errors.length > 0 ? ' field-invalid' : ''}`} data-field={field.name}>
+    <div className={`field${union ? ' union-field' : ''}${errors.length > 0 ? ' field-invalid' : ''}`} data-field={field.name}>
       <div className="field-label">
         <span className="field-name">{field.name}</span>
         {field.required && <span className="field-required">required</span>}
@@ -215,11 +364,9 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
           </button>
         )}
       </div>
+      {union && description}
       {input}
-      <div className="field-description">
-        {field.description}
-        {fallback !== undefined && field.kind !== 'enum' && field.kind !== 'boolean' && <span className="field-default"> Default: {fallback}</span>}
-      </div>
+      {!union && description}
       {secret.literal && (
         <div className="field-warning" data-testid={`${testId}-literal-secret`}>
           Written literally: Save offers to store it as a {'${VAR}'} reference.
