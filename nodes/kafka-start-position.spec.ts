@@ -66,7 +66,7 @@ export const startFromField = z
       latest: 'a partition without a committed offset starts with new records only',
     },
     examples: ['earliest', { timestamp: '2026-11-30T00:00:00Z' }, { offsets: { orders: { '0': 1200 } } }],
-    variantLabels: { '{timestamp}': 'From a time', '{offsets}': 'Given offsets' },
+    variantLabels: { '{timestamp}': 'At a time', '{offsets}': 'Offsets' },
   });
 
 /** `startFrom` as written in a flow file (after parsing). */

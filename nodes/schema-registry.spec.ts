@@ -81,7 +81,7 @@ export function schemaChoiceField(part: 'value' | 'key') {
             'Registered under the subject when the node opens (the registry returns the id it already has for the ' +
             'same schema); absent: the registered `version` is used.',
         )
-        .apply(withFieldMeta, { variantLabels: { string: 'Text (.proto, Avro JSON)', '{}': 'Object (Avro, JSON Schema)' } }),
+        .apply(withFieldMeta, { variantLabels: { string: 'Text', '{}': 'Object' } }),
       messageType: z
         .string()
         .min(1)

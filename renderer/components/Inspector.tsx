@@ -291,7 +291,8 @@ export function Inspector() {
   return (
     <aside className="inspector" data-testid="inspector">
       {selected.length === 1 ? (
-        <NodeInspector nodeId={selected[0] as string} />
+        // Keyed by node: what a form remembers (a union's settings left for another variant) never passes to another node.
+        <NodeInspector key={selected[0]} nodeId={selected[0] as string} />
       ) : selected.length > 1 ? (
         <div className="inspector-body" data-testid="inspector-multi">
           <h2>{selected.length} nodes selected</h2>

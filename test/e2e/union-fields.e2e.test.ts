@@ -1,9 +1,9 @@
 /**
  * End-to-end test of union-typed fields in the inspector (browser mode, Debian's Chromium through harness.ts): a flow
  * whose Kafka source has `ssl: { ca, rejectUnauthorized: false }` and `startFrom: { timestamp }` opens with "Custom
- * TLS" and "From a time" chosen and their settings filled in; switching ssl to Off and back brings the TLS settings
- * back; editing one TLS setting and saving keeps the others in the saved file (read back). Screenshots at 1440x900 go
- * to test-results/union-fields-e2e/.
+ * TLS" and "At a time" chosen and their settings filled in; switching ssl to Off and back brings the TLS settings
+ * back; editing one TLS setting and saving keeps the others in the saved file (read back); settings left on one node
+ * never reach another. Screenshots at 1440x900 go to test-results/union-fields-e2e/.
  */
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
@@ -21,6 +21,13 @@ let file: string;
 /** The label of the variant a union field shows as chosen. */
 async function chosenVariant(testId: string): Promise<string | null> {
   return page.getByTestId(`${testId}-variant`).locator('[role="radio"][aria-checked="true"]').textContent();
+}
+
+/** Scrolls the inspector so that the field `name` starts at its top (its whole editor in the screenshot). */
+async function scrollToTop(name: string): Promise<void> {
+  await page
+    .locator(`[data-testid="inspector-node"] [data-field="${name}"]`)
+    .evaluate((e) => (e as unknown as { scrollIntoView(options: { block: string }): void }).scrollIntoView({ block: 'start' }));
 }
 
 /** Clicks the variant of a union field labelled `label`. */
@@ -47,9 +54,13 @@ describe('union fields in the inspector (browser mode)', () => {
             startFrom: { timestamp: TIMESTAMP },
           },
         },
+        { id: 'audit', type: 'source.kafka', config: { brokers: ['kafka-1.internal:9093'], topic: 'audit', groupId: 'union-e2e-audit' } },
         { id: 'console', type: 'sink.console', config: {} },
       ],
-      edges: [{ from: 'orders', to: 'console' }],
+      edges: [
+        { from: 'orders', to: 'console' },
+        { from: 'audit', to: 'console' },
+      ],
     });
     await page.getByTestId('file-open').waitFor();
   }, 300_000);
@@ -72,13 +83,13 @@ describe('union fields in the inspector (browser mode)', () => {
     await expect(page.getByTestId('field-ssl-servername').inputValue()).resolves.toBe('');
     // The private key is a secret: masked as everywhere else.
     await expect(page.getByTestId('field-ssl-key').getAttribute('type')).resolves.toBe('password');
-    await page.locator('[data-testid="inspector-node"] [data-field="ssl"]').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await scrollToTop('ssl');
     await session.screenshot('ssl-custom-tls');
 
-    expect(await chosenVariant('field-startFrom')).toBe('From a time');
+    expect(await chosenVariant('field-startFrom')).toBe('At a time');
     expect(await chosenVariant('field-startFrom-timestamp')).toBe('Date-time (ISO 8601)');
     await expect(page.getByTestId('field-startFrom-timestamp').inputValue()).resolves.toBe(TIMESTAMP);
-    await page.locator('[data-testid="inspector-node"] [data-field="startFrom"]').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await scrollToTop('startFrom');
     await session.screenshot('startFrom-timestamp');
   });
 
@@ -108,5 +119,15 @@ describe('union fields in the inspector (browser mode)', () => {
     expect(config?.ssl).toEqual({ ca: 'file:ca.pem', rejectUnauthorized: false, servername: 'kafka.internal' });
     expect(config?.startFrom).toEqual({ timestamp: TIMESTAMP });
     await session.screenshot('saved');
+  });
+
+  it('never carries TLS settings left on one node over to another', async () => {
+    await chooseVariant('field-ssl', 'Off');
+    await page.getByTestId('node-audit').locator('.flow-node-header').click();
+    await expect.poll(() => page.getByTestId('node-id').inputValue()).toBe('audit');
+    expect(await chosenVariant('field-ssl')).toBe('Off');
+    await chooseVariant('field-ssl', 'Custom TLS');
+    await expect(page.getByTestId('field-ssl-ca').inputValue()).resolves.toBe('');
+    await expect(page.getByTestId('field-ssl-rejectUnauthorized').isChecked()).resolves.toBe(true);
   });
 });

@@ -104,11 +104,13 @@ describe('spec-driven form fields', () => {
     const settings = schemaFormFields(FlowSettingsSchema);
     expect(settings.map((f) => [f.name, f.kind, f.default])).toEqual([
       ['shutdownTimeoutMs', 'integer', 30000],
+      ['maxBlockMs', 'integer', 10000],
       ['maxInFlightRecords', 'integer', 4000],
       ['batchSize', 'integer', 1000],
       ['telemetry', 'boolean', true],
       ['metricsHost', 'string', undefined],
       ['unreadyAfterMs', 'integer', 30000],
+      ['sourceUnavailableTimeoutMs', 'integer', 300000],
     ]);
   });
 
@@ -152,8 +154,8 @@ describe('union fields (ssl, startFrom, schema version)', () => {
       ['committed', 'committed'],
       ['earliest', 'earliest'],
       ['latest', 'latest'],
-      ['{timestamp}', 'From a time'],
-      ['{offsets}', 'Given offsets'],
+      ['{timestamp}', 'At a time'],
+      ['{offsets}', 'Offsets'],
     ]);
     expect(startFrom.variants?.[1]?.description).toMatch(/oldest record kept/);
     expect(variantOf(startFrom, 'latest')).toBe(2);
