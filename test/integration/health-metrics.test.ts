@@ -266,8 +266,9 @@ describe('a failed run', () => {
       FlowSchema.parse({
         version: 1,
         name: 'crashed',
+        // Nothing listens on the broker's port: Kafka is unavailable, and after 1 s of that the run fails.
+        settings: { sourceUnavailableTimeoutMs: 1_000 },
         nodes: [
-          // Nothing listens on this port: the consumer cannot connect, and with restartLimit 0 the run fails.
           { id: 'orders', type: 'source.kafka', config: { brokers: ['127.0.0.1:19099'], topic: 'never', groupId: 'never', restartLimit: 0 } },
           { id: 'out', type: 'sink.file', config: { path: `${tempDir('tributary-crashed-')}/out.jsonl` } },
         ],
