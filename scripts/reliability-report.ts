@@ -75,8 +75,31 @@ function figures(measured: Record<string, unknown>): string {
     .join(', ');
 }
 
-/** The Markdown of docs/RELIABILITY.md for `rows` measured on `date` (YYYY-MM-DD), suite duration in s if known. */
-export function renderReliability(rows: ReliabilityRow[], date: string, durationS: number | undefined): string {
+/** What vitest said about the run as a whole. */
+export interface SuiteSummary {
+  /** Its `Test Files` and `Tests` lines, e.g. `Test Files 1 failed | 7 passed (8)`. */
+  totals: string[];
+  /** Test files that failed, with vitest's counts, e.g. `test/faults/x.test.ts (2 tests | 2 skipped)`. */
+  failedFiles: string[];
+  /** Duration of the whole run (s), if printed. */
+  durationS: number | undefined;
+}
+
+/** Reads the totals, the failed files and the duration from a vitest log. */
+export function parseSuiteSummary(log: string): SuiteSummary {
+  const lines = log.replace(ANSI, '').split('\n');
+  const totals = lines.map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => /^(Test Files|Tests) \d/.test(l));
+  const failedFiles = lines.flatMap((l) => {
+    const m = /^\s*❯\s+\S+\s+(\S+\.test\.ts) \((.*)\)/.exec(l);
+    return m === null ? [] : [`${m[1]} (${m[2]!.replace(/\s*\d+ms$/, '').trim()})`];
+  });
+  const duration = /Duration\s+([\d.]+)s/.exec(lines.join('\n'));
+  return { totals, failedFiles, durationS: duration === null ? undefined : Number(duration[1]) };
+}
+
+/** The Markdown of docs/RELIABILITY.md for `rows` measured on `date` (YYYY-MM-DD) in a run summed up by `suite`. */
+export function renderReliability(rows: ReliabilityRow[], date: string, suite: SuiteSummary): string {
+  const durationS = suite.durationS;
   const out = [
     '# Reliability',
     '',
@@ -108,7 +131,8 @@ export function renderReliability(rows: ReliabilityRow[], date: string, duration
     '',
     '## Figures',
     '',
-    `Run of ${date}${durationS === undefined ? '' : `, ${Math.round(durationS)} s for the whole suite`}: ${rows.filter((r) => r.result === 'passed').length} of ${rows.length} figures from passing tests.`,
+    `Run of ${date}${durationS === undefined ? '' : `, ${Math.round(durationS)} s for the whole suite`}: ${rows.filter((r) => r.result === 'passed').length} of ${rows.length} figures from passing tests${suite.totals.length === 0 ? '' : ` (vitest: ${suite.totals.join('; ')})`}.`,
+    ...(suite.failedFiles.length === 0 ? [] : ['', 'Failed in this run, figures missing or failing:', '', ...suite.failedFiles.map((f) => `- \`${f}\``)]),
     '',
     '| test | promise | measured | result | date |',
     '| --- | --- | --- | --- | --- |',
@@ -132,9 +156,8 @@ function main(): void {
     console.error(`${logPath}: no RELIABILITY lines (run the suite without --silent)`);
     process.exit(1);
   }
-  const duration = /Duration\s+([\d.]+)s/.exec(log.replace(ANSI, ''));
   const date = new Date().toISOString().slice(0, 10);
-  writeFileSync(outPath, renderReliability(rows, date, duration === null ? undefined : Number(duration[1])));
+  writeFileSync(outPath, renderReliability(rows, date, parseSuiteSummary(log)));
   console.log(`${outPath}: ${rows.length} rows`);
 }
 

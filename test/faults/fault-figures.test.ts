@@ -3,7 +3,7 @@
 // of a vitest log into table rows with their test's result.
 import { describe, expect, it } from 'vitest';
 import { auditCommits } from '../support/commit-audit';
-import { parseReliabilityLog, renderReliability } from '../../scripts/reliability-report';
+import { parseReliabilityLog, parseSuiteSummary, renderReliability } from '../../scripts/reliability-report';
 
 const line = (entry: object): string => JSON.stringify(entry);
 const commitResponse = (topic: string, partitions: [number, number][]): string =>
@@ -49,14 +49,25 @@ describe('reliability report', () => {
       'RELIABILITY {"test":"break","lost":3}',
       '     ✓ kills things 1000ms',
       '     × breaks things 2000ms',
+      ' \u001b[31m❯\u001b[39m \u001b[30m\u001b[42m faults \u001b[49m\u001b[39m test/faults/b.test.ts \u001b[2m(\u001b[22m\u001b[2m1 test\u001b[22m\u001b[2m | \u001b[22m\u001b[31m1 failed\u001b[39m\u001b[2m)\u001b[22m\u001b[33m 2000\u001b[2mms\u001b[22m\u001b[39m',
+      ' Test Files  1 failed | 1 passed (2)',
+      '      Tests  1 failed | 1 passed (2)',
+      '   Duration  600.5s (transform 1s)',
     ].join('\n');
     const rows = parseReliabilityLog(log);
     expect(rows).toEqual([
       { test: 'kill', promise: '0 lost', measured: { lost: 0, duplicates: 12 }, file: 'test/faults/a.test.ts', result: 'passed' },
       { test: 'break', promise: '', measured: { lost: 3 }, file: 'test/faults/b.test.ts', result: 'failed' },
     ]);
-    const doc = renderReliability(rows, '2026-12-01', 600);
+    const suite = parseSuiteSummary(log);
+    expect(suite).toEqual({
+      totals: ['Test Files 1 failed | 1 passed (2)', 'Tests 1 failed | 1 passed (2)'],
+      failedFiles: ['test/faults/b.test.ts (1 test | 1 failed)'],
+      durationS: 600.5,
+    });
+    const doc = renderReliability(rows, '2026-12-01', suite);
     expect(doc).toContain('| kill (`test/faults/a.test.ts`) | 0 lost | lost: 0, duplicates: 12 | passed | 2026-12-01 |');
-    expect(doc).toContain('1 of 2 figures from passing tests');
+    expect(doc).toContain('Run of 2026-12-01, 601 s for the whole suite: 1 of 2 figures from passing tests');
+    expect(doc).toContain('- `test/faults/b.test.ts (1 test | 1 failed)`');
   });
 });
