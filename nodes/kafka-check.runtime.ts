@@ -1,14 +1,14 @@
 /**
  * Short-lived admin connections to a Kafka cluster with a Kafka node's connection fields (Node-only): the connection
  * check of `source.kafka` and `sink.kafka` ("Test connection" in the studio) and the topic list the inspector offers
- * for completion. The client comes from the nodes' own {@link createKafkaClient} and the fields' defaults
+ * for completion. The client comes from the nodes' own `createKafkaClient` (through `nodes/kafka-admin.runtime.ts`) and the fields' defaults
  * (`nodes/kafka-common.spec.ts`), without retries, and every call gives up after {@link KAFKA_CHECK_TIMEOUT_MS}.
  */
 import type { Admin } from 'kafkajs';
-import { pino } from 'pino';
 import { z } from 'zod';
 import type { ConnectionTest } from '../runtime/common/studio-api';
-import { createKafkaClient, kafkaErrorMessage, splitBrokers } from './kafka-common.runtime';
+import { withAdminSession } from './kafka-admin.runtime';
+import { kafkaErrorMessage, splitBrokers } from './kafka-common.runtime';
 import { kafkaConnectionFields } from './kafka-common.spec';
 
 /** How long a connection check or a topic listing waits for the cluster: connection, each request, and overall (ms). */
@@ -18,8 +18,6 @@ export const KAFKA_CHECK_CLIENT_ID = 'tributary-studio';
 
 /** The connection fields of a Kafka node; the node's other fields are ignored (they may be unfinished). */
 const connectionSchema = z.object(kafkaConnectionFields);
-/** kafkajs logs of a check are not wanted: the outcome is the check's one line. */
-const silentLogger = pino({ level: 'silent' });
 
 /** The first line of a text (kafkajs messages may carry more). */
 function firstLine(text: string): string {
@@ -39,28 +37,11 @@ export async function withKafkaAdmin<T>(config: unknown, work: (admin: Admin) =>
     throw new Error(issue === undefined ? 'invalid connection fields' : `${issue.path.join('.') || 'config'}: ${issue.message}`);
   }
   if (splitBrokers(parsed.data.brokers).length === 0) throw new Error('no brokers given');
-  const admin = createKafkaClient(parsed.data, {
-    defaultClientId: KAFKA_CHECK_CLIENT_ID,
-    logger: silentLogger,
-    retry: { retries: 0 },
-    connectionTimeoutMs: KAFKA_CHECK_TIMEOUT_MS,
-    requestTimeoutMs: KAFKA_CHECK_TIMEOUT_MS,
-  }).admin();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      (async () => {
-        await admin.connect();
-        return work(admin);
-      })(),
-      new Promise<never>((_, fail) => {
-        timer = setTimeout(() => fail(new Error(`no answer within ${KAFKA_CHECK_TIMEOUT_MS / 1000} s`)), KAFKA_CHECK_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    void admin.disconnect().catch(() => undefined);
-  }
+  return withAdminSession(
+    parsed.data,
+    { clientId: KAFKA_CHECK_CLIENT_ID, retry: { retries: 0 }, connectionTimeoutMs: KAFKA_CHECK_TIMEOUT_MS, timeoutMs: KAFKA_CHECK_TIMEOUT_MS, awaitDisconnect: false },
+    work,
+  );
 }
 
 /**

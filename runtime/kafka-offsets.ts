@@ -14,11 +14,11 @@
  * makes that safe for idempotent sinks; others write them twice).
  */
 import type { Admin } from 'kafkajs';
-import { pino } from 'pino';
 import { TributaryError } from './common/errors';
 import type { Plan } from './common/flow';
 import type { GroupOffsets, OffsetMove, OffsetReset, PartitionOffsets, ResetTarget } from './common/group-offsets';
-import { createKafkaClient, kafkaErrorMessage } from '../nodes/kafka-common.runtime';
+import { withAdminSession } from '../nodes/kafka-admin.runtime';
+import { kafkaErrorMessage } from '../nodes/kafka-common.runtime';
 import type { KafkaConnectionConfig } from '../nodes/kafka-common.spec';
 
 /** Connection, request and overall time an admin operation may take (ms); a reset joins the group once per topic. */
@@ -51,8 +51,6 @@ export function kafkaSourceGroup(plan: Plan, nodeId: string): KafkaSourceGroup {
   return { nodeId, groupId: config.groupId, topics: config.topics ?? [config.topic!], connection: config };
 }
 
-const silentLogger = pino({ level: 'silent' });
-
 /**
  * Connects an admin client with the node's connection fields, runs `work` and disconnects.
  * @throws TributaryError E_SOURCE (retriable) `node <id>: group <g>: <cause>` when the cluster cannot be reached or
@@ -60,31 +58,22 @@ const silentLogger = pino({ level: 'silent' });
  *   `work` is passed on as it is
  */
 export async function withGroupAdmin<T>(group: KafkaSourceGroup, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = createKafkaClient(group.connection, {
-    defaultClientId: `tributary-offsets-${group.nodeId}`,
-    logger: silentLogger,
-    retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 2_000 },
-    connectionTimeoutMs: 10_000,
-    requestTimeoutMs: OFFSETS_ADMIN_TIMEOUT_MS,
-  }).admin();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      (async () => {
-        await admin.connect();
-        return work(admin);
-      })(),
-      new Promise<never>((_, fail) => {
-        timer = setTimeout(() => fail(new Error(`no answer within ${OFFSETS_ADMIN_TIMEOUT_MS / 1000} s`)), OFFSETS_ADMIN_TIMEOUT_MS);
-      }),
-    ]);
+    return await withAdminSession(
+      group.connection,
+      {
+        clientId: `tributary-offsets-${group.nodeId}`,
+        retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 2_000 },
+        connectionTimeoutMs: 10_000,
+        timeoutMs: OFFSETS_ADMIN_TIMEOUT_MS,
+        awaitDisconnect: true,
+      },
+      work,
+    );
   } catch (error) {
     if (error instanceof TributaryError) throw error;
     const cause = kafkaErrorMessage(error).split('\n', 1)[0];
     throw new TributaryError('E_SOURCE', `node ${group.nodeId}: group ${group.groupId}: ${cause}`, { nodeId: group.nodeId, retriable: true, cause: error });
-  } finally {
-    clearTimeout(timer);
-    await admin.disconnect().catch(() => undefined);
   }
 }
 

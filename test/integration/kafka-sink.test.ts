@@ -1,13 +1,13 @@
 // sink.kafka against the real local Kafka broker: records are produced with their keys, values and headers (read back
 // with a consumer), error records carry the dead-letter headers, expression failures are rejections for exactly their
 // records, and broker failures are classified retriable or not.
-import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../../runtime/common/errors';
 import type { FlowRecord, NodeContext, SinkRuntime } from '../../runtime/engine/types';
 import { kafkaSinkRuntime } from '../../nodes/sink/kafka.runtime';
 import { DEAD_LETTER_HEADERS, kafkaSinkSpec } from '../../nodes/sink/kafka.spec';
-import { createTopic, kafkaBrokers, testKafka, uniqueName } from '../support/services';
+import type { KafkaMessage } from 'kafkajs';
+import { createTopic, kafkaBrokers, readTopic, uniqueName } from '../support/services';
 import { testNodeContext } from '../support/node-context';
 
 function context(): NodeContext {
@@ -18,33 +18,6 @@ function context(): NodeContext {
 async function sink(config: Record<string, unknown>): Promise<SinkRuntime> {
   if (kafkaSinkRuntime.kind !== 'sink') throw new Error('sink.kafka is not a sink runtime');
   return kafkaSinkRuntime.create(kafkaSinkSpec.config.parse({ brokers: kafkaBrokers, ...config }), context());
-}
-
-/** Reads `count` messages of `topic` from the beginning (in partition order; the test topics have one partition). */
-async function readBack(topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = testKafka('tributary-test-reader').consumer({ groupId: uniqueName('kafka-sink-reader') });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const messages: KafkaMessage[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic}`)), 60_000);
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            messages.push(message);
-            if (messages.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-    return messages;
-  } finally {
-    await consumer.disconnect();
-  }
 }
 
 function headersOf(message: KafkaMessage): Record<string, string> {
@@ -74,7 +47,7 @@ describe('sink.kafka against a real broker', () => {
     } finally {
       await s.close!();
     }
-    const messages = await readBack(topic, 4);
+    const messages = await readTopic(topic, 4);
     expect(messages.map((m) => [m.key?.toString() ?? null, m.value?.toString() ?? null, headersOf(m)])).toEqual([
       ['k1', '{"id":1,"tags":["a"]}', { trace: 't-1', 'content-type': 'application/json' }],
       [null, 'plain text', {}],
@@ -105,7 +78,7 @@ describe('sink.kafka against a real broker', () => {
     }
     expect(result).toHaveLength(1);
     expect(result).toEqual([{ index: 1, message: expect.stringMatching(/^value threw: /) as unknown as string, code: 'E_EXPRESSION_RUNTIME' }]);
-    const messages = await readBack(topic, 2);
+    const messages = await readTopic(topic, 2);
     expect(messages.map((m) => [m.key?.toString() ?? null, m.value?.toString()])).toEqual([
       ['1', '{"id":1,"label":"ANN"}'],
       [null, '{"id":3,"label":"CID"}'],
@@ -136,7 +109,7 @@ describe('sink.kafka against a real broker', () => {
     } finally {
       await s.close!();
     }
-    const messages = await readBack(topic, 3);
+    const messages = await readTopic(topic, 3);
     expect(messages.map((m) => [m.key?.toString() ?? null, m.value?.toString(), headersOf(m)])).toEqual([
       [
         'order-7',
@@ -172,7 +145,7 @@ describe('sink.kafka against a real broker', () => {
     } finally {
       await s.close!();
     }
-    const messages = await readBack(topic, 1);
+    const messages = await readTopic(topic, 1);
     expect(messages.map((m) => m.value?.toString())).toEqual(['auto']);
   });
 

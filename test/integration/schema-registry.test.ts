@@ -9,7 +9,6 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { KafkaMessage } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { wireHeader } from '../../nodes/confluent-wire-format.runtime';
 import { createKafkaRecordDecoder } from '../../nodes/kafka-record-decode.runtime';
@@ -18,7 +17,7 @@ import { kafkaSinkSpec } from '../../nodes/sink/kafka.spec';
 import type { SinkRuntime } from '../../runtime/engine/types';
 import { testNodeContext } from '../support/node-context';
 import { killAllCli, startCli, tempDir, waitFor, writeFlow, type RunningCli } from '../support/runtime';
-import { createTopic, kafkaBrokers, testKafka, uniqueName } from '../support/services';
+import { createTopic, kafkaBrokers, readTopic, testKafka, uniqueName } from '../support/services';
 
 /** The Confluent-compatible API of the registry that `scripts/registry.sh up` starts, or TRIBUTARY_REGISTRY_URL. */
 const REGISTRY_URL = process.env.TRIBUTARY_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
@@ -94,33 +93,6 @@ async function seedOrders(topic: string): Promise<void> {
   }
 }
 
-/** Reads `count` messages of `topic` from the beginning with a plain kafkajs consumer. */
-async function readBack(topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = testKafka('tributary-test-reader').consumer({ groupId: uniqueName('registry-reader') });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const messages: KafkaMessage[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic}`)), 60_000);
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            messages.push(message);
-            if (messages.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-    return messages;
-  } finally {
-    await consumer.disconnect();
-  }
-}
-
 function linesOf(path: string): string[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
@@ -191,7 +163,7 @@ describe('Schema Registry formats through a real registry', () => {
 
       // The bytes on the topic are the Confluent wire format with the id the registry gave the subject <topic>-value.
       const latest = (await registry(`/subjects/${encoded}-value/versions/latest`)) as { id: number; schemaType?: string };
-      const [first] = await readBack(encoded, 1);
+      const [first] = await readTopic(encoded, 1);
       const header = f.format === 'protobuf' ? wireHeader(latest.id, [1]) : wireHeader(latest.id);
       expect([...first!.value!.subarray(0, header.length)]).toEqual([...header]);
       if (f.keyFormat === 'avro') {
@@ -238,7 +210,7 @@ describe('Schema Registry formats through a real registry', () => {
     });
     const cli = startCli(['run', flow]);
     await runUntil(cli, 'the good record in the file', () => linesOf(join(dir, 'decoded.jsonl')).length >= 1);
-    const dead = await readBack(dlq, 3);
+    const dead = await readTopic(dlq, 3);
 
     expect(linesOf(join(dir, 'decoded.jsonl')).map((line) => (JSON.parse(line) as { key: string; value: Order }))).toEqual([
       expect.objectContaining({ key: 'good', value: orderOf(1) }),
@@ -318,7 +290,7 @@ describe('Schema Registry formats through a real registry', () => {
     } finally {
       await sink.close!();
     }
-    expect((await readBack(topic, 1)).map((m) => m.key!.toString())).toEqual(['a']);
+    expect((await readTopic(topic, 1)).map((m) => m.key!.toString())).toEqual(['a']);
 
     const missing = await create({ topic: uniqueName('sr-none'), format: 'avro' });
     await expect(missing.open!()).rejects.toMatchObject({ code: 'E_SINK', retriable: false, message: expect.stringMatching(/^node out: valueSchema: version latest of subject sr-none-\w+-value not found in the schema registry .*\(give valueSchema.schema to register one, or valueSchema.subject\)$/) as unknown });
@@ -347,7 +319,7 @@ describe('Schema Registry formats through a real registry', () => {
     } finally {
       await sink.close!();
     }
-    const messages = await readBack(topic, 1);
+    const messages = await readTopic(topic, 1);
     expect(messages[0]!.value!.readInt32BE(1)).toBe(id);
     // A decoder of its own: the schema id and its reference are fetched from the registry, nothing is cached yet.
     const decoder = createKafkaRecordDecoder({ format: 'avro', keyFormat: 'string', invalidUtf8: 'error', registry: { url: REGISTRY_URL, timeoutMs: 10_000 } }, 'in');

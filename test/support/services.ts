@@ -3,7 +3,7 @@
  * starts (or to the ones `KAFKA_BROKERS` / `REDIS_URL` point at); nothing is mocked.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { Redis } from 'ioredis';
 
 /** Broker list, from `KAFKA_BROKERS` (comma-separated) or the local broker on 127.0.0.1:9092. */
@@ -52,4 +52,35 @@ export async function deleteKeys(redis: Redis, pattern: string): Promise<number>
     if (keys.length > 0) deleted += await redis.del(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/**
+ * Reads `count` messages of `topic` from the beginning with a plain kafkajs consumer of a group of its own (in
+ * partition order for a topic of one partition).
+ * @throws Error `read N of M messages from <topic>` when fewer arrived within 60 s
+ */
+export async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
+  const consumer = testKafka('tributary-test-reader').consumer({ groupId: uniqueName('test-reader') });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const messages: KafkaMessage[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic}`)), 60_000);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            messages.push(message);
+            if (messages.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
 }
