@@ -226,10 +226,10 @@ class KafkaSource implements SourceRuntime {
       if (this.silenceCheck !== undefined) clearInterval(this.silenceCheck);
       this.health.close();
       await consumer.disconnect().catch(() => undefined);
+      // No `cause`: the message names it once already, and a logged error's causes are appended to its message again.
       throw new TributaryError('E_SOURCE', `node ${ctx.nodeId}: cannot consume ${topics.join(', ')}: ${kafkaErrorMessage(error)}`, {
         nodeId: ctx.nodeId,
         retriable: true,
-        cause: error,
       });
     }
     await this.finished;
