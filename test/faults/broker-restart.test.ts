@@ -1,8 +1,9 @@
 // The broker killed under a running `tributary run` (kafka -> throttle -> map -> Redis), on a private broker of this
 // file's own (the shared one is never touched) and the shared Redis: three broker restarts (kill -9, down, start
 // again; the last one down 20 s or more) are ridden out with nothing lost, commits resuming within one session timeout
-// of the broker's return and /readyz false meanwhile; a broker down longer than settings.sourceUnavailableTimeoutMs
-// ends the run with one line.
+// of the broker's return and /readyz false meanwhile; a member the broker forgot (the runtime frozen past its session
+// timeout) rejoins and commits again; a broker down longer than settings.sourceUnavailableTimeoutMs ends the run with
+// one line.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse, stringify } from 'yaml';
@@ -215,6 +216,45 @@ describe('broker restarts under a running flow', () => {
     expect(unavailableLines).toBe(waits.length);
     expect(stderr).not.toContain('consumer crashed');
   }, 420_000);
+
+  it('a runtime frozen past its session timeout (SIGSTOP): the broker forgets the member, the source rejoins at once and commits again', async () => {
+    const count = 6_000;
+    const topic = uniqueName('faults-member-forgotten');
+    const groupId = `${topic}-group`;
+    const prefix = `${topic}:`;
+    prefixes.push(prefix);
+    await seed(topic, count);
+    const run = runFlow(flowFor(topic, prefix));
+    await waitFor('the run to join its group', () => joined(run), 60_000, 100);
+    await waitFor('commits to move on', async () => (await committed(groupId, topic)) >= 1000, 60_000, 250);
+    const before = await committed(groupId, topic);
+    const frozenFor = SESSION_TIMEOUT_MS + 5_000;
+    run.child.kill('SIGSTOP');
+    await sleep(frozenFor);
+    run.child.kill('SIGCONT');
+    const resumedAt = Date.now();
+    await waitFor('commits to resume', async () => (await committed(groupId, topic)) > before, 60_000, 250);
+    const commitResumeMs = Date.now() - resumedAt;
+    await waitFor('every offset committed', async () => (await committed(groupId, topic)) === count, 120_000, 500);
+    expect(await stopRun(run, 'SIGTERM')).toBe(0);
+    const result = await tally(redis, prefix, count);
+    const bound = inFlightBound({ partitions: PARTITIONS, batchSize: BATCH_SIZE, ratePerSecond: RATE });
+    const membershipLost = run.output.stderr.split('\n').filter((line) => line.includes('"event":"membership-lost"'));
+    reportReliability('member forgotten by the broker (runtime frozen past sessionTimeoutMs)', 'the source rejoins and commits again within one session timeout; 0 lost; duplicates within what was in flight', {
+      records: count,
+      frozenMs: frozenFor,
+      lost: result.lost,
+      duplicates: result.duplicates,
+      bound,
+      commitResumeMs,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      membershipErrors: membershipLost.map((line) => (JSON.parse(line) as { type?: string }).type),
+    });
+    expect(result.lost).toBe(0);
+    expect(result.duplicates).toBeLessThanOrEqual(bound);
+    expect(commitResumeMs).toBeLessThan(SESSION_TIMEOUT_MS);
+    expect(membershipLost.length).toBeGreaterThanOrEqual(1);
+  }, 240_000);
 
   it('a broker down longer than sourceUnavailableTimeoutMs ends the run with one line naming the node, the time and the cause', async () => {
     const count = 20_000;
