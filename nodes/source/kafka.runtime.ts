@@ -24,14 +24,14 @@
  * swallowed: the running `eachBatch` stops dispatching and rethrows it (the next one rethrows it before dispatching
  * anything), which is what makes kafkajs 2.2.4 rejoin (src/consumer/runner.js `scheduleFetchManager`). The chunks
  * acknowledged meanwhile stay in the ledger and are committed after the join; what was processed but not committed is
- * replayed from the committed offset (at-least-once). A commit counts only once kafkajs reported it sent
- * (`COMMIT_OFFSETS`), so a commit kafkajs skipped is tried again.
+ * replayed from the committed offset (at-least-once); after `REBALANCE_IN_PROGRESS` or `NOT_COORDINATOR_FOR_GROUP` the
+ * member, still known to the group, first commits what was acknowledged, so less is replayed. A commit counts only once
+ * kafkajs reported it sent (`COMMIT_OFFSETS`), so a commit kafkajs skipped is tried again.
  *
  * **Outages.** The client and the consumer retry with bounded exponential backoff ({@link reconnectRetry}: 300 ms
  * doubling to 5 s) for as long as `settings.sourceUnavailableTimeoutMs`, instead of crashing, so the consumer keeps its
- * member id and, once the broker is back, goes on without a rebalance. An
- * unavailable error (heartbeat, commit, crash) or no answer from the cluster for {@link SILENCE_PROBE_MS} (checked with
- * an admin request) starts an outage: `/readyz` is false with the cause, commits wait, and an outage longer than
+ * member id and, once the broker is back, goes on without a rebalance. An unavailable error (heartbeat, commit, crash)
+ * or no answer from the cluster for {@link SILENCE_PROBE_MS} (checked with an admin request) starts an outage: `/readyz` is false with the cause, commits wait, and an outage longer than
  * `settings.sourceUnavailableTimeoutMs` fails the run with one line. `restartLimit` counts only crashes that are not
  * outages.
  *
