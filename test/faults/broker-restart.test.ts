@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
 import { deleteKeys, redisUrl, testRedis, uniqueName } from '../support/services';
-import { killAllCli, tempDir, waitFor } from '../support/runtime';
+import { killAllCli, tempDir, waitFor, type RunningCli } from '../support/runtime';
 import { countingFlow, deliveredSoFar, inFlightBound, joined, reportReliability, runFlow, stopRun, tally } from '../support/fault-pipeline';
 
 // Ports of this file's range (19100-19109).
@@ -125,6 +125,16 @@ function watchReadiness(): { stop: () => Promise<(number | 'down')[]> } {
   };
 }
 
+/** Waits like `waitFor`; when it times out, the error carries the run's last warnings and lifecycle events. */
+async function waitForRun(run: RunningCli, what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(what, check, timeoutMs, 250);
+  } catch (error) {
+    const notable = run.output.stderr.split('\n').filter((line) => /"level":"(warn|error|fatal)"|"event":/.test(line));
+    throw new Error(`${(error as Error).message}; the run's last log lines:\n${notable.slice(-25).join('\n')}`, { cause: error });
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('broker restarts under a running flow', () => {
@@ -173,7 +183,7 @@ describe('broker restarts under a running flow', () => {
       await broker.start();
       const backAt = Date.now();
       downMs.push(backAt - killedAt);
-      await waitFor(`restart ${i + 1}: commits to resume`, async () => (await committed(groupId, topic)) > before, 60_000, 250);
+      await waitForRun(run, `restart ${i + 1}: commits to resume`, async () => (await committed(groupId, topic)) > before, 60_000);
       commitResumeMs.push(Date.now() - backAt);
       await waitFor(`restart ${i + 1}: /readyz 200 again`, async () => (await readyz()) === 200, 60_000, 250);
       readyAfterMs.push(Date.now() - backAt);
@@ -182,7 +192,7 @@ describe('broker restarts under a running flow', () => {
       expect(run.child.exitCode, run.output.stderr.slice(-2000)).toBeNull();
     }
 
-    await waitFor('every offset committed', async () => (await committed(groupId, topic)) === count, 180_000, 500);
+    await waitForRun(run, 'every offset committed', async () => (await committed(groupId, topic)) === count, 180_000);
     expect(await stopRun(run, 'SIGTERM')).toBe(0);
     const result = await tally(redis, prefix, count);
     // Each restart can make the source deliver again at most what was in flight (chunks in the graph and acknowledged
@@ -224,7 +234,8 @@ describe('broker restarts under a running flow', () => {
     const prefix = `${topic}:`;
     prefixes.push(prefix);
     await seed(topic, count);
-    const run = runFlow(flowFor(topic, prefix));
+    // The block watchdog would take the frozen process for a blocked event loop and stop it: off for this run.
+    const run = runFlow(flowFor(topic, prefix, { maxBlockMs: 0 }));
     await waitFor('the run to join its group', () => joined(run), 60_000, 100);
     await waitFor('commits to move on', async () => (await committed(groupId, topic)) >= 1000, 60_000, 250);
     const before = await committed(groupId, topic);
@@ -233,9 +244,9 @@ describe('broker restarts under a running flow', () => {
     await sleep(frozenFor);
     run.child.kill('SIGCONT');
     const resumedAt = Date.now();
-    await waitFor('commits to resume', async () => (await committed(groupId, topic)) > before, 60_000, 250);
+    await waitForRun(run, 'commits to resume', async () => (await committed(groupId, topic)) > before, 60_000);
     const commitResumeMs = Date.now() - resumedAt;
-    await waitFor('every offset committed', async () => (await committed(groupId, topic)) === count, 120_000, 500);
+    await waitForRun(run, 'every offset committed', async () => (await committed(groupId, topic)) === count, 120_000);
     expect(await stopRun(run, 'SIGTERM')).toBe(0);
     const result = await tally(redis, prefix, count);
     const bound = inFlightBound({ partitions: PARTITIONS, batchSize: BATCH_SIZE, ratePerSecond: RATE });
