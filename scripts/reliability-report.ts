@@ -3,8 +3,10 @@
  * line the tests print (test/support/fault-pipeline.ts `reportReliability`) becomes one table row, with the vitest
  * file it came from and whether its test passed.
  *
- * Usage: `npm run test:faults 2>&1 | tee faults.log; npx tsx scripts/reliability-report.ts faults.log [out.md]`
- * (default out: docs/RELIABILITY.md). Exits 1 with one line when the log holds no RELIABILITY line.
+ * Usage: `npm run test:faults 2>&1 | tee faults.log; npx tsx scripts/reliability-report.ts faults.log [rerun.log ...]
+ * [--out out.md]` (default out: docs/RELIABILITY.md). A rerun log is the output of single files run again (e.g. one
+ * that could not start in the full run): its figures replace those of the same files, and the doc says so. Exits 1
+ * with one line when the logs hold no RELIABILITY line.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -97,8 +99,23 @@ export function parseSuiteSummary(log: string): SuiteSummary {
   return { totals, failedFiles, durationS: duration === null ? undefined : Number(duration[1]) };
 }
 
-/** The Markdown of docs/RELIABILITY.md for `rows` measured on `date` (YYYY-MM-DD) in a run summed up by `suite`. */
-export function renderReliability(rows: ReliabilityRow[], date: string, suite: SuiteSummary): string {
+/**
+ * Merges the rows of rerun logs into those of the full run: a file that has rows in a rerun takes only the rerun's
+ * rows, and leaves the full run's failed files. Returns the rows and the files taken from reruns.
+ */
+export function mergeReruns(full: { rows: ReliabilityRow[]; suite: SuiteSummary }, reruns: ReliabilityRow[][]): { rows: ReliabilityRow[]; suite: SuiteSummary; rerunFiles: string[] } {
+  const rerunRows = reruns.flat();
+  const rerunFiles = [...new Set(rerunRows.map((r) => r.file).filter((f): f is string => f !== undefined))];
+  const rows = [...full.rows.filter((r) => r.file === undefined || !rerunFiles.includes(r.file)), ...rerunRows];
+  const failedFiles = full.suite.failedFiles.filter((f) => !rerunFiles.some((file) => f.startsWith(`${file} `)));
+  return { rows, suite: { ...full.suite, failedFiles }, rerunFiles };
+}
+
+/**
+ * The Markdown of docs/RELIABILITY.md for `rows` measured on `date` (YYYY-MM-DD) in a run summed up by `suite`;
+ * `rerunFiles` name the files whose figures come from a separate run of their own.
+ */
+export function renderReliability(rows: ReliabilityRow[], date: string, suite: SuiteSummary, rerunFiles: string[] = []): string {
   const durationS = suite.durationS;
   const out = [
     '# Reliability',
@@ -133,6 +150,9 @@ export function renderReliability(rows: ReliabilityRow[], date: string, suite: S
     '',
     `Run of ${date}${durationS === undefined ? '' : `, ${Math.round(durationS)} s for the whole suite`}: ${rows.filter((r) => r.result === 'passed').length} of ${rows.length} figures from passing tests${suite.totals.length === 0 ? '' : ` (vitest: ${suite.totals.join('; ')})`}.`,
     ...(suite.failedFiles.length === 0 ? [] : ['', 'Failed in this run, figures missing or failing:', '', ...suite.failedFiles.map((f) => `- \`${f}\``)]),
+    ...(rerunFiles.length === 0
+      ? []
+      : ['', 'Figures from a separate run of the file alone (it could not run in the full run):', '', ...rerunFiles.map((f) => `- \`${f}\``)]),
     '',
     '| test | promise | measured | result | date |',
     '| --- | --- | --- | --- | --- |',
@@ -145,20 +165,26 @@ export function renderReliability(rows: ReliabilityRow[], date: string, suite: S
 }
 
 function main(): void {
-  const [logPath, outPath = join(root, 'docs', 'RELIABILITY.md')] = process.argv.slice(2);
-  if (logPath === undefined) {
-    console.error('usage: tsx scripts/reliability-report.ts <vitest output file> [out.md]');
+  const args = process.argv.slice(2);
+  const outAt = args.indexOf('--out');
+  const outPath = outAt >= 0 ? args[outAt + 1] : join(root, 'docs', 'RELIABILITY.md');
+  const logs = args.filter((_, i) => outAt < 0 || (i !== outAt && i !== outAt + 1));
+  if (logs.length === 0 || outPath === undefined) {
+    console.error('usage: tsx scripts/reliability-report.ts <vitest output file> [rerun output file ...] [--out out.md]');
     process.exit(2);
   }
-  const log = readFileSync(logPath, 'utf8');
-  const rows = parseReliabilityLog(log);
-  if (rows.length === 0) {
-    console.error(`${logPath}: no RELIABILITY lines (run the suite without --silent)`);
+  const [fullLog, ...rerunLogs] = logs.map((path) => readFileSync(path, 'utf8'));
+  const merged = mergeReruns(
+    { rows: parseReliabilityLog(fullLog!), suite: parseSuiteSummary(fullLog!) },
+    rerunLogs.map((log) => parseReliabilityLog(log)),
+  );
+  if (merged.rows.length === 0) {
+    console.error(`${logs.join(', ')}: no RELIABILITY lines (run the suite without --silent)`);
     process.exit(1);
   }
   const date = new Date().toISOString().slice(0, 10);
-  writeFileSync(outPath, renderReliability(rows, date, parseSuiteSummary(log)));
-  console.log(`${outPath}: ${rows.length} rows`);
+  writeFileSync(outPath, renderReliability(merged.rows, date, merged.suite, merged.rerunFiles));
+  console.log(`${outPath}: ${merged.rows.length} rows`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) main();

@@ -3,7 +3,7 @@
 // of a vitest log into table rows with their test's result.
 import { describe, expect, it } from 'vitest';
 import { auditCommits } from '../support/commit-audit';
-import { parseReliabilityLog, parseSuiteSummary, renderReliability } from '../../scripts/reliability-report';
+import { mergeReruns, parseReliabilityLog, parseSuiteSummary, renderReliability } from '../../scripts/reliability-report';
 
 const line = (entry: object): string => JSON.stringify(entry);
 const commitResponse = (topic: string, partitions: [number, number][]): string =>
@@ -69,5 +69,17 @@ describe('reliability report', () => {
     expect(doc).toContain('| kill (`test/faults/a.test.ts`) | 0 lost | lost: 0, duplicates: 12 | passed | 2026-12-01 |');
     expect(doc).toContain('Run of 2026-12-01, 601 s for the whole suite: 1 of 2 figures from passing tests');
     expect(doc).toContain('- `test/faults/b.test.ts (1 test | 1 failed)`');
+
+    // b.test.ts run again on its own: its figures replace the full run's, and it is no longer listed as failed.
+    const rerun = parseReliabilityLog(['stdout | test/faults/b.test.ts > suite > breaks things', 'RELIABILITY {"test":"break","lost":0}', '✓ breaks things'].join('\n'));
+    const merged = mergeReruns({ rows, suite }, [rerun]);
+    expect(merged.rows.map((r) => [r.test, r.measured, r.result])).toEqual([
+      ['kill', { lost: 0, duplicates: 12 }, 'passed'],
+      ['break', { lost: 0 }, 'passed'],
+    ]);
+    expect(merged.suite.failedFiles).toEqual([]);
+    expect(renderReliability(merged.rows, '2026-12-01', merged.suite, merged.rerunFiles)).toContain(
+      'Figures from a separate run of the file alone (it could not run in the full run):\n\n- `test/faults/b.test.ts`',
+    );
   });
 });
