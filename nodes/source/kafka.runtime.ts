@@ -227,7 +227,11 @@ class KafkaSource implements SourceRuntime {
       this.health.close();
       await consumer.disconnect().catch(() => undefined);
       // No `cause`: the message names it once already, and a logged error's causes are appended to its message again.
-      throw new TributaryError('E_SOURCE', `node ${ctx.nodeId}: cannot consume ${topics.join(', ')}: ${kafkaErrorMessage(error)}`, {
+      const cause =
+        (error as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION'
+          ? `no such topic on the cluster (or not visible to this client): create it or correct the name (${kafkaErrorMessage(error)})`
+          : kafkaErrorMessage(error);
+      throw new TributaryError('E_SOURCE', `node ${ctx.nodeId}: cannot consume ${topics.join(', ')}: ${cause}`, {
         nodeId: ctx.nodeId,
         retriable: true,
       });
