@@ -21,6 +21,7 @@ import { MAGIC_BYTE, readWireHeader, WIRE_HEADER_BYTES, WireFormatError } from '
 import { createSchemaCodec, SCHEMA_TYPE_OF_FORMAT, type ReferencedSchema, type SchemaCodec } from './registry-codecs.runtime';
 import { RegistryNotFoundError, RegistryUnavailableError, SchemaRegistryClient } from './schema-registry.runtime';
 import { isRegistryFormat, type RegistryConfig, type RegistryFormat } from './schema-registry.spec';
+import { parseJson } from '../runtime/common/json-parse';
 
 /** Value formats of `source.kafka`. */
 export type ValueFormat = 'json' | 'string' | 'bytes' | RegistryFormat;
@@ -90,7 +91,7 @@ function decodePlainValue(record: FlowRecord, bytes: Buffer, format: PlainValueF
     return;
   }
   try {
-    record.value = JSON.parse(text);
+    record.value = parseJson(text);
   } catch (error) {
     record.value = text;
     fail(record, nodeId, `value is not JSON: ${(error as Error).message}`);
@@ -107,7 +108,7 @@ function decodePlainKey(record: FlowRecord, bytes: Buffer, keyFormat: Exclude<Ke
     return;
   }
   try {
-    record.key = keyText(JSON.parse(decodeUtf8(bytes, invalidUtf8)));
+    record.key = keyText(parseJson(decodeUtf8(bytes, invalidUtf8)));
   } catch (error) {
     record.key = bytes.toString('base64');
     fail(record, nodeId, `key is not JSON: ${(error as Error).message}`);

@@ -38,6 +38,7 @@ import { createNodeRedis, withRedisRetry, type NodeRedis } from '../redis-common
 import { checkRedisConnection } from '../redis-check.runtime';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../redis-common.runtime';
 import { redisStreamSourceSpec, type RedisStreamConfig } from './redis-stream.spec';
+import { parseJson } from '../../runtime/common/json-parse';
 
 /** A stream entry as Redis returns it: id and flat field/value list (null for an entry deleted while pending). */
 type RawEntry = [id: string, fields: string[] | null];
@@ -74,7 +75,7 @@ export function entryToRecord(stream: string, id: string, fields: string[], conf
       return record;
     }
     try {
-      record.value = JSON.parse(text);
+      record.value = parseJson(text);
     } catch (error) {
       record.value = text;
       record.error = { nodeId, code: 'E_DECODE', message: `field "${config.valueField}" is not JSON: ${(error as Error).message}` };

@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer';
 import { defineTransform, failRecord, type FlowRecord, type PortBatches } from '../../runtime/engine/types';
 import { parseTransformSpec, type ParseTransformConfig } from './parse.spec';
 import { decodeUtf8 } from '../../runtime/common/utf8-decode';
+import { parseJson } from '../../runtime/common/json-parse';
 
 /** One CSV field: its text and whether it was quoted (quoted fields are never type-converted). */
 export interface CsvField {
@@ -180,7 +181,7 @@ function parser(config: ParseTransformConfig): (value: unknown) => unknown[] {
           return [value];
         }
         try {
-          return [JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)];
+          return [parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)];
         } catch (error) {
           throw new DecodeFailure(`invalid JSON: ${(error as Error).message}`);
         }

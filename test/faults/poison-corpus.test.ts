@@ -2,8 +2,8 @@
 // 900 KB values and bare scalars between ordinary records, read by `tributary run` (source.kafka, format json) with
 // `out` to a sink topic and `error` to a dead-letter topic. Every produced record is accounted for in exactly one of
 // the two, the undecodable ones in the dead-letter topic with E_DECODE, and the run keeps going. A value nested 10,000
-// deep decodes but no sink can encode it (JSON.stringify runs out of stack): it leaves the sink through its `error`
-// port, which goes to the dead-letter topic too, with a fixed text as value since the value itself cannot be written.
+// deep is refused at decoding (no sink could write it again: JSON.stringify runs out of stack; the limit is
+// MAX_JSON_DEPTH of runtime/common/json-parse.ts), so it too reaches the dead-letter topic with E_DECODE.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS } from '../../nodes/sink/kafka.spec';
 import { createTopic, kafkaBrokers, testKafka, uniqueName } from '../support/services';
@@ -20,7 +20,7 @@ const KINDS: { kind: string; count: number; value: (i: number) => Buffer | null;
   { kind: 'invalid-utf8', count: 200, value: (i) => Buffer.concat([Buffer.from(`{"id":${i},"n":"bad `), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), to: 'dlq', code: 'E_DECODE' },
   { kind: 'tombstone', count: 200, value: () => null, to: 'sink' },
   { kind: 'empty', count: 200, value: () => Buffer.alloc(0), to: 'dlq', code: 'E_DECODE' },
-  { kind: 'deep-10000', count: 5, value: () => Buffer.from('['.repeat(10_000) + ']'.repeat(10_000)), to: 'dlq' },
+  { kind: 'deep-10000', count: 5, value: () => Buffer.from('['.repeat(10_000) + ']'.repeat(10_000)), to: 'dlq', code: 'E_DECODE' },
   { kind: 'value-900kb', count: 5, value: (i) => Buffer.from(JSON.stringify({ id: i, pad: 'x'.repeat(900 * 1024) })), to: 'sink' },
   { kind: 'bare-scalar', count: 200, value: (i) => Buffer.from(['42', 'true', '"text"', 'null', '-1.5e300'][i % 5]!), to: 'sink' },
 ];
