@@ -86,7 +86,10 @@ describe('studio live telemetry (browser mode, real Kafka + Redis)', () => {
     await page.getByTestId('field-brokers').fill(kafkaBrokers.join('\n'));
     await page.getByTestId('field-topic').fill(topic);
     await page.getByTestId('field-groupId').fill(groupId);
-    await page.getByTestId('field-fromBeginning').check();
+    // Read the topic from its start (the node's example has startFrom earliest already; clicking it is what a user does).
+    const earliest = page.getByTestId('field-startFrom-variant').getByRole('radio', { name: 'earliest', exact: true });
+    await earliest.click();
+    await expect.poll(() => earliest.getAttribute('aria-checked')).toBe('true');
     await select('map');
     await page.getByTestId('field-expression').fill(MAP_EXPRESSION);
     await select('filter');
