@@ -142,6 +142,7 @@ class KafkaSource implements SourceRuntime {
       heartbeatInterval: 3_000,
       maxBytesPerPartition: config.maxBytesPerPartition,
       allowAutoTopicCreation: false,
+      readUncommitted: config.isolationLevel === 'read_uncommitted',
       retry: {
         ...reconnectRetry(ctx.sourceUnavailableTimeoutMs),
         restartOnFailure: (error) => Promise.resolve(this.restartAfter(error)),

@@ -76,6 +76,22 @@ export const kafkaSourceConfig = z
         appliesWhen: { field: 'format', values: ['json', 'string'] },
         advanced: true,
       }),
+    isolationLevel: z
+      .enum(['read_committed', 'read_uncommitted'])
+      .default('read_committed')
+      .describe(
+        'Which records of transactional producers are read. read_committed (default, and what kafkajs did before this ' +
+          'option): only records of committed transactions, never those of aborted ones; on a topic no transactional ' +
+          'producer writes to it costs nothing. read_uncommitted: also records of open and aborted transactions (lower ' +
+          'latency, may see records that were rolled back). An exactly-once flow (settings.delivery) reads read_committed.',
+      )
+      .apply(withFieldMeta, {
+        options: {
+          read_committed: 'only records of committed transactions (default)',
+          read_uncommitted: 'also records of open and aborted transactions',
+        },
+        advanced: true,
+      }),
     sessionTimeoutMs: z
       .number()
       .int()

@@ -81,6 +81,16 @@ export const FlowSettingsSchema = z
       .max(100_000)
       .default(1_000)
       .describe('Records per batch moved through the graph.'),
+    delivery: z
+      .enum(['at-least-once', 'exactly-once'])
+      .default('at-least-once')
+      .describe(
+        'Delivery guarantee of the flow. at-least-once: offsets are committed after every sink acknowledged the records, ' +
+          'so a crash replays (duplicates) what was not yet committed. exactly-once: Kafka to Kafka only (source.kafka ' +
+          'into sink.kafka nodes); the records produced for a batch and the consumed offsets are committed in one Kafka ' +
+          'transaction (one transactional id per input partition), aborted and replayed on any failure; readers of the ' +
+          'output topics must read read_committed.',
+      ),
     telemetry: z.boolean().default(true).describe('Per-node metrics and record samples (switch off only to measure their cost).'),
     metricsHost: z
       .string()
