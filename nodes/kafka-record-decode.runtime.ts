@@ -37,7 +37,8 @@ export type PlainValueFormat = Exclude<ValueFormat, RegistryFormat>;
 export function decodeHeaders(raw: IHeaders | undefined): RecordHeaders {
   const headers: RecordHeaders = {};
   if (raw === undefined) return headers;
-  for (const name of Object.keys(raw)) {
+  // for…in rather than Object.keys: no array per record (kafkajs gives a plain object, nothing inherited).
+  for (const name in raw) {
     const value = raw[name];
     if (value === undefined) continue;
     if (!Array.isArray(value)) {

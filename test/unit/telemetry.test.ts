@@ -84,3 +84,23 @@ describe('samples', () => {
     ]);
   });
 });
+
+describe('end-to-end latency', () => {
+  it('counts every acknowledged record once, also when runs of records share a timestamp', () => {
+    const t = new TelemetryCollector(['sink'], ['sink']);
+    const now = Date.now();
+    const at = (timestamp: number): FlowRecord => ({ ...record(1), timestamp });
+    // Runs of equal timestamps (a producer batch), a lone one, and a timestamp seen again after another.
+    const batch = [at(now - 7_000), at(now - 7_000), at(now - 7_000), at(now - 45_000), at(now - 7_000), at(now - 7_000)];
+    t.recordSinkAck('sink', 2, batch);
+    const e2e = t.histograms().endToEnd.sink!;
+    expect(e2e.count).toBe(6);
+    // Five records ~7 s old, one ~45 s old (the clock moved at most a little since `now`).
+    expect(e2e.sum).toBeGreaterThanOrEqual(5 * 7 + 45);
+    expect(e2e.sum).toBeLessThan(5 * 7 + 45 + 6);
+    const bucket = (le: number): number => e2e.counts[e2e.bounds.indexOf(le)]!;
+    expect(bucket(10)).toBe(5);
+    expect(bucket(60)).toBe(1);
+    expect(t.frame().endToEnd.p50).toBeGreaterThanOrEqual(7_000);
+  });
+});
