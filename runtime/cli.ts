@@ -15,6 +15,7 @@ import { DEFAULT_METRICS_HOST, startMetricsServer } from './metrics-server';
 import type { ParentMessage, RuntimeMessage } from './run-protocol';
 import { generateFlowSchema } from './common/flow-schema';
 import { createOffsetsCommand } from './offsets-command';
+import { createDiffCommand } from './diff-command';
 
 /** Process exit codes, also listed in `tributary --help`. */
 export const ExitCode = {
@@ -388,6 +389,8 @@ export function createProgram(): Command {
   program.addCommand(
     createOffsetsCommand({ loadFlow: (file) => loadOrExit(file), loadEnvFile: loadEnvFileOrExit, envFileOption, exitCodes: { usage: ExitCode.usage, failed: ExitCode.runFailed } }),
   );
+
+  program.addCommand(createDiffCommand());
 
   program
     .command('schema')
