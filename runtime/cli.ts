@@ -4,18 +4,14 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { nodeSpecs } from '../nodes/specs';
-import { nodeRuntimes } from '../nodes/runtimes';
 import { FlowProblemsError, TributaryError, formatProblems, isWarning, problemReports, type Problem, type ProblemReport } from './common/errors';
-import { Engine } from './engine/engine';
-import { WATCHDOG_EXIT_CODE, Watchdog, watchedNodes } from './engine/watchdog';
-import { LOG_FORMATS, LOG_LEVELS, LogSettingsError, createLogger, resolveLogSettings, type LogSettings } from './logger';
-import { loadFlowFile, type LoadedFlow } from './flow-file';
-import { DEFAULT_METRICS_HOST, startMetricsServer } from './metrics-server';
+import type { Watchdog } from './engine/watchdog';
+import { LOG_FORMATS, LOG_LEVELS, LogSettingsError, resolveLogSettings, type LogSettings } from './logger';
+import type { LoadedFlow } from './flow-file';
 import type { ParentMessage, RuntimeMessage } from './run-protocol';
-import { generateFlowSchema } from './common/flow-schema';
-import { createOffsetsCommand } from './offsets-command';
-import { createDiffCommand } from './diff-command';
+
+// Only what `--help` needs is imported statically: the modules of a command (the engine, the nodes, Kafka and Redis
+// clients, the flow loader) are imported by its action, so `tributary --help` starts in a fraction of the time.
 
 /** Process exit codes, also listed in `tributary --help`. */
 export const ExitCode = {
@@ -23,8 +19,12 @@ export const ExitCode = {
   invalidFlow: 1,
   usage: 2,
   runFailed: 3,
-  /** The watchdog stopped the run: a node blocked the event loop longer than `settings.maxBlockMs`. */
-  blocked: WATCHDOG_EXIT_CODE,
+  /**
+   * The watchdog stopped the run: a node blocked the event loop longer than `settings.maxBlockMs`. The watchdog's own
+   * `WATCHDOG_EXIT_CODE` (runtime/engine/watchdog.ts, not imported here: it loads the expression compiler; a unit test
+   * holds the two equal).
+   */
+  blocked: 4,
 } as const;
 
 /** After a stop request the process exits at the latest this long after `settings.shutdownTimeoutMs` (ms). */
@@ -99,6 +99,7 @@ function logSettingsOrExit(options: LoggingOptions, defaultLevel?: LogSettings['
 /** Loads a flow, printing its problems and exiting 1 when it is invalid. */
 async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow> {
   try {
+    const { loadFlowFile } = await import('./flow-file');
     const loaded = await loadFlowFile(file, { set });
     for (const line of formatProblems(loaded.warnings, file)) process.stderr.write(`${line}\n`);
     return loaded;
@@ -119,9 +120,10 @@ async function loadOrExit(file: string, set: string[] = []): Promise<LoadedFlow>
  * Starts the block watchdog of a run or preview (runtime/engine/watchdog.ts) unless `settings.maxBlockMs` is 0; its
  * line is JSON when the logs are.
  */
-function startWatchdog(loaded: LoadedFlow, logSettings: LogSettings, logger: Logger): Watchdog | undefined {
+async function startWatchdog(loaded: LoadedFlow, logSettings: LogSettings, logger: Logger): Promise<Watchdog | undefined> {
   const maxBlockMs = loaded.flow.settings.maxBlockMs;
   if (maxBlockMs === 0) return undefined;
+  const { Watchdog, watchedNodes } = await import('./engine/watchdog');
   return Watchdog.start({
     maxBlockMs,
     nodes: watchedNodes(loaded.plan),
@@ -140,12 +142,14 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
   loadEnvFileOrExit(options.envFile);
   const logSettings = logSettingsOrExit(options);
   const loaded = await loadOrExit(file, options.set);
+  const [{ createLogger }, { Engine }, { nodeRuntimes }] = await Promise.all([import('./logger'), import('./engine/engine'), import('../nodes/runtimes')]);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
+  const watchdog = await startWatchdog(loaded, logSettings, logger);
   const engine = new Engine(loaded.plan, {
     runtimes: nodeRuntimes,
     logger,
     ...(options.telemetry ? {} : { telemetry: false }),
-    watchdog: startWatchdog(loaded, logSettings, logger),
+    watchdog,
   });
   // A stop request (signal, the parent's `stop`, its going away) ends the process within shutdownTimeoutMs + 1 s
   // even when the drain or a node's close hangs; a blocked event loop is the watchdog's to end.
@@ -169,6 +173,7 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
 
   if (options.metricsPort !== undefined) {
     // The command line wins over the flow's settings.metricsHost.
+    const { DEFAULT_METRICS_HOST, startMetricsServer } = await import('./metrics-server');
     const host = options.metricsHost ?? loaded.flow.settings.metricsHost ?? DEFAULT_METRICS_HOST;
     try {
       await startMetricsServer(engine, options.metricsPort, host);
@@ -230,6 +235,7 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
 /** The problems of one flow file as `validate` reports them, and whether the file is valid (warnings only). */
 async function validateFile(file: string): Promise<{ problems: Problem[]; valid: boolean; summary?: string }> {
   try {
+    const { loadFlowFile } = await import('./flow-file');
     const loaded = await loadFlowFile(file);
     return { problems: loaded.warnings, valid: true, summary: `${loaded.plan.nodes.length} nodes, ${loaded.flow.edges.length} edges` };
   } catch (error) {
@@ -266,13 +272,15 @@ async function previewCommand(file: string, options: { records: number; json: bo
   loadEnvFileOrExit(options.envFile);
   const logSettings = logSettingsOrExit(options, options.json ? 'warn' : undefined);
   const loaded = await loadOrExit(file, options.set);
+  const [{ createLogger }, { Engine }, { nodeRuntimes }] = await Promise.all([import('./logger'), import('./engine/engine'), import('../nodes/runtimes')]);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
+  const watchdog = await startWatchdog(loaded, logSettings, logger);
   const engine = new Engine(loaded.plan, {
     runtimes: nodeRuntimes,
     logger,
     preview: { records: options.records },
     telemetry: true,
-    watchdog: startWatchdog(loaded, logSettings, logger),
+    watchdog,
   });
   let failed: Error | undefined;
   try {
@@ -306,7 +314,8 @@ async function previewCommand(file: string, options: { records: number; json: bo
   process.exit(ExitCode.ok);
 }
 
-function nodesCommand(options: { json: boolean }): void {
+async function nodesCommand(options: { json: boolean }): Promise<void> {
+  const { nodeSpecs } = await import('../nodes/specs');
   if (options.json) {
     const list = nodeSpecs.map((s) => ({
       type: s.type,
@@ -386,16 +395,40 @@ export function createProgram(): Command {
     .addOption(logFormatOption())
     .action((flow: string, options: { records: number; json: boolean; set: string[] } & LoggingOptions) => previewCommand(flow, options));
 
+  // Command modules of their own are registered through lazyCommand: imported only when named.
   program.addCommand(
-    createOffsetsCommand({ loadFlow: (file) => loadOrExit(file), loadEnvFile: loadEnvFileOrExit, envFileOption, exitCodes: { usage: ExitCode.usage, failed: ExitCode.runFailed } }),
+    lazyCommand('offsets', "show or move the committed offsets of a source.kafka node's consumer group (replay)", async () =>
+      (await import('./offsets-command')).createOffsetsCommand({
+        loadFlow: (file) => loadOrExit(file),
+        loadEnvFile: loadEnvFileOrExit,
+        envFileOption,
+        exitCodes: { usage: ExitCode.usage, failed: ExitCode.runFailed },
+      }),
+    ),
   );
 
-  program.addCommand(createDiffCommand());
+  program.addCommand(
+    lazyCommand(
+      'diff',
+      'compare two flow files node by node: nodes added, removed or renamed, config fields old → new, edges added or removed, ' +
+        'settings, and moved nodes in one line; exit 0 same, 1 different, 2 a file refused (also a git diff driver and textconv, docs/flow-diff.md)',
+      async () => (await import('./diff-command')).createDiffCommand(),
+    ),
+  );
+
+  program.addCommand(
+    lazyCommand(
+      'test',
+      'run flow test files (<flow>.test.yaml) with no Kafka, Redis or network: recorded inputs in, sinks captured, time pinned; exits 1 when a case fails',
+      async () => (await import('./test-command')).createTestCommand(),
+    ),
+  );
 
   program
     .command('schema')
     .description('print the flow file JSON Schema')
-    .action(() => {
+    .action(async () => {
+      const { generateFlowSchema } = await import('./common/flow-schema');
       process.stdout.write(generateFlowSchema());
     });
 
@@ -425,7 +458,47 @@ export function createProgram(): Command {
   return program;
 }
 
+/** Loaders of the commands {@link lazyCommand} stands in for, by placeholder. */
+const lazyLoaders = new WeakMap<Command, () => Promise<Command>>();
+
+/**
+ * A command whose module is imported only when the command line names it, so that `tributary --help` and a run do
+ * not load it (and the Kafka client, YAML parser or schemas it imports). `tributary --help` lists the placeholder with
+ * `description` (the real command's, a unit test holds them equal); {@link main} puts the command `load` returns in
+ * its place before parsing.
+ * @param load imports the command's module and returns its command
+ */
+export function lazyCommand(name: string, description: string, load: () => Promise<Command>): Command {
+  const placeholder = new Command(name)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new Error(`tributary ${name}: parse the command line with main(), which loads this command first`);
+    });
+  lazyLoaders.set(placeholder, load);
+  return placeholder;
+}
+
+/**
+ * Replaces the {@link lazyCommand} placeholder the command line names (`tributary <name> ...` or `tributary help
+ * <name>`) with the real command.
+ * @param argv `process.argv` (node, script, command, ...)
+ */
+export async function loadNamedCommand(program: Command, argv: string[]): Promise<void> {
+  const name = argv[2] === 'help' ? argv[3] : argv[2];
+  const index = program.commands.findIndex((command) => command.name() === name || command.aliases().includes(name ?? ''));
+  const load = index < 0 ? undefined : lazyLoaders.get(program.commands[index]!);
+  if (load === undefined) return;
+  const command = await load();
+  (program.commands as Command[]).splice(index, 1);
+  program.addCommand(command);
+}
+
 /** Entry point used by bin/tributary.js. */
 export async function main(argv: string[]): Promise<void> {
-  await createProgram().parseAsync(argv);
+  const program = createProgram();
+  await loadNamedCommand(program, argv);
+  await program.parseAsync(argv);
 }
