@@ -7,6 +7,19 @@
  * READONLY, ...) fails the whole batch with a retriable error, so the engine retries it (at-least-once: commands that did
  * run before the failure run again, which INCRBY and XADD notice).
  *
+ * `id: from-offset` (xadd): entry id `<offset + 1>-<n>` from the record's Kafka offset, n counting the records of the
+ * same stream and offset within the batch (a flatten's elements); Redis refuses a replayed id ("equal or smaller than the
+ * target stream top item"), which counts as already written (counter `alreadyWritten`), not as an error. The offset is
+ * the id's first part because Redis orders ids by it first; offsets of different partitions do not increase together,
+ * so each stream must take one topic-partition (a second one for the same stream is rejected, E_SINK).
+ *
+ * `set` without `ttlSeconds` writes a batch as `MSET` commands of up to {@link MSET_RECORDS} records each rather than one
+ * `SET` per record: the same keys and values (the last record of a key wins, as with SETs in order) for the cost of one
+ * command in ioredis and Redis instead of one per record, which was the sink's largest cost (an ioredis command, its
+ * promise and its reply per record). `SET` is never refused for one key (it overwrites a key of any type), so when
+ * Redis refuses an `MSET` anyway (e.g. an ACL that allows SET only) the batch is written again as one `SET` per
+ * record, which names exactly the records refused.
+ *
  * `ttlSeconds` is an `EXPIRE` queued right after the record's command in the same pipeline (not a transaction): when
  * Redis refuses the command (e.g. WRONGTYPE because the key holds another type) the `EXPIRE` still applies to the
  * existing key.
@@ -18,8 +31,15 @@ import { createNodeRedis, ensureConnected, isRetriableRedisError } from '../redi
 import { checkRedisConnection } from '../redis-check.runtime';
 import { redisSinkSpec, type RedisSinkConfig } from './redis.spec';
 
-/** A record whose command could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
-class RecordFailure extends Error {}
+/** A record whose command could not be built; becomes a rejection with its code (default `E_EXPRESSION_RUNTIME`). */
+class RecordFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: 'E_EXPRESSION_RUNTIME' | 'E_SINK' = 'E_EXPRESSION_RUNTIME',
+  ) {
+    super(message);
+  }
+}
 
 /** One Redis command: name and arguments. */
 type RedisCommand = [name: string, args: (string | Buffer | number)[]];
@@ -54,8 +74,61 @@ function isFieldObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
+/** Streams remembered with their topic-partition for `id: from-offset` (oldest forgotten beyond this). */
+const MAX_REMEMBERED_STREAMS = 10_000;
+
+/** Redis's refusal of an XADD id that is not greater than the stream's last one: with `id: from-offset`, a replay. */
+const REPLAYED_ID = /equal or smaller than the target stream top item/;
+
+/**
+ * Entry ids of `xadd` with `id: from-offset`: `<offset + 1>-<n>` (see the module doc); `reset()` starts a batch.
+ * Throws {@link RecordFailure} for a record without a Kafka offset, or of another topic-partition than its stream had.
+ */
+function offsetIds(): { next: (stream: string, record: FlowRecord) => string; reset: () => void } {
+  const partitions = new Map<string, string>();
+  let seen = new Map<string, number>();
+  return {
+    reset: () => {
+      if (seen.size > 0) seen = new Map();
+    },
+    next: (stream, record) => {
+      const { topic, partition, offset } = record.meta;
+      if (partition === undefined || offset === undefined) {
+        throw new RecordFailure('xadd id from-offset needs a record from source.kafka (meta.partition and meta.offset); this one has none', 'E_SINK');
+      }
+      const owner = `${topic ?? ''}/${partition}`;
+      const known = partitions.get(stream);
+      if (known === undefined) {
+        if (partitions.size >= MAX_REMEMBERED_STREAMS) partitions.delete(partitions.keys().next().value as string);
+        partitions.set(stream, owner);
+      } else if (known !== owner) {
+        throw new RecordFailure(
+          `xadd id from-offset: stream ${stream} already takes partition ${known}, not ${owner}; ids of two partitions cannot ` +
+            "both increase in one stream: put meta.partition in the key, e.g. 'events:' + meta.partition",
+          'E_SINK',
+        );
+      }
+      const at = `${stream}\u0000${offset}`;
+      const n = seen.get(at) ?? 0;
+      seen.set(at, n + 1);
+      return `${BigInt(offset) + 1n}-${n}`;
+    },
+  };
+}
+
+/** Records per `MSET` command of `set` without `ttlSeconds` (two arguments each; see the module doc). */
+export const MSET_RECORDS = 1_000;
+
+/** The parts of a record's `SET`, each throwing {@link RecordFailure} when it cannot be built. */
+interface SetParts {
+  /** The key expression's result, checked. */
+  key(record: FlowRecord): string;
+  /** valueExpression's result, or the record value as JSON. */
+  payload(record: FlowRecord): string | Buffer;
+}
+
 /** Builds the Redis commands of one record from the config; throws {@link RecordFailure} when it cannot. */
-function commandBuilder(config: RedisSinkConfig, nodeId: string): (record: FlowRecord) => RedisCommand[] {
+function commandBuilder(config: RedisSinkConfig, nodeId: string): ((record: FlowRecord) => RedisCommand[]) & SetParts & { startBatch: () => void } {
   const compile = (field: string, source: string | undefined): ((r: ExpressionRecord) => unknown) | undefined => {
     if (source === undefined) return undefined;
     try {
@@ -110,8 +183,9 @@ function commandBuilder(config: RedisSinkConfig, nodeId: string): (record: FlowR
   };
   const withExpire = (key: string, command: RedisCommand): RedisCommand[] =>
     ttl === undefined ? [command] : [command, ['expire', [key, ttl]]];
+  const ids = config.command === 'xadd' && config.id === 'from-offset' ? offsetIds() : undefined;
 
-  return (record) => {
+  const build = (record: FlowRecord): RedisCommand[] => {
     switch (config.command) {
       case 'set': {
         const key = keyFor(record);
@@ -129,7 +203,8 @@ function commandBuilder(config: RedisSinkConfig, nodeId: string): (record: FlowR
       case 'xadd': {
         const key = keyFor(record);
         const trim = config.maxLen === undefined ? [] : ['MAXLEN', '~', config.maxLen];
-        return withExpire(key, ['xadd', [key, ...trim, '*', ...fieldsFor(record)]]);
+        const fields = fieldsFor(record);
+        return withExpire(key, ['xadd', [key, ...trim, ids === undefined ? '*' : ids.next(key, record), ...fields]]);
       }
       case 'incrby': {
         const key = keyFor(record);
@@ -150,6 +225,7 @@ function commandBuilder(config: RedisSinkConfig, nodeId: string): (record: FlowR
       }
     }
   };
+  return Object.assign(build, { startBatch: () => ids?.reset(), key: keyFor, payload: (record: FlowRecord) => payloadFor(record, 'valueExpression', valueOf) });
 }
 
 /**
@@ -168,6 +244,7 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
   const redis = createNodeRedis(config.url, nodeId, logger);
   const { client, where } = redis;
   const build = commandBuilder(config, nodeId);
+  const replayIds = config.command === 'xadd' && config.id === 'from-offset';
 
   const unavailable = (what: string, cause: unknown): TributaryError =>
     new TributaryError('E_SINK', `Redis at ${where} ${what}: ${describeError(cause)}`, { nodeId, retriable: true, cause });
@@ -181,23 +258,78 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
     }
   };
 
-  return {
-    open,
+  /**
+   * `set` without TTL: the batch as MSET commands of up to {@link MSET_RECORDS} records in one pipeline (see the module
+   * doc); one `SET` per record when Redis refuses an MSET, so exactly the refused records are rejected.
+   */
+  const writeSets = async (batch: FlowRecord[], perRecord: (batch: FlowRecord[]) => Promise<SinkRejection[]>): Promise<SinkRejection[]> => {
+    const rejections: SinkRejection[] = [];
+    const pipeline = client.pipeline();
+    let args: (string | Buffer)[] = [];
+    let commands = 0;
+    for (let index = 0; index < batch.length; index++) {
+      const record = batch[index]!;
+      let key: string;
+      let payload: string | Buffer;
+      try {
+        key = build.key(record);
+        payload = build.payload(record);
+      } catch (error) {
+        if (!(error instanceof RecordFailure)) throw error;
+        rejections.push({ index, message: error.message, code: error.code });
+        continue;
+      }
+      args.push(key, payload);
+      if (args.length === 2 * MSET_RECORDS) {
+        pipeline.call('mset', args);
+        commands++;
+        args = [];
+      }
+    }
+    if (args.length > 0) {
+      pipeline.call('mset', args);
+      commands++;
+    }
+    if (commands === 0) return rejections;
+    if (client.status === 'wait' || client.status === 'end') await open();
+    if (client.status !== 'ready') {
+      throw unavailable(`is not connected (${client.status})`, redis.lastError() ?? new Error('connection not ready'));
+    }
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch (error) {
+      throw unavailable('failed the pipeline', error);
+    }
+    if (replies === null || replies.length !== commands) {
+      throw unavailable('answered the pipeline incompletely', new Error(`${replies?.length ?? 0} of ${commands} replies`));
+    }
+    let refused = false;
+    for (const [error] of replies) {
+      if (error === null) continue;
+      if (isRetriableRedisError(error)) throw unavailable('cannot take writes now', error);
+      refused = true;
+    }
+    return refused ? perRecord(batch) : rejections;
+  };
+  const msets = config.command === 'set' && config.ttlSeconds === undefined;
 
-    async write(batch: FlowRecord[]): Promise<SinkRejection[]> {
+  /** One pipeline per batch, one command (or two, with EXPIRE) per record. */
+  const writeCommands = async (batch: FlowRecord[]): Promise<SinkRejection[]> => {
       const rejections: SinkRejection[] = [];
       const pipeline = client.pipeline();
       /** Record index of each queued command, in pipeline order. */
       const owners: number[] = [];
       /** Name of each queued command, in pipeline order. */
       const names: string[] = [];
+      build.startBatch();
       batch.forEach((record, index) => {
         let commands: RedisCommand[];
         try {
           commands = build(record);
         } catch (error) {
           if (!(error instanceof RecordFailure)) throw error;
-          rejections.push({ index, message: error.message, code: 'E_EXPRESSION_RUNTIME' });
+          rejections.push({ index, message: error.message, code: error.code });
           return;
         }
         for (const [name, args] of commands) {
@@ -223,15 +355,26 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
         throw unavailable('answered the pipeline incompletely', new Error(`${replies?.length ?? 0} of ${owners.length} replies`));
       }
       const refused = new Map<number, string>();
+      let alreadyWritten = 0;
       replies.forEach(([error], i) => {
         if (error === null) return;
         if (isRetriableRedisError(error)) throw unavailable('cannot take writes now', error);
+        if (replayIds && names[i] === 'XADD' && REPLAYED_ID.test(error.message)) {
+          alreadyWritten++;
+          return;
+        }
         const index = owners[i]!;
         if (!refused.has(index)) refused.set(index, `Redis refused ${names[i]!}: ${error.message}`);
       });
+      if (alreadyWritten > 0) ctx.counters.add('alreadyWritten', alreadyWritten);
       for (const [index, message] of refused) rejections.push({ index, message, code: 'E_SINK' });
       return rejections.sort((a, b) => a.index - b.index);
-    },
+  };
+
+  return {
+    open,
+
+    write: (batch: FlowRecord[]): Promise<SinkRejection[]> => (msets ? writeSets(batch, writeCommands) : writeCommands(batch)),
 
     close: () => redis.close(),
   };

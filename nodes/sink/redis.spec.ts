@@ -6,6 +6,9 @@ import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 /** Redis commands `sink.redis` can issue, one per record. */
 export const REDIS_SINK_COMMANDS = ['set', 'hset', 'xadd', 'publish', 'incrby', 'zadd'] as const;
 
+/** How `sink.redis` `xadd` chooses entry ids: Redis assigns them, or they derive from the record's Kafka offset. */
+export const REDIS_STREAM_ID_MODES = ['auto', 'from-offset'] as const;
+
 /** Default Redis URL: the local server that `npm run services` starts. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -26,7 +29,7 @@ const redisConfigShape = z.strictObject({
       'Command issued for each record: ' +
         '`set` = SET key value (value from `valueExpression`, default JSON of the record value; EX `ttlSeconds`); ' +
         '`hset` = HSET key field value ... (fields from `fieldsExpression`, default the top-level fields of the value); ' +
-        '`xadd` = XADD key [MAXLEN ~ `maxLen`] * field value ... (fields as for hset); ' +
+        '`xadd` = XADD key [MAXLEN ~ `maxLen`] <id> field value ... (fields as for hset; id `*` or from the offset, see `id`); ' +
         '`publish` = PUBLISH key message (key is the channel; message as for set); ' +
         '`incrby` = INCRBY key increment (`incrementExpression`, default 1); ' +
         '`zadd` = ZADD key score member (`scoreExpression` required, member from `memberExpression`).',
@@ -35,7 +38,7 @@ const redisConfigShape = z.strictObject({
       options: {
         set: 'SET key value (value from `valueExpression`, default JSON of the record value; EX `ttlSeconds`)',
         hset: 'HSET key field value ... (fields from `fieldsExpression`, default the top-level fields of the value)',
-        xadd: 'XADD key [MAXLEN ~ `maxLen`] * field value ... (fields as for hset)',
+        xadd: 'XADD key [MAXLEN ~ `maxLen`] <id> field value ... (fields as for hset; id `*` or from the offset, see `id`)',
         publish: 'PUBLISH key message (key is the channel; message as for set)',
         incrby: 'INCRBY key increment (`incrementExpression`, default 1)',
         zadd: 'ZADD key score member (`scoreExpression` required, member from `memberExpression`)',
@@ -86,6 +89,25 @@ const redisConfigShape = z.strictObject({
     .optional()
     .describe('`xadd` only: trims the stream to about this many entries (`MAXLEN ~`, records). Absent: no trimming.')
     .apply(withFieldMeta, { appliesWhen: { field: 'command', values: ['xadd'] } }),
+  id: z
+    .enum(REDIS_STREAM_ID_MODES)
+    .default('auto')
+    .describe(
+      '`xadd` only: entry ids. auto: `*`, Redis assigns a new id, so a replay after a crash appends the records again. ' +
+        'from-offset: `<Kafka offset + 1>-<n>` (n counts the records derived from one offset within a batch: 0, 1, ...), ' +
+        'so a replayed record gets the id it had and Redis refuses it as not greater than the stream top; the sink ' +
+        'counts it as already written (counter alreadyWritten). Stream ids must increase and offsets of different ' +
+        'partitions do not, so each stream takes one topic-partition: put `meta.partition` in the key, e.g. ' +
+        "`'events:' + meta.partition`; a record of a second partition for the same stream goes to `error`. Needs " +
+        'records from `source.kafka` (meta.partition and meta.offset).',
+    )
+    .apply(withFieldMeta, {
+      options: {
+        auto: '`*`: Redis assigns the id; a replay appends again (at-least-once)',
+        'from-offset': '`<offset+1>-<n>`: a replay is refused by Redis and counted as already written (idempotent)',
+      },
+      appliesWhen: { field: 'command', values: ['xadd'] },
+    }),
   ttlSeconds: z
     .number()
     .int()
@@ -97,7 +119,7 @@ const redisConfigShape = z.strictObject({
     ),
 });
 
-/** Config of `sink.redis`, with the cross-field checks: `scoreExpression` for zadd, `ttlSeconds`/`maxLen` where they apply. */
+/** Config of `sink.redis`, with the cross-field checks: `scoreExpression` for zadd, `ttlSeconds`/`maxLen`/`id` where they apply. */
 export const redisConfigSchema = redisConfigShape.superRefine((config, ctx) => {
   if (config.command === 'zadd' && config.scoreExpression === undefined) {
     ctx.addIssue({ code: 'custom', path: ['scoreExpression'], message: 'zadd needs a scoreExpression (the score of each member)' });
@@ -107,6 +129,9 @@ export const redisConfigSchema = redisConfigShape.superRefine((config, ctx) => {
   }
   if (config.command !== 'xadd' && config.maxLen !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['maxLen'], message: `maxLen applies to xadd only, not ${config.command}; remove it` });
+  }
+  if (config.command !== 'xadd' && config.id !== 'auto') {
+    ctx.addIssue({ code: 'custom', path: ['id'], message: `id applies to xadd only, not ${config.command}; remove it` });
   }
 });
 

@@ -4,6 +4,7 @@
  * a plan. Browser-safe: no Node imports.
  */
 import type { Problem } from './errors';
+import { exactlyOnceProblems, offsetIdProblems, type DeliveryNode } from './delivery-guarantee';
 import { checkExpression } from './expression';
 import { parseEndpoint, type Flow, type FlowNode, type Plan, type PlanNode, type PlanTarget, type SpecRegistry } from './flow';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, ERROR_PORT, outputPorts, type NodeSpec, type PortSpec } from './node-spec';
@@ -182,6 +183,9 @@ function reachable(starts: Iterable<string>, next: ReadonlyMap<string, string[]>
  * Checks:
  * - `E_CONFIG`: unknown node type (with the closest known type); each config schema issue, at `config.<field>`;
  * - `E_EXPRESSION`: syntax or policy errors in the spec's expression fields, with the column inside the expression;
+ * - `E_CONFIG` (delivery, runtime/common/delivery-guarantee.ts): `settings.delivery: exactly-once` with a sink other than
+ *   `sink.kafka` (or one with acks other than -1) or a source other than `source.kafka` (or one reading
+ *   read_uncommitted); `sink.redis` xadd `id: from-offset` reached by a source that is not `source.kafka`;
  * - `E_GRAPH`: edge endpoints that are not nodes, output / input ports the node does not have (sources have no
  *   inputs, sinks only the `error` output), duplicate edges, cycles (`a -> b -> a`), sources that reach no sink, sinks
  *   no source reaches, nodes with no edges at all.
@@ -409,6 +413,14 @@ export function compileFlow(flow: Flow, specs: SpecRegistry): CompileResult {
       });
     }
   }
+
+  // Delivery: exactly-once needs Kafka at both ends; xadd ids from offsets need Kafka sources.
+  const deliveryNodes: DeliveryNode[] = uniqueWorks.map((w) => ({ id: w.node.id, type: w.node.type, kind: w.spec?.kind, config: w.config }));
+  const deliveryById = new Map(deliveryNodes.map((n) => [n.id, n]));
+  problems.push(...exactlyOnceProblems(deliveryNodes, flow.settings.delivery));
+  problems.push(
+    ...offsetIdProblems(deliveryNodes, (id) => [...reachable([id], previous)].flatMap((up) => (deliveryById.get(up)?.kind === 'source' ? [deliveryById.get(up)!] : []))),
+  );
 
   if (problems.length > 0) return { ok: false, problems };
 
