@@ -3,6 +3,7 @@ import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
 import { defineSink, type FlowRecord, type NodeContext, type RecordHeaders, type SinkRejection, type SinkRuntime } from '../../runtime/engine/types';
+import { formatTraceparent } from '../../runtime/engine/trace-context';
 import { createKafkaClient, isRetriableKafkaError, kafkaErrorMessage } from '../kafka-common.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
 import { kafkaCompressionType } from '../kafka-codecs.runtime';
@@ -15,11 +16,15 @@ export const MAX_ERROR_HEADER_CHARS = 4096;
 /** A record whose message could not be built; becomes a rejection with code `E_EXPRESSION_RUNTIME`. */
 class RecordFailure extends Error {}
 
-/** The record's headers plus, for records carrying `error`, the dead-letter headers (see {@link DEAD_LETTER_HEADERS}). */
+/**
+ * The record's headers plus, for traced records, a W3C `traceparent` naming this sink's hop (runtime/engine/trace.ts)
+ * and, for records carrying `error`, the dead-letter headers (see {@link DEAD_LETTER_HEADERS}).
+ */
 export function kafkaHeaders(record: FlowRecord): RecordHeaders {
-  if (record.error === undefined) return record.headers;
+  const own = record.trace === undefined ? record.headers : { ...record.headers, traceparent: formatTraceparent(record.trace) };
+  if (record.error === undefined) return own;
   const headers: RecordHeaders = {
-    ...record.headers,
+    ...own,
     [DEAD_LETTER_HEADERS.node]: record.error.nodeId,
     [DEAD_LETTER_HEADERS.code]: record.error.code,
     [DEAD_LETTER_HEADERS.message]: record.error.message.slice(0, MAX_ERROR_HEADER_CHARS),

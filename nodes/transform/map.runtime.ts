@@ -37,6 +37,7 @@ export const mapTransformRuntime = defineTransform(mapTransformSpec, (config, ct
           // A fixed-shape literal rather than a spread: cheaper to build and keeps records monomorphic.
           const mapped: FlowRecord = { key, value, headers: record.headers, timestamp: record.timestamp, meta: record.meta };
           if (record.error !== undefined) mapped.error = record.error;
+          if (record.trace !== undefined) mapped.trace = record.trace;
           out.push(mapped);
         } catch (e) {
           const message = `${field} threw: ${e instanceof Error ? e.message : String(e)}`;

@@ -92,6 +92,16 @@ export const FlowSettingsSchema = z
           'output topics must read read_committed.',
       ),
     telemetry: z.boolean().default(true).describe('Per-node metrics and record samples (switch off only to measure their cost).'),
+    traceSampleRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe(
+        'Fraction of records that carry a trace (0..1): the engine records each traced record\'s hops (node, ports, ' +
+          'time spent, sink acknowledgement), sink.kafka writes a W3C traceparent header on it and --otlp-endpoint ' +
+          'exports its spans. Records read with a sampled traceparent header continue that trace. 0 switches tracing off.',
+      ),
     metricsHost: z
       .string()
       .min(1)

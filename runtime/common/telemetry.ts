@@ -49,6 +49,8 @@ export interface PartitionTelemetry {
   /** `highWatermark - committed` (records), 0 when nothing remains. */
   lag: number;
   paused: boolean;
+  /** In frames combined across attached instances (studio Attach): the instance that owns the partition, `host:pid`. */
+  owner?: string;
 }
 
 /** One telemetry frame. */
@@ -83,6 +85,41 @@ export interface SampleRecord {
   error?: { nodeId: string; message: string; code: string };
   /** Set when `value` was longer than 4 KB as JSON: the value is then its first 4 KB as a string. */
   truncated?: boolean;
+  /** Set on traced records (`settings.traceSampleRate`): the hops of the record's trace recorded so far. */
+  trace?: SampleTrace;
+}
+
+/**
+ * The trace of one sampled record (see docs/runtime.md, "Record traces"): W3C trace-context ids (trace id 32 hex
+ * digits, span ids 16) and one hop per node the record (or a copy of it, on fan-out) passed through, in the order the
+ * hops started. Times are ms since the epoch, with fractions.
+ */
+export interface SampleTrace {
+  traceId: string;
+  /** The span id of the hop the sample was taken at. */
+  spanId: string;
+  hops: TraceHopView[];
+}
+
+/** One hop of a {@link SampleTrace}: a node that handled the record, the edge it came by and the ports it left by. */
+export interface TraceHopView {
+  spanId: string;
+  /** The previous hop's span id (or the upstream `traceparent`'s for a source continuing a trace); null for a root. */
+  parentSpanId: string | null;
+  nodeId: string;
+  kind: 'source' | 'transform' | 'sink';
+  /** The edge the record came by: the previous node, its output port and this node's input port; null for a source. */
+  from: { nodeId: string; port: string; toPort: string } | null;
+  /** When the node received the record (sources: when they delivered it). */
+  startMs: number;
+  /** Time spent in the node (sinks: until the write was acknowledged), ms; null while it is still there. */
+  durationMs: number | null;
+  /** Output ports the record left by (`error` included); empty when the node kept or dropped it (a filter). */
+  ports: string[];
+  /** Sinks: when the target acknowledged the write (ms since the epoch); null when not (yet) acknowledged. */
+  ackMs: number | null;
+  /** The failure that sent the record to an `error` port, if any. */
+  error?: string;
 }
 
 /** The last records in and out of a node, newest last. */

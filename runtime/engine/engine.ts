@@ -36,6 +36,7 @@ import { observeNode, type NodeObserver, type Outlet, type Process, type SinkWri
 import { limitDeliveries } from './preview-limit';
 import { retry } from './retry';
 import { TelemetryCollector } from './telemetry';
+import { createTracer, traceNode, type NodeTracer, type Tracer, type TracingOptions } from './trace';
 import type { RunningNodeMark } from './watchdog';
 import {
   failRecord,
@@ -70,6 +71,8 @@ export interface EngineOptions {
    * the block watchdog (runtime/engine/watchdog.ts) names that node when the event loop blocks.
    */
   watchdog?: RunningNodeMark | undefined;
+  /** Record traces beyond `settings.traceSampleRate` (runtime/engine/trace.ts): the rate, studio picks, span export. */
+  tracing?: TracingOptions;
 }
 
 /** The acknowledgement of one delivered source batch: done once the graph pass finished and every hold is released. */
@@ -145,6 +148,10 @@ export class Engine {
   /** Per node: its observer, and its outlet (how records leave its ports), observed. */
   private readonly observers = new Map<string, NodeObserver>();
   private readonly outlets = new Map<string, Outlet>();
+  /** Per node: its tracing wrappers (pass-through with `settings.traceSampleRate` 0). */
+  private readonly tracers = new Map<string, NodeTracer>();
+  /** The run's trace recorder; undefined when nothing is traced. */
+  readonly tracer: Tracer | undefined;
   private readonly counters = new Map<string, NodeCounters>();
   /** Index of each node in `plan.nodes`, the number marked for the watchdog. */
   private readonly nodeIndexes = new Map<string, number>();
@@ -183,13 +190,16 @@ export class Engine {
           options.preview === undefined ? undefined : Math.max(1, options.preview.records),
         )
       : undefined;
+    this.tracer = createTracer(plan, plan.flow.settings.traceSampleRate, options.tracing);
     for (const node of plan.nodes) {
       this.nodeIndexes.set(node.id, this.nodeIndexes.size);
+      const tracing = traceNode(this.tracer, node);
+      this.tracers.set(node.id, tracing);
       const counters = createNodeCounters();
       const observer = observeNode(this.telemetry, node, counters);
       this.counters.set(node.id, counters);
       this.observers.set(node.id, observer);
-      this.outlets.set(node.id, observer.wrapOutlet((port, records, scope) => this.route(node, port, records, scope)));
+      this.outlets.set(node.id, tracing.wrapOutlet(observer.wrapOutlet((port, records, scope) => this.route(node, port, records, scope))));
     }
   }
 
@@ -351,8 +361,9 @@ export class Engine {
         throw new TributaryError('E_CONFIG', `node ${node.id}: no runtime for type ${node.spec.type}`, { nodeId: node.id });
       }
       const observer = this.observers.get(node.id)!;
+      const tracing = this.tracers.get(node.id)!;
       if (runtime.kind === 'source') {
-        let deliver = observer.wrapDeliver((batch, onProcessed) => this.deliver(node, batch, onProcessed));
+        let deliver = tracing.wrapDeliver(observer.wrapDeliver((batch, onProcessed) => this.deliver(node, batch, onProcessed)));
         const preview = this.options.preview;
         if (preview !== undefined) {
           // Preview: the engine stops each source after `records` records (the source reads as in a run).
@@ -381,15 +392,15 @@ export class Engine {
         this.instances.set(node.id, { kind: 'source', node, runtime: await runtime.create(node.config, ctx) });
       } else if (runtime.kind === 'transform') {
         const transform = await runtime.create(node.config, this.nodeContext(node));
-        const process = observer.wrapProcess((records, scope) => transform.process(records, scope));
+        const process = tracing.wrapProcess(observer.wrapProcess((records, scope) => transform.process(records, scope)));
         this.instances.set(node.id, { kind: 'transform', node, runtime: transform, process });
       } else if (this.options.preview === undefined) {
         const sink = observer.wrapSink(await runtime.create(node.config, this.nodeContext(node)), classifySinkError);
-        const write = observer.wrapSinkWrite((records) => this.withRetry(node, 'write', () => sink.write(records)), true);
+        const write = tracing.wrapSinkWrite(observer.wrapSinkWrite((records) => this.withRetry(node, 'write', () => sink.write(records)), true), true);
         this.instances.set(node.id, { kind: 'sink', node, runtime: sink, write });
       } else {
         // In preview, sinks are never created: nothing is written anywhere (what reaches them is still observed).
-        const write = observer.wrapSinkWrite(() => Promise.resolve(), false);
+        const write = tracing.wrapSinkWrite(observer.wrapSinkWrite(() => Promise.resolve(), false), false);
         this.instances.set(node.id, { kind: 'sink', node, runtime: undefined, write });
       }
     }

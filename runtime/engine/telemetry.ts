@@ -18,6 +18,7 @@ import type {
   TelemetryFrame,
 } from '../common/telemetry';
 import { BATCH_DURATION_BUCKETS, DurationHistogram, END_TO_END_BUCKETS, type HistogramSnapshot } from './duration-histogram';
+import { traceView } from './trace-context';
 import type { FlowRecord, NodeCounters, PartitionPosition } from './types';
 
 /** Records kept per node and direction in the sample ring buffers. */
@@ -215,6 +216,7 @@ export function toSample(record: FlowRecord): SampleRecord {
     meta: record.meta,
   };
   if (record.error !== undefined) sample.error = record.error;
+  if (record.trace !== undefined) sample.trace = traceView(record.trace);
   let json: string | undefined;
   try {
     json = JSON.stringify(record.value);

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from '../common/errors';
 import type { NodeSpec } from '../common/node-spec';
 import type { ConnectionTest } from '../common/studio-api';
+import type { TraceHop } from './trace-context';
 
 /** Where a record came from. Kafka sources fill topic/partition/offset; other sources leave them undefined. */
 export interface RecordMeta {
@@ -45,6 +46,8 @@ export interface FlowRecord {
   meta: RecordMeta;
   /** Set on records routed to an `error` port. */
   error?: RecordError;
+  /** Set on traced records (`settings.traceSampleRate`): the record's current hop (runtime/engine/trace.ts). */
+  trace?: TraceHop | undefined;
 }
 
 /** Records by output port name, e.g. `{ out: [...], error: [...] }`. Ports absent from the object emit nothing. */
