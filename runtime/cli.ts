@@ -233,11 +233,13 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
 }
 
 /** The problems of one flow file as `validate` reports them, and whether the file is valid (warnings only). */
-async function validateFile(file: string): Promise<{ problems: Problem[]; valid: boolean; summary?: string }> {
+async function validateFile(file: string): Promise<{ problems: Problem[]; valid: boolean; summary?: string; delivery?: string[] }> {
   try {
-    const { loadFlowFile } = await import('./flow-file');
+    const [{ loadFlowFile }, { deliveryLines }] = await Promise.all([import('./flow-file'), import('./common/delivery-guarantee')]);
     const loaded = await loadFlowFile(file);
-    return { problems: loaded.warnings, valid: true, summary: `${loaded.plan.nodes.length} nodes, ${loaded.flow.edges.length} edges` };
+    const { plan, flow } = loaded;
+    const delivery = [`  delivery ${flow.settings.delivery}, per sink:`, ...deliveryLines(plan.sinks.map((s) => ({ id: s.id, type: s.spec.type, config: s.config })), flow.settings.delivery)];
+    return { problems: loaded.warnings, valid: true, summary: `${plan.nodes.length} nodes, ${flow.edges.length} edges`, delivery };
   } catch (error) {
     if (error instanceof FlowProblemsError) return { problems: error.problems, valid: !error.problems.some((p) => !isWarning(p)) };
     const code = error instanceof TributaryError ? error.code : 'E_INTERNAL';
@@ -263,6 +265,7 @@ async function validateCommand(files: string[], options: { format: 'text' | 'jso
     }
     for (const line of formatProblems(result.problems, file)) process.stdout.write(`${line}\n`);
     if (result.summary !== undefined) process.stdout.write(`${file}: valid (${result.summary})\n`);
+    for (const line of result.delivery ?? []) process.stdout.write(`${line}\n`);
   }
   if (options.format === 'json') process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   process.exit(invalid ? ExitCode.invalidFlow : ExitCode.ok);
@@ -315,7 +318,7 @@ async function previewCommand(file: string, options: { records: number; json: bo
 }
 
 async function nodesCommand(options: { json: boolean }): Promise<void> {
-  const { nodeSpecs } = await import('../nodes/specs');
+  const [{ nodeSpecs }, { catalogLines, deliveryCatalog }] = await Promise.all([import('../nodes/specs'), import('./common/delivery-guarantee')]);
   if (options.json) {
     const list = nodeSpecs.map((s) => ({
       type: s.type,
@@ -324,6 +327,7 @@ async function nodesCommand(options: { json: boolean }): Promise<void> {
       description: s.description,
       inputs: s.inputs,
       outputs: s.outputs,
+      ...(s.kind === 'sink' ? { delivery: deliveryCatalog([s.type]).map(({ when, delivery, guarantee }) => ({ when, delivery, ...guarantee })) } : {}),
       config: s.config.toJSONSchema({ io: 'input' }),
     }));
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
@@ -331,7 +335,10 @@ async function nodesCommand(options: { json: boolean }): Promise<void> {
   }
   for (const kind of ['source', 'transform', 'sink'] as const) {
     process.stdout.write(`${kind}s:\n`);
-    for (const s of nodeSpecs.filter((n) => n.kind === kind)) process.stdout.write(`  ${s.type.padEnd(22)} ${s.description}\n`);
+    for (const s of nodeSpecs.filter((n) => n.kind === kind)) {
+      process.stdout.write(`  ${s.type.padEnd(22)} ${s.description}\n`);
+      if (kind === 'sink') for (const line of catalogLines(s.type)) process.stdout.write(`${line}\n`);
+    }
   }
 }
 
