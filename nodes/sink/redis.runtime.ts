@@ -259,6 +259,30 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
   };
 
   /**
+   * Sends a pipeline of `expected` commands (connecting first when never opened or closed; a connection under way fails
+   * the batch fast, and the engine retries it) and returns its replies.
+   * @throws TributaryError `E_SINK`, retriable, when the connection failed the pipeline, replies are missing or one
+   *   reply says Redis cannot take writes now (LOADING, BUSY, OOM, READONLY, ...)
+   */
+  const send = async (pipeline: ReturnType<typeof client.pipeline>, expected: number): Promise<[Error | null, unknown][]> => {
+    if (client.status === 'wait' || client.status === 'end') await open();
+    if (client.status !== 'ready') {
+      throw unavailable(`is not connected (${client.status})`, redis.lastError() ?? new Error('connection not ready'));
+    }
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch (error) {
+      throw unavailable('failed the pipeline', error);
+    }
+    if (replies === null || replies.length !== expected) {
+      throw unavailable('answered the pipeline incompletely', new Error(`${replies?.length ?? 0} of ${expected} replies`));
+    }
+    for (const [error] of replies) if (error !== null && isRetriableRedisError(error)) throw unavailable('cannot take writes now', error);
+    return replies;
+  };
+
+  /**
    * `set` without TTL: the batch as MSET commands of up to {@link MSET_RECORDS} records in one pipeline (see the module
    * doc); one `SET` per record when Redis refuses an MSET, so exactly the refused records are rejected.
    */
@@ -291,84 +315,52 @@ export function createRedisSink(config: RedisSinkConfig, ctx: NodeContext): Sink
       commands++;
     }
     if (commands === 0) return rejections;
-    if (client.status === 'wait' || client.status === 'end') await open();
-    if (client.status !== 'ready') {
-      throw unavailable(`is not connected (${client.status})`, redis.lastError() ?? new Error('connection not ready'));
-    }
-    let replies: [Error | null, unknown][] | null;
-    try {
-      replies = await pipeline.exec();
-    } catch (error) {
-      throw unavailable('failed the pipeline', error);
-    }
-    if (replies === null || replies.length !== commands) {
-      throw unavailable('answered the pipeline incompletely', new Error(`${replies?.length ?? 0} of ${commands} replies`));
-    }
-    let refused = false;
-    for (const [error] of replies) {
-      if (error === null) continue;
-      if (isRetriableRedisError(error)) throw unavailable('cannot take writes now', error);
-      refused = true;
-    }
-    return refused ? perRecord(batch) : rejections;
+    const replies = await send(pipeline, commands);
+    for (const [error] of replies) if (error !== null) return perRecord(batch);
+    return rejections;
   };
   const msets = config.command === 'set' && config.ttlSeconds === undefined;
 
   /** One pipeline per batch, one command (or two, with EXPIRE) per record. */
   const writeCommands = async (batch: FlowRecord[]): Promise<SinkRejection[]> => {
-      const rejections: SinkRejection[] = [];
-      const pipeline = client.pipeline();
-      /** Record index of each queued command, in pipeline order. */
-      const owners: number[] = [];
-      /** Name of each queued command, in pipeline order. */
-      const names: string[] = [];
-      build.startBatch();
-      batch.forEach((record, index) => {
-        let commands: RedisCommand[];
-        try {
-          commands = build(record);
-        } catch (error) {
-          if (!(error instanceof RecordFailure)) throw error;
-          rejections.push({ index, message: error.message, code: error.code });
-          return;
-        }
-        for (const [name, args] of commands) {
-          pipeline.call(name, args);
-          owners.push(index);
-          names.push(name.toUpperCase());
-        }
-      });
-      if (owners.length === 0) return rejections;
-
-      // Never opened, or closed: connect now; a connection under way fails the batch fast (the engine retries it).
-      if (client.status === 'wait' || client.status === 'end') await open();
-      if (client.status !== 'ready') {
-        throw unavailable(`is not connected (${client.status})`, redis.lastError() ?? new Error('connection not ready'));
-      }
-      let replies: [Error | null, unknown][] | null;
+    const rejections: SinkRejection[] = [];
+    const pipeline = client.pipeline();
+    /** Record index of each queued command, in pipeline order. */
+    const owners: number[] = [];
+    /** Name of each queued command, in pipeline order. */
+    const names: string[] = [];
+    build.startBatch();
+    batch.forEach((record, index) => {
+      let commands: RedisCommand[];
       try {
-        replies = await pipeline.exec();
+        commands = build(record);
       } catch (error) {
-        throw unavailable('failed the pipeline', error);
+        if (!(error instanceof RecordFailure)) throw error;
+        rejections.push({ index, message: error.message, code: error.code });
+        return;
       }
-      if (replies === null || replies.length !== owners.length) {
-        throw unavailable('answered the pipeline incompletely', new Error(`${replies?.length ?? 0} of ${owners.length} replies`));
+      for (const [name, args] of commands) {
+        pipeline.call(name, args);
+        owners.push(index);
+        names.push(name.toUpperCase());
       }
-      const refused = new Map<number, string>();
-      let alreadyWritten = 0;
-      replies.forEach(([error], i) => {
-        if (error === null) return;
-        if (isRetriableRedisError(error)) throw unavailable('cannot take writes now', error);
-        if (replayIds && names[i] === 'XADD' && REPLAYED_ID.test(error.message)) {
-          alreadyWritten++;
-          return;
-        }
-        const index = owners[i]!;
-        if (!refused.has(index)) refused.set(index, `Redis refused ${names[i]!}: ${error.message}`);
-      });
-      if (alreadyWritten > 0) ctx.counters.add('alreadyWritten', alreadyWritten);
-      for (const [index, message] of refused) rejections.push({ index, message, code: 'E_SINK' });
-      return rejections.sort((a, b) => a.index - b.index);
+    });
+    if (owners.length === 0) return rejections;
+    const replies = await send(pipeline, owners.length);
+    const refused = new Map<number, string>();
+    let alreadyWritten = 0;
+    replies.forEach(([error], i) => {
+      if (error === null) return;
+      if (replayIds && names[i] === 'XADD' && REPLAYED_ID.test(error.message)) {
+        alreadyWritten++;
+        return;
+      }
+      const index = owners[i]!;
+      if (!refused.has(index)) refused.set(index, `Redis refused ${names[i]!}: ${error.message}`);
+    });
+    if (alreadyWritten > 0) ctx.counters.add('alreadyWritten', alreadyWritten);
+    for (const [index, message] of refused) rejections.push({ index, message, code: 'E_SINK' });
+    return rejections.sort((a, b) => a.index - b.index);
   };
 
   return {
