@@ -9,6 +9,7 @@ import { cellText, filterSamples, sampleColumns, type ShownRecord } from '../sto
 import { runStore, telemetryStore, useRun, useStudio, useTelemetry } from '../store/index';
 import { isRunActive } from '../store/run-store';
 import { uiStore } from '../store/ui-store';
+import { SaveTestCase } from './SaveTestCase';
 
 const NO_RECORDS: readonly ShownRecord[] = [];
 
@@ -160,6 +161,7 @@ export function SamplePanel() {
             <button type="button" onClick={copy} disabled={shown.length === 0} data-testid="sample-copy">
               Copy JSON
             </button>
+            {source === 'live' && <SaveTestCase />}
           </>
         )}
         {preview !== null && !active && (

@@ -62,6 +62,20 @@ export interface ConnectionTest {
   message: string;
 }
 
+/** Result of "Save as test case": where the case went and what it holds. */
+export interface SavedTestCase {
+  /** The test file written (`<flow>.test.yaml` next to the flow file). */
+  file: string;
+  /** The case's name. */
+  name: string;
+  /** Source records in the case. */
+  inputs: number;
+  /** Expected records in the case (every sink and error port). */
+  outputs: number;
+  /** Sampled records left out: outputs not joined to a sampled input, inputs whose outputs may be gone from the samples. */
+  leftOut: number;
+}
+
 /** A flow file's text (YAML or JSON). */
 const flowText = z.string({ error: 'give the flow text' });
 /** An absolute or relative file path. */
@@ -161,6 +175,16 @@ export const STUDIO_OPERATIONS = {
     nodeIdParam,
     resetTargetSchema,
     z.optional(z.boolean({ error: 'give dryRun as true or false' })),
+  ]),
+  // ---- flow tests
+  /**
+   * "Save as test case": appends the running flow's sampled source records and what they produced at each sink and
+   * error port, as the case `name`, to `<flow>.test.yaml` next to the flow file `path` (docs/flow-tests.md).
+   */
+  saveTestCase: call<[text: string, path: string, name: string], SavedTestCase>([
+    flowText,
+    z.string({ error: 'save the flow first: the test file goes next to it' }),
+    z.string({ error: 'give the test case a name' }).check(z.minLength(1, 'give the test case a name')),
   ]),
 } as const;
 

@@ -18,8 +18,9 @@
 import { resolve } from 'node:path';
 import type { Problem } from '../common/errors';
 import type { GroupOffsets, OffsetReset, ResetTarget } from '../common/group-offsets';
-import type { ConnectionTest, FlowFile, PreviewResult, RunState, StudioApi, Unsubscribe } from '../common/studio-api';
+import type { ConnectionTest, FlowFile, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
+import { saveTestCase } from '../flow-tests/studio-capture';
 import { checkNodeConnection, listTopicsOf } from './connection-check';
 import { studioGroupOffsets, studioResetOffsets } from './offsets';
 import { FlowFiles } from './flow-files';
@@ -197,6 +198,17 @@ export class StudioBackend implements StudioBackendApi {
   /** @inheritDoc */
   resetGroupOffsets(text: string, nodeId: string, target: ResetTarget, dryRun = false): Promise<OffsetReset> {
     return studioResetOffsets(text, nodeId, target, { dryRun, runState: this.runs.state, env: this.env });
+  }
+
+  // ---- flow tests
+
+  /** @inheritDoc */
+  saveTestCase(text: string, path: string, name: string): Promise<SavedTestCase> {
+    return saveTestCase(text, path, name, {
+      running: this.runs.state.status === 'running' && this.runs.state.mode === 'run',
+      subscribe: (nodeId, listener) => this.runs.samples.subscribe(nodeId, listener),
+      env: this.env,
+    });
   }
 
   /**
