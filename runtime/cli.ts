@@ -47,6 +47,8 @@ Environment:
   LOG_LEVEL                      trace | debug | info | warn | error | fatal | silent (default info); --log-level wins
   LOG_FORMAT                     json | pretty (default pretty on a terminal, json otherwise); --log-format wins
                                  logs go to stderr, JSON with the level by name ("level":"info")
+  TRIBUTARY_METRICS_TOKEN        bearer token of the metrics port's /live paths (the studio's Attach) and of
+                                 /samples/<node>; unset: /live answers 401 and /samples stays open
 `;
 
 function positiveInt(text: string): number {
@@ -173,10 +175,10 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
 
   if (options.metricsPort !== undefined) {
     // The command line wins over the flow's settings.metricsHost.
-    const { DEFAULT_METRICS_HOST, startMetricsServer } = await import('./metrics-server');
+    const { DEFAULT_METRICS_HOST, liveOptionsFor, startMetricsServer } = await import('./metrics-server');
     const host = options.metricsHost ?? loaded.flow.settings.metricsHost ?? DEFAULT_METRICS_HOST;
     try {
-      await startMetricsServer(engine, options.metricsPort, host);
+      await startMetricsServer(engine, options.metricsPort, host, liveOptionsFor(loaded));
       logger.info({ host, port: options.metricsPort }, `metrics on http://${host.includes(':') ? `[${host}]` : host}:${options.metricsPort}: /metrics, /healthz, /readyz, /samples/<node>`);
     } catch (error) {
       logger.error({ err: error }, `cannot serve metrics on ${host} port ${options.metricsPort}: ${(error as Error).message}`);

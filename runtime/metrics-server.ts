@@ -6,11 +6,22 @@
  * - `/readyz` (readiness): 200 `{"ready":true,"nodes":{}}` while every source holds its group membership, no sink has
  *   been failing for longer than `settings.unreadyAfterMs` and the run is not draining, else 503
  *   `{"ready":false,"nodes":{"<id>":"<reason>"}}`; it turns ready again on recovery (runtime/engine/health.ts);
- * - `/samples/<nodeId>`: the last records in and out of a node, JSON.
+ * - `/samples/<nodeId>`: the last records in and out of a node, JSON; once a live token is set it asks for the token too
+ *   (record values are data, not figures);
+ * - `/live`, `/live/flow`, `/live/samples/<nodeId>`: the live view for the studio's Attach (identity, telemetry frames,
+ *   the flow, samples; runtime/common/attach-protocol.ts), only with `Authorization: Bearer <token>`, the token being
+ *   `TRIBUTARY_METRICS_TOKEN` of the run; without a token set they always answer 401.
+ *
+ * `/metrics`, `/healthz` and `/readyz` stay open: Prometheus scrapers and Kubernetes probes call them without
+ * credentials, and they carry counts and states only, never record contents.
  */
-import { createServer, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { packageVersion } from './build-info';
+import { LIVE_FLOW_PATH, LIVE_PATH, LIVE_SAMPLES_PATH, METRICS_TOKEN_ENV, type InstanceIdentity, type LiveFlow, type LiveSnapshot } from './common/attach-protocol';
 import type { Engine } from './engine/engine';
 import type { HistogramSnapshot } from './engine/duration-histogram';
 import type { DurationHistograms } from './engine/telemetry';
@@ -185,15 +196,43 @@ export function createMetricsRegistry(engine: Engine): Registry {
   return registry;
 }
 
+/** What the live paths serve besides the engine's own figures. */
+export interface LiveOptions {
+  /** The bearer token the live paths (and `/samples/<node>`) ask for; unset or empty: the live paths answer 401. */
+  token?: string | undefined;
+  /** The flow file the run was started with (`/live/flow`). */
+  flow?: LiveFlow | undefined;
+}
+
+/** True when the request carries `Authorization: Bearer <token>` (compared in constant time). */
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined || token === '') return false;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (match === null) return false;
+  const given = Buffer.from(match[1]!);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The identity of this instance (`/live`): host, pid, group memberships and assigned partitions. */
+export function instanceIdentity(engine: Engine, startedAt: number, frame: LiveSnapshot['frame']): InstanceIdentity {
+  const partitions: InstanceIdentity['partitions'] = {};
+  for (const [node, list] of Object.entries(frame?.partitions ?? {})) partitions[node] = list.map((p) => ({ topic: p.topic, partition: p.partition }));
+  return { host: hostname(), pid: process.pid, flow: engine.flowName, version: packageVersion(), startedAt, members: engine.memberships(), partitions };
+}
+
 /**
  * Starts the HTTP endpoint (see the module doc).
  * @param port TCP port (0 picks a free one)
  * @param host bind address ({@link DEFAULT_METRICS_HOST} by default; `0.0.0.0` or `::` for every interface)
+ * @param live the token of the live paths and the flow they serve (none: the live paths answer 401)
  * @returns the listening server
  * @throws when the port cannot be bound (EADDRINUSE, EADDRNOTAVAIL for a host that is not local, ...)
  */
-export async function startMetricsServer(engine: Engine, port: number, host = DEFAULT_METRICS_HOST): Promise<Server> {
+export async function startMetricsServer(engine: Engine, port: number, host = DEFAULT_METRICS_HOST, live: LiveOptions = {}): Promise<Server> {
   const registry = createMetricsRegistry(engine);
+  const startedAt = Date.now();
+  const tokenSet = live.token !== undefined && live.token !== '';
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, type: string, body: string): void => {
@@ -217,8 +256,28 @@ export async function startMetricsServer(engine: Engine, port: number, host = DE
       const readiness = engine.readiness();
       return json(readiness.ready ? 200 : 503, readiness);
     }
-    if (url.pathname.startsWith('/samples/')) {
-      const nodeId = decodeURIComponent(url.pathname.slice('/samples/'.length));
+    const isLive = url.pathname === LIVE_PATH || url.pathname.startsWith(`${LIVE_PATH}/`);
+    if ((isLive || (tokenSet && url.pathname.startsWith('/samples/'))) && !authorized(req, live.token)) {
+      res.setHeader('www-authenticate', 'Bearer realm="tributary"');
+      const why = tokenSet ? 'give Authorization: Bearer <token> (TRIBUTARY_METRICS_TOKEN of the run)' : 'the live view is off: start the run with TRIBUTARY_METRICS_TOKEN set';
+      return json(401, { error: why });
+    }
+    if (url.pathname === LIVE_PATH) {
+      const frame = engine.frame() ?? null;
+      return json(200, { identity: instanceIdentity(engine, startedAt, frame), frame } satisfies LiveSnapshot);
+    }
+    if (url.pathname === LIVE_FLOW_PATH) {
+      if (live.flow === undefined) return json(404, { error: 'this run does not serve its flow' });
+      return json(200, live.flow);
+    }
+    const samplesPrefix = url.pathname.startsWith(LIVE_SAMPLES_PATH) ? LIVE_SAMPLES_PATH : url.pathname.startsWith('/samples/') ? '/samples/' : undefined;
+    if (samplesPrefix !== undefined) {
+      let nodeId: string;
+      try {
+        nodeId = decodeURIComponent(url.pathname.slice(samplesPrefix.length));
+      } catch {
+        return json(400, { error: 'the node id in the path is not valid URI encoding' });
+      }
       const samples = engine.samples(nodeId);
       if (samples === undefined) return json(404, { error: `no samples for node ${nodeId}` });
       return json(200, samples);
@@ -234,4 +293,12 @@ export async function startMetricsServer(engine: Engine, port: number, host = DE
   });
   server.unref();
   return server;
+}
+
+/**
+ * The live options of a run started from a flow file: the token from `TRIBUTARY_METRICS_TOKEN` of `env`, and the
+ * file's text as read (`${VAR}` references kept, so no substituted secret leaves the instance).
+ */
+export function liveOptionsFor(loaded: { file: string; text: string; flow: { name: string } }, env: NodeJS.ProcessEnv = process.env): LiveOptions {
+  return { token: env[METRICS_TOKEN_ENV], flow: { name: loaded.flow.name, file: resolve(loaded.file), text: loaded.text } };
 }

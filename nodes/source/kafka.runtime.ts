@@ -44,7 +44,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
-import { defineSource, type FlowRecord, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
+import { defineSource, type FlowRecord, type GroupMembership, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
 import { createKafkaClient, groupMembershipError, isKafkaUnavailableError, kafkaErrorMessage } from '../kafka-common.runtime';
 import { GroupHealth, reconnectRetry } from './kafka-group-health.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
@@ -102,6 +102,8 @@ class KafkaSource implements SourceRuntime {
   /** Set once the run failed (Kafka unavailable for too long, or too many crashes): nothing restarts afterwards. */
   private failed = false;
   private kafka: Kafka | undefined;
+  /** The group and member id of the last join (GROUP_JOIN), for {@link membership}. */
+  private member: GroupMembership | undefined;
   private admin: Admin | undefined;
   private adminReady: Promise<Admin> | undefined;
   /** Per `topic:partition` assigned at the last join: its committed offset and metadata, to restore before its first batch. */
@@ -150,6 +152,7 @@ class KafkaSource implements SourceRuntime {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.member = { groupId, memberId: event.payload.memberId };
       const assigned = event.payload.memberAssignment;
       const owned = new Map<string, PartitionPosition>();
       for (const topic of Object.keys(assigned)) {
@@ -238,6 +241,10 @@ class KafkaSource implements SourceRuntime {
       });
     }
     await this.finished;
+  }
+
+  membership(): GroupMembership | undefined {
+    return this.member;
   }
 
   stop(): Promise<void> {

@@ -14,6 +14,7 @@ import { isFieldVisible, schemaFormFields, specFormFields, type FormField } from
 import { studioStore, useRun, useStudio } from '../store/index';
 import { isWarningProblem } from '../store/problems';
 import { isRunActive } from '../store/run-store';
+import { AttachedInstances } from './AttachedInstances';
 import { FieldInput } from './FieldInput';
 import { ReplayDialog } from './ReplayDialog';
 
@@ -126,6 +127,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
         {spec?.title ?? 'Unknown node type'} <span className="muted">{data.type}</span>
       </h2>
       {spec !== undefined && <p className="muted small">{spec.description}</p>}
+      <AttachedInstances nodeId={nodeId} />
       {other.length > 0 && (
         <ul className="node-problems" data-testid="node-problems">
           {other.map((m) => (
@@ -239,6 +241,7 @@ function FlowInspector() {
     <div className="inspector-body" data-testid="inspector-flow">
       <h2>Flow</h2>
       <p className="muted small">Select a node to edit it. These are the flow&apos;s own fields.</p>
+      <AttachedInstances />
       <div className={`field${errorsOf('name').length > 0 ? ' field-invalid' : ''}`} data-field="name">
         <div className="field-label">
           <span className="field-name">name</span>

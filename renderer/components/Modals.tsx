@@ -8,6 +8,7 @@ import { formatPath } from '../../runtime/common/flow-path';
 import { isVariableName, type LiteralSecret } from '../../runtime/common/secrets';
 import { newRequested, openPath, openRequested, recoveryAnswered, runRequested, saveAsPathChosen, secretsAnswered } from '../session';
 import { useStudio } from '../store/index';
+import { AttachDialog } from './AttachDialog';
 import { uiStore, useUi } from '../store/ui-store';
 
 function Dialog({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
@@ -188,6 +189,8 @@ export function Modals() {
   switch (modal.kind) {
     case 'open':
       return <OpenDialog />;
+    case 'attach':
+      return <AttachDialog />;
     case 'saveAs':
       return <SaveAsDialog suggested={modal.suggested} />;
     case 'secrets':

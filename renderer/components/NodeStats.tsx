@@ -207,7 +207,7 @@ function LiveFigures({ id, kind }: { id: string; kind: string }) {
                   key={`${p.topic}:${p.partition}`}
                   className={p.paused ? 'paused' : undefined}
                   data-testid={`partition-${id}-${p.partition}`}
-                  title={`${p.topic} [${p.partition}]${p.paused ? ' (paused: backpressure)' : ''}`}
+                  title={`${p.topic} [${p.partition}]${p.owner === undefined ? '' : ` owned by ${p.owner}`}${p.paused ? ' (paused: backpressure)' : ''}`}
                 >
                   <td>p{p.partition}</td>
                   <td data-f="offsets" />

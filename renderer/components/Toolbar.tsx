@@ -16,7 +16,8 @@ import {
 } from '../session';
 import { studioStore, useRun, useStudio } from '../store/index';
 import { isRunActive } from '../store/run-store';
-import { useUi } from '../store/ui-store';
+import { describeAttachment } from '../store/attach';
+import { uiStore, useUi } from '../store/ui-store';
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -35,6 +36,8 @@ export function describeRunState(state: RunState): string {
       return 'Stopping: draining and committing...';
     case 'exited':
       return state.crashed ? `Crashed: ${state.reason}` : `Stopped: ${state.reason}`;
+    case 'attached':
+      return describeAttachment(state);
   }
 }
 
@@ -114,10 +117,13 @@ export function Toolbar() {
           Run
         </button>
         <button type="button" onClick={() => void stopRequested()} disabled={!active} data-testid="stop">
-          Stop
+          {runState.status === 'attached' ? 'Detach' : 'Stop'}
         </button>
         <button type="button" onClick={() => void previewRequested()} disabled={active || previewing} data-testid="preview">
           {previewing ? 'Previewing...' : 'Preview'}
+        </button>
+        <button type="button" onClick={() => uiStore.getState().modalOpened({ kind: 'attach' })} disabled={active} data-testid="attach" title="Watch headless instances of a flow">
+          Attach…
         </button>
       </div>
       <RunStatus />

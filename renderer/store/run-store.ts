@@ -39,7 +39,10 @@ export function createRunStore(): StoreApi<RunStoreState> {
   }));
 }
 
-/** True while the canvas must stay read-only: a run (not a preview) is starting, running or stopping. */
+/**
+ * True while the canvas must stay read-only: a run (not a preview) is starting, running or stopping, or the studio
+ * is attached to headless instances.
+ */
 export function isRunActive(state: RunState): boolean {
-  return state.status === 'starting' || state.status === 'running' || state.status === 'stopping';
+  return state.status === 'starting' || state.status === 'running' || state.status === 'stopping' || state.status === 'attached';
 }

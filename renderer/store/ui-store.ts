@@ -15,6 +15,8 @@ export type Modal =
   | { kind: 'confirmExternal'; path: string | null }
   | { kind: 'confirmDiscard'; action: 'new' | 'open' }
   | { kind: 'export'; text: string; command: string; variables: string[] }
+  /** "Attach…": instance URLs or a list file, and the token. */
+  | { kind: 'attach' }
   /** Before Save / Save As (`then`): the secrets written literally, to store as `${VAR}` references or keep. */
   | { kind: 'secrets'; secrets: LiteralSecret[]; then: 'save' | 'saveAs' }
   /** After a save that turned secrets into references: the `export` lines that set them. */

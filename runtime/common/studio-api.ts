@@ -12,6 +12,7 @@
  */
 import * as z from 'zod/mini';
 import { call, callWithPathDialog, event, keyedEvent, type ApiOf, type ServiceOf } from './api-declaration';
+import type { AttachedInstance, AttachResult } from './attach-protocol';
 import type { Problem } from './errors';
 import { resetTargetSchema, type GroupOffsets, type OffsetReset, type ResetTarget } from './group-offsets';
 import type { NodeSamples, TelemetryFrame } from './telemetry';
@@ -46,7 +47,9 @@ export type RunState =
       reason: string;
       /** The last log lines of the process (stderr), oldest first, at most 50. */
       lastLogLines: string[];
-    };
+    }
+  /** Attached to headless instances (`attach`): no process of the studio's own; the canvas is read-only. */
+  | { status: 'attached'; startedAt: number; flow: string; instances: AttachedInstance[] };
 
 /** Result of `preview`: every node's input and output records. */
 export interface PreviewResult {
@@ -153,6 +156,21 @@ export const STUDIO_OPERATIONS = {
     keySchema: z.string({ error: 'give a node id' }).check(z.minLength(1, 'give a node id')),
     droppable: true,
   }),
+
+  // ---- attach (a live, read-only view of headless `tributary run --metrics-port` instances)
+  /**
+   * Attaches to instances of one flow: `urls` (http://host:port of their metrics ports) and the URLs of the list file
+   * `listFile` (one per line, `#` comments), with `token` (their `TRIBUTARY_METRICS_TOKEN`; empty: the studio's own).
+   * The run state turns `attached`; telemetry and samples then come combined from the instances. Rejected while a run
+   * is active, or when an instance cannot be reached, refuses the token or runs another flow.
+   */
+  attach: call<[urls: string[], token: string, listFile?: string], AttachResult>([
+    z.array(z.string({ error: 'give instance URLs as strings' })),
+    z.string({ error: 'give the token as a string' }),
+    z.optional(z.string({ error: 'give the list file as a path' })),
+  ]),
+  /** Ends the attachment (the run state turns `idle`); the instances run on. */
+  detach: call<[], void>([]),
 
   // ---- cluster helpers
   /**

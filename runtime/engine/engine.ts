@@ -41,6 +41,7 @@ import type { RunningNodeMark } from './watchdog';
 import {
   failRecord,
   type FlowRecord,
+  type GroupMembership,
   type NodeContext,
   type NodeCounters,
   type NodeRuntime,
@@ -235,6 +236,16 @@ export class Engine {
   frame(): TelemetryFrame | undefined {
     if (this.telemetry !== undefined) this.telemetry.inFlight = this.inFlight;
     return this.telemetry?.frame();
+  }
+
+  /** The consumer-group membership of every source that has one (joined), by node id. Not on the record path. */
+  memberships(): Record<string, GroupMembership> {
+    const result: Record<string, GroupMembership> = {};
+    for (const [id, instance] of this.instances) {
+      const membership = instance.kind === 'source' ? instance.runtime.membership?.() : undefined;
+      if (membership !== undefined) result[id] = membership;
+    }
+    return result;
   }
 
   /** The last records in and out of a node, or undefined (unknown node, telemetry off). */

@@ -227,6 +227,14 @@ export interface SourceRuntime {
   run(): Promise<void>;
   /** Stops reading; in-flight deliveries still complete. */
   stop(): Promise<void>;
+  /** Consumer-group sources: the group and this member's id in it, once joined (shown by `/live`, the studio's Attach). */
+  membership?(): GroupMembership | undefined;
+}
+
+/** A source's place in its consumer group: the group id and the member id the group coordinator gave it. */
+export interface GroupMembership {
+  groupId: string;
+  memberId: string;
 }
 
 /** The config type of a spec, after parsing and defaults. */

@@ -13,14 +13,17 @@
  *   a runtime that crashes or hangs never takes the backend with it;
  * - `preview.ts`: previews as `tributary preview --json` child processes;
  * - `connection-check.ts`: "Test connection" through each node runtime's own check, and topic listing;
- * - `offsets.ts`: "Replay from…": a Kafka source's consumer group offsets, read and moved.
+ * - `offsets.ts`: "Replay from…": a Kafka source's consumer group offsets, read and moved;
+ * - `attach.ts`: "Attach…": headless instances' telemetry and samples, combined, in place of a run's (read-only).
  */
 import { resolve } from 'node:path';
+import { METRICS_TOKEN_ENV, type AttachResult } from '../common/attach-protocol';
 import type { Problem } from '../common/errors';
 import type { GroupOffsets, OffsetReset, ResetTarget } from '../common/group-offsets';
 import type { ConnectionTest, FlowFile, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
 import { saveTestCase } from '../flow-tests/studio-capture';
+import { AttachSession } from './attach';
 import { checkNodeConnection, listTopicsOf } from './connection-check';
 import { studioGroupOffsets, studioResetOffsets } from './offsets';
 import { FlowFiles } from './flow-files';
@@ -73,6 +76,7 @@ export class StudioBackend implements StudioBackendApi {
   private readonly state: StateStore;
   private readonly files: FlowFiles;
   private readonly runs: RunSupervisor;
+  private readonly attachment = new AttachSession();
 
   /** @param options state dir, root dir, Node executable, environment, stop timeout */
   constructor(options: StudioBackendOptions = {}) {
@@ -143,6 +147,7 @@ export class StudioBackend implements StudioBackendApi {
 
   /** @inheritDoc */
   run(text: string, path: string | null): Promise<void> {
+    if (this.attachment.active) return Promise.reject(new Error('attached to headless instances: detach before running a flow'));
     return this.runs.run(text, path);
   }
 
@@ -153,27 +158,49 @@ export class StudioBackend implements StudioBackendApi {
 
   /** @inheritDoc */
   stop(): Promise<void> {
+    // Stop while attached ends the attachment (the toolbar's Stop reads Detach then).
+    if (this.attachment.active) return this.detach();
     return this.runs.stop();
   }
 
   /** @inheritDoc */
   runState(): Promise<RunState> {
-    return Promise.resolve(this.runs.state);
+    return Promise.resolve(this.attachment.state ?? this.runs.state);
   }
 
   /** @inheritDoc */
   onRunState(listener: (state: RunState) => void): Unsubscribe {
-    return this.runs.onRunState(listener);
+    const offs = [this.runs.onRunState(listener), this.attachment.onState(listener)];
+    return () => offs.forEach((off) => off());
   }
 
   /** @inheritDoc */
   onTelemetry(listener: (frame: TelemetryFrame) => void): Unsubscribe {
-    return this.runs.onTelemetry(listener);
+    const offs = [this.runs.onTelemetry(listener), this.attachment.onTelemetry(listener)];
+    return () => offs.forEach((off) => off());
   }
 
   /** @inheritDoc */
   onSamples(nodeId: string, listener: (samples: NodeSamples) => void): Unsubscribe {
-    return this.runs.samples.subscribe(nodeId, listener);
+    const offs = [this.runs.samples.subscribe(nodeId, listener), this.attachment.subscribeSamples(nodeId, listener)];
+    return () => offs.forEach((off) => off());
+  }
+
+  // ---- attach
+
+  /** @inheritDoc */
+  attach(urls: string[], token: string, listFile?: string): Promise<AttachResult> {
+    const state = this.runs.state.status;
+    if (state === 'starting' || state === 'running' || state === 'stopping') {
+      return Promise.reject(new Error('a flow is running in the studio: stop it before attaching to headless instances'));
+    }
+    return this.attachment.attach(urls, token === '' ? (this.env[METRICS_TOKEN_ENV] ?? '') : token, listFile);
+  }
+
+  /** @inheritDoc */
+  detach(): Promise<void> {
+    this.attachment.detach();
+    return Promise.resolve();
   }
 
   // ---- cluster helpers
@@ -216,6 +243,7 @@ export class StudioBackend implements StudioBackendApi {
    * @param timeoutMs how long to wait for a graceful stop (ms); default the run's own stop timeout
    */
   dispose(timeoutMs?: number): Promise<void> {
+    this.attachment.dispose();
     return this.runs.dispose(timeoutMs);
   }
 }

@@ -48,6 +48,8 @@ const OPERATIONS = [
   'onRunState',
   'onTelemetry',
   'onSamples',
+  'attach',
+  'detach',
   'testConnection',
   'listTopics',
   'groupOffsets',

@@ -1,0 +1,151 @@
+/**
+ * Combining the telemetry of several headless instances of one flow (the studio's Attach) into the one frame the
+ * canvas shows, and their samples into one list per node. Pure functions; `runtime/studio/attach.ts` polls the
+ * instances and calls them.
+ *
+ * How each figure combines:
+ * - counts (`in`, `out` per port, `errors`, `dropped`, edges, totals, node counters) are summed over every instance,
+ *   the unreachable ones included with their last frame (a count is a total since that run started, it does not go
+ *   stale);
+ * - rates, the 60 s history (aligned on the newest second), `inFlight` are summed over the reachable instances only
+ *   (an instance that stopped answering is not known to process anything now);
+ * - latency quantiles (batch, sink acknowledgement, end to end) cannot be summed or averaged: the combined value is
+ *   the largest of the reachable instances' (the slowest instance), so a p99 shown is never better than the worst;
+ * - `backpressured` is true when any reachable instance holds back its upstream; `lastError` is that of the instance
+ *   with the newest frame that has one;
+ * - partitions: each comes from the reachable instance that owns it, marked with its `owner`; when two claim the same
+ *   partition (a rebalance under way), the newer frame wins.
+ */
+import type { LatencyQuantiles, NodeSamples, NodeTelemetry, PartitionTelemetry, SampleRecord, TelemetryFrame } from '../common/telemetry';
+
+/** One instance's latest view, as the poller keeps it. */
+export interface InstanceFrame {
+  /** Who owns what is shown as this label, `host:pid`. */
+  label: string;
+  /** The instance's last frame (null before the first, or when its telemetry is off). */
+  frame: TelemetryFrame | null;
+  /** False when its last poll failed: its counts still count, its rates, lag and partitions do not. */
+  reachable: boolean;
+}
+
+function maxOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+/** The worse (larger) of two quantile pairs, field by field. */
+export function worstQuantiles(a: LatencyQuantiles, b: LatencyQuantiles): LatencyQuantiles {
+  return { p50: maxOf(a.p50, b.p50), p99: maxOf(a.p99, b.p99) };
+}
+
+/** Sums `b` into `a` key by key. */
+function addCounts(a: Record<string, number>, b: Record<string, number>): void {
+  for (const [key, n] of Object.entries(b)) a[key] = (a[key] ?? 0) + n;
+}
+
+/** Sums two per-second histories aligned on their newest (last) second. */
+function addHistory(a: number[], b: readonly number[]): number[] {
+  const length = Math.max(a.length, b.length);
+  const sum = new Array<number>(length).fill(0);
+  for (let i = 0; i < a.length; i++) sum[length - a.length + i]! += a[i]!;
+  for (let i = 0; i < b.length; i++) sum[length - b.length + i]! += b[i]!;
+  return sum;
+}
+
+function emptyNode(): NodeTelemetry {
+  return {
+    in: 0,
+    out: {},
+    errors: 0,
+    dropped: 0,
+    rateIn1s: 0,
+    rateIn10s: 0,
+    rateOut1s: 0,
+    rateOut10s: 0,
+    batchLatency: { p50: null, p99: null },
+    history: [],
+    backpressured: false,
+  };
+}
+
+function addNode(sum: NodeTelemetry, t: NodeTelemetry, reachable: boolean): void {
+  sum.in += t.in;
+  addCounts(sum.out, t.out);
+  sum.errors += t.errors;
+  sum.dropped += t.dropped;
+  if (t.counters !== undefined) addCounts((sum.counters ??= {}), t.counters);
+  if (!reachable) return;
+  sum.rateIn1s += t.rateIn1s;
+  sum.rateIn10s += t.rateIn10s;
+  sum.rateOut1s += t.rateOut1s;
+  sum.rateOut10s += t.rateOut10s;
+  sum.batchLatency = worstQuantiles(sum.batchLatency, t.batchLatency);
+  sum.history = addHistory(sum.history, t.history);
+  sum.backpressured ||= t.backpressured;
+}
+
+/**
+ * Combines the instances' frames into one (see the module doc for each figure).
+ * @returns undefined while no instance has sent a frame yet
+ */
+export function combineFrames(instances: readonly InstanceFrame[]): TelemetryFrame | undefined {
+  const withFrames = instances.filter((i): i is InstanceFrame & { frame: TelemetryFrame } => i.frame !== null);
+  if (withFrames.length === 0) return undefined;
+  // Oldest frame first, so that later (newer) ones win partitions claimed twice and the last error.
+  withFrames.sort((a, b) => a.frame.time - b.frame.time);
+  const combined: TelemetryFrame = {
+    time: 0,
+    uptimeMs: 0,
+    nodes: {},
+    edges: {},
+    partitions: {},
+    sinkAck: {},
+    endToEnd: { p50: null, p99: null },
+    totals: { in: 0, delivered: 0, errors: 0 },
+    inFlight: 0,
+  };
+  const owned = new Map<string, Map<string, PartitionTelemetry>>();
+  for (const { label, frame, reachable } of withFrames) {
+    combined.time = Math.max(combined.time, frame.time);
+    combined.uptimeMs = Math.max(combined.uptimeMs, frame.uptimeMs);
+    for (const [id, t] of Object.entries(frame.nodes)) {
+      const sum = (combined.nodes[id] ??= emptyNode());
+      addNode(sum, t, reachable);
+      if (t.lastError !== undefined) sum.lastError = t.lastError;
+    }
+    addCounts(combined.edges, frame.edges);
+    combined.totals.in += frame.totals.in;
+    combined.totals.delivered += frame.totals.delivered;
+    combined.totals.errors += frame.totals.errors;
+    if (!reachable) continue;
+    combined.inFlight += frame.inFlight;
+    combined.endToEnd = worstQuantiles(combined.endToEnd, frame.endToEnd);
+    for (const [id, ack] of Object.entries(frame.sinkAck)) combined.sinkAck[id] = worstQuantiles(combined.sinkAck[id] ?? { p50: null, p99: null }, ack);
+    for (const [id, list] of Object.entries(frame.partitions)) {
+      let byKey = owned.get(id);
+      if (byKey === undefined) owned.set(id, (byKey = new Map()));
+      for (const p of list) byKey.set(`${p.topic}\u0000${p.partition}`, { ...p, owner: label });
+    }
+  }
+  for (const [id, byKey] of owned) {
+    combined.partitions[id] = [...byKey.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  }
+  return combined;
+}
+
+/**
+ * Combines the samples of one node from several instances: every instance's records, oldest first by record
+ * timestamp, the newest `limit` of each direction kept.
+ * @param limit records kept per direction (default: the most any one instance sent)
+ */
+export function combineSamples(nodeId: string, samples: readonly NodeSamples[], limit?: number): NodeSamples {
+  const keep = limit ?? Math.max(0, ...samples.map((s) => Math.max(s.in.length, s.out.length)));
+  const byTime = (a: SampleRecord, b: SampleRecord): number => a.timestamp - b.timestamp;
+  const newest = <T extends SampleRecord>(list: T[]): T[] => list.sort(byTime).slice(Math.max(0, list.length - keep));
+  return {
+    nodeId,
+    in: newest(samples.flatMap((s) => s.in)),
+    out: newest(samples.flatMap((s) => s.out)),
+  };
+}
