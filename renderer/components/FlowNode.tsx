@@ -17,6 +17,7 @@ import type { GraphNode } from '../store/convert';
 import { nodeInputPorts, nodeOutputPorts } from '../store/graph-ops';
 import { ZoomedOutContext } from './live-hub';
 import { NodeStats } from './NodeStats';
+import { CompareBadge, useCompareStatus } from './CompareBadge';
 
 /** Vertical distance between ports (px). */
 const PORT_GAP = 22;
@@ -32,13 +33,15 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const kind = spec?.kind ?? 'unknown';
   const alert = useTelemetry((s) => nodeAlert(s.nodes[id], s.partitions[id]));
   const zoomedOut = useContext(ZoomedOutContext);
+  const compared = useCompareStatus(id);
   return (
     <div
-      className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}${alert === undefined ? '' : ` alert-${alert}`}`}
+      className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}${alert === undefined ? '' : ` alert-${alert}`}${compared === undefined ? '' : ` compare-${compared}`}`}
       data-testid={`node-${id}`}
       data-alert={alert ?? ''}
       style={{ minHeight: HEADER + rows * PORT_GAP + 6 }}
     >
+      {compared !== undefined && <CompareBadge id={id} status={compared} />}
       <div className="flow-node-header">
         <span className="flow-node-title">{data.title ?? id}</span>
         {problems > 0 && (

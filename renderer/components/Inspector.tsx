@@ -17,6 +17,7 @@ import { isRunActive } from '../store/run-store';
 import { AttachedInstances } from './AttachedInstances';
 import { FieldInput } from './FieldInput';
 import { ReplayDialog } from './ReplayDialog';
+import { CompareFields } from './CompareFields';
 
 const settingsFields = schemaFormFields(FlowSettingsSchema);
 
@@ -127,6 +128,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
         {spec?.title ?? 'Unknown node type'} <span className="muted">{data.type}</span>
       </h2>
       {spec !== undefined && <p className="muted small">{spec.description}</p>}
+      <CompareFields nodeId={nodeId} />
       <AttachedInstances nodeId={nodeId} />
       {other.length > 0 && (
         <ul className="node-problems" data-testid="node-problems">

@@ -16,6 +16,7 @@ import {
 } from '../session';
 import { studioStore, useRun, useStudio } from '../store/index';
 import { isRunActive } from '../store/run-store';
+import { CompareMenu } from './CompareMenu';
 import { describeAttachment } from '../store/attach';
 import { uiStore, useUi } from '../store/ui-store';
 
@@ -96,6 +97,7 @@ export function Toolbar() {
           Export
         </button>
       </div>
+      <CompareMenu />
       <div className="group">
         <button type="button" onClick={() => studioStore.getState().undoRequested()} disabled={!canUndo || active} data-testid="undo" title="Ctrl/Cmd+Z">
           Undo
