@@ -138,7 +138,7 @@ async function startWatchdog(loaded: LoadedFlow, logSettings: LogSettings, logge
 export const IPC_FRAMES_PER_SECOND = 10;
 
 /** Options of `tributary run`. */
-type RunOptions = { metricsPort?: number; metricsHost?: string; set: string[]; telemetry: boolean } & LoggingOptions;
+type RunOptions = { metricsPort?: number; metricsHost?: string; set: string[]; telemetry: boolean; otlpEndpoint?: string } & LoggingOptions;
 
 async function runCommand(file: string, options: RunOptions): Promise<never> {
   loadEnvFileOrExit(options.envFile);
@@ -147,11 +147,15 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
   const [{ createLogger }, { Engine }, { nodeRuntimes }] = await Promise.all([import('./logger'), import('./engine/engine'), import('../nodes/runtimes')]);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
   const watchdog = await startWatchdog(loaded, logSettings, logger);
+  const traces = await (await import('./run-tracing'))
+    .runTracing(loaded.plan, logger, { otlpEndpoint: options.otlpEndpoint, studio: process.send !== undefined })
+    .catch((error: Error) => usageExit(error.message));
   const engine = new Engine(loaded.plan, {
     runtimes: nodeRuntimes,
     logger,
     ...(options.telemetry ? {} : { telemetry: false }),
     watchdog,
+    tracing: traces.tracing,
   });
   // A stop request (signal, the parent's `stop`, its going away) ends the process within shutdownTimeoutMs + 1 s
   // even when the drain or a node's close hangs; a blocked event loop is the watchdog's to end.
@@ -223,6 +227,7 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
     code = ExitCode.runFailed;
     logger.error({ err: error }, `run failed: ${(error as Error).message}`);
   }
+  await traces.close();
   if (ipcTimer !== undefined) {
     clearInterval(ipcTimer);
     const frame = engine.frame();
@@ -286,6 +291,8 @@ async function previewCommand(file: string, options: { records: number; json: bo
     preview: { records: options.records },
     telemetry: true,
     watchdog,
+    // Previews read a few records: trace them all, so the sample panel can trace any previewed record.
+    tracing: { sampleRate: 1 },
   });
   let failed: Error | undefined;
   try {
@@ -379,6 +386,7 @@ export function createProgram(): Command {
     )
     .option('--set <node.field=value>', 'override a config field (repeatable), e.g. --set orders.topic=orders-v2', collect, [])
     .option('--no-telemetry', 'switch off per-node metrics and samples (to measure their cost)')
+    .option('--otlp-endpoint <url>', 'export record traces (settings.traceSampleRate) as OpenTelemetry spans, OTLP/HTTP JSON, e.g. http://127.0.0.1:4318 (/v1/traces is appended to a URL without a path)')
     .addOption(envFileOption())
     .addOption(logLevelOption())
     .addOption(logFormatOption())
