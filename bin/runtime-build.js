@@ -85,6 +85,7 @@ function runBuild(root) {
 export function ensureRuntimeBuild(root, log = () => undefined) {
   const lock = join(root, RUNTIME_OUT_DIR, '.build-lock');
   const deadline = Date.now() + BUILD_WAIT_MS;
+  const seen = readRuntimeManifest(root)?.dir;
   for (;;) {
     if (runtimeBuildReason(root) === undefined) {
       const manifest = readRuntimeManifest(root);
@@ -100,8 +101,9 @@ export function ensureRuntimeBuild(root, log = () => undefined) {
     }
     if (locked) {
       try {
-        // Another process may have finished a build between the check above and taking the lock.
-        const current = runtimeBuildReason(root);
+        // Another process may have finished a build since this one first looked: that build is used (even if a
+        // source changed while it ran), as this process would use its own.
+        const current = readRuntimeManifest(root)?.dir === seen ? runtimeBuildReason(root) : undefined;
         if (current !== undefined) {
           log(`building the runtime (${current})`);
           runBuild(root);

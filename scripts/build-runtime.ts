@@ -16,31 +16,20 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { RUNTIME_OUT_DIR, type RuntimeBuildManifest } from '../bin/runtime-build.js';
+
+export type { RuntimeBuildManifest };
 
 /** The repository root. */
 const root = resolve(import.meta.dirname, '..');
 
-/** Where the builds go, relative to the repository root. */
-export const RUNTIME_OUT_DIR = 'dist/runtime';
-/** The file in {@link RUNTIME_OUT_DIR} that names the current build: a {@link RuntimeBuildManifest}. */
+/** The file in `dist/runtime/` that names the current build: a {@link RuntimeBuildManifest}. */
 export const MANIFEST_FILE = 'current.json';
 /** Build folders that are not current are removed once they are older than this (ms): a day. */
 export const KEEP_OLD_BUILDS_MS = 24 * 60 * 60 * 1000;
 
 /** Files that shape every build without being modules of it (repository-relative). */
 const CONFIG_INPUTS = ['scripts/build-runtime.ts', 'package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.node.json'];
-
-/** What `dist/runtime/current.json` holds. */
-export interface RuntimeBuildManifest {
-  /** The build folder, relative to {@link RUNTIME_OUT_DIR}, e.g. `b-1764610000000-4242`. */
-  dir: string;
-  /** The entry module in that folder: `cli.js`, exporting `main(argv)`. */
-  entry: string;
-  /** When the build started (ms since the epoch): a source modified later makes the build stale. */
-  startedAt: number;
-  /** Repository-relative paths of the project files the build was made from. */
-  inputs: string[];
-}
 
 /**
  * Leaves imports of Node packages to Node at run time. Node's ESM loader wants the exact file of a deep import into a
@@ -51,7 +40,7 @@ const externalPackages: Plugin = {
   name: 'external-packages',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === 'inner') return undefined;
+      if (args.pluginData === 'inner' || args.path.startsWith('tributary:')) return undefined;
       if (args.path.startsWith('node:') || isBuiltin(args.path)) return { path: args.path, external: true };
       const parts = args.path.split('/');
       const nameLength = args.path.startsWith('@') ? 2 : 1;
@@ -60,8 +49,9 @@ const externalPackages: Plugin = {
       if (subpath === '') return { path: args.path, external: true };
       const resolved = await pluginBuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'inner' });
       if (resolved.errors.length > 0 || resolved.path === '') return { path: args.path, external: true };
-      let dir = dirname(resolved.path);
-      while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+      const at = resolved.path.lastIndexOf(`${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`);
+      if (at < 0) return { path: args.path, external: true };
+      const dir = resolved.path.slice(0, at + `${sep}node_modules${sep}${name}`.length);
       const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown };
       if (manifest.exports !== undefined) return { path: args.path, external: true };
       return { path: `${name}/${relative(dir, resolved.path).split(sep).join('/')}`, external: true };
@@ -136,7 +126,7 @@ export async function buildRuntime(rootDir: string = root): Promise<RuntimeBuild
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'warning',
-      plugins: [externalPackages, sourcePaths],
+      plugins: [sourcePaths, externalPackages],
       chunkNames: 'chunks/[name]-[hash]',
     });
   } catch (error) {
@@ -144,7 +134,8 @@ export async function buildRuntime(rootDir: string = root): Promise<RuntimeBuild
     throw error;
   }
   const inputs = new Set(CONFIG_INPUTS.filter((file) => existsSync(join(rootDir, file))));
-  for (const input of Object.keys(result.metafile.inputs)) if (!input.includes('node_modules/')) inputs.add(input);
+  // Module files only: not node_modules (package-lock.json stands for them) nor the plugin's virtual module.
+  for (const input of Object.keys(result.metafile.inputs)) if (!input.includes('node_modules/') && !input.includes(':')) inputs.add(input);
   const manifest: RuntimeBuildManifest = { dir, entry: 'cli.js', startedAt, inputs: [...inputs].sort() };
   const temporary = join(outRoot, `${MANIFEST_FILE}.${process.pid}.tmp`);
   writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: opens the studio in Electron. The renderer (`dist/renderer/`, Vite, through the same routine as
-// `tributary studio`: runtime/studio/renderer-build.ts) and the Electron bundles (`dist/electron/`, esbuild) are built
-// first when missing or older than their sources. The Electron package downloads its binary on first use; when that
+// `npm start`: opens the studio in Electron. The runtime (`dist/runtime/`, esbuild: bin/runtime-build.js, as
+// `bin/tributary.js` checks it), the renderer (`dist/renderer/`, Vite, through the same routine as `tributary studio`:
+// runtime/studio/renderer-build.ts) and the Electron bundles (`dist/electron/`, esbuild) are built first when missing
+// or older than their sources. The Electron package downloads its binary on first use; when that
 // download fails or Electron cannot start (no display), it says so in one line and opens browser mode instead
 // (`tributary studio`), which prints the URL to open.
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureRuntimeBuild } from '../bin/runtime-build.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -112,6 +114,12 @@ function desktop(binary) {
   process.on('SIGTERM', () => child.kill('SIGTERM'));
 }
 
+try {
+  ensureRuntimeBuild(root, (line) => process.stderr.write(`tributary: ${line}\n`));
+} catch (error) {
+  process.stderr.write(`tributary: ${error.message}\n`);
+  process.exit(1);
+}
 await ensureRenderer().catch((error) => {
   process.stderr.write(`tributary: cannot build the renderer: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

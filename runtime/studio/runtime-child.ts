@@ -1,7 +1,7 @@
 /**
- * How the studio starts a runtime child process (Node-only): the same entry point as the CLI (`bin/tributary.js`),
- * forked with an IPC channel and piped stdout/stderr, under Electron run as plain Node (`ELECTRON_RUN_AS_NODE`), on a
- * flow text written to a private temporary directory.
+ * How the studio starts a runtime child process (Node-only): the same entry point as the CLI (`bin/tributary.js`, the
+ * built JavaScript), forked with an IPC channel and piped stdout/stderr, under Electron run as plain Node
+ * (`ELECTRON_RUN_AS_NODE`), on a flow text written to a private temporary directory.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -41,7 +41,9 @@ export async function writeTempFlow(text: string, path: string | null): Promise<
 }
 
 /**
- * Forks `bin/tributary.js <args>` with stdio `['ignore', 'pipe', 'pipe', 'ipc']`.
+ * Forks `bin/tributary.js <args>` with stdio `['ignore', 'pipe', 'pipe', 'ipc']`. The child runs the built JavaScript
+ * (dist/runtime/, rebuilt first when stale) and none of this process's Node.js options: a studio started under tsx
+ * (tests, `npx tsx`) must not pass its TypeScript loader (`--import tsx`) on to every runtime.
  * @param args CLI arguments, e.g. `['run', file]`
  * @param cwd working directory of the child
  * @throws Error when the process cannot be forked at all (spawn errors that come later arrive as `error` events)
@@ -49,6 +51,7 @@ export async function writeTempFlow(text: string, path: string | null): Promise<
 export function forkRuntime(options: RuntimeChildOptions, args: string[], cwd: string): ChildProcess {
   return fork(join(options.rootDir, 'bin', 'tributary.js'), args, {
     execPath: options.nodePath,
+    execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...options.env, ...(process.versions.electron !== undefined ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
     cwd,
