@@ -164,6 +164,17 @@ export function procPeakRss(pid: number | 'self'): number | undefined {
   }
 }
 
+/** Current resident set size (VmRSS) of a process in bytes from `/proc/<pid>/status`, or undefined when it is gone. */
+export function procRss(pid: number | 'self'): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match === null ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Exact quantile `q` (0..1) of an ascending sorted array. */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -14,6 +14,7 @@
  *                        checkout (e.g. `git worktree add /tmp/tributary-before <commit>` with this checkout's
  *                        node_modules symlinked into it), so one run compares the code before and after a change
  * - `--profile`          afterwards, run `tributary run` once under `--cpu-prof` and print its top self-time functions
+ * - `--no-startup`       skip the start-up figures (bench/startup.ts: `tributary --help` time, idle runtime RSS)
  * - `--no-canvas`        skip the studio canvas measurement
  * - `--canvas-only`      only the studio canvas measurement (no Kafka or Redis needed): skips throughput and latency
  * - `--canvas-trace`     with the canvas measurement, also trace one live and one idle pan of the fitted view (and,
@@ -30,8 +31,9 @@ import { measureCanvas, type CanvasResult, type TraceBreakdown } from './canvas'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -40,9 +42,13 @@ import {
   FLOW_EXPRESSIONS,
   RESULT_PREFIX,
   expectedKeys,
+  keep,
   makeRecordJson,
+  mapValue,
   procCpuUs,
   procPeakRss,
+  procRss,
+  type BenchRecord,
   type VariantConfig,
   type VariantReport,
 } from './lib';
@@ -62,14 +68,33 @@ export const VARIANTS = ['ceiling-cpu', 'ceiling-kafka', 'kafkajs-noop', 'handwr
 /** A throughput variant. */
 export type Variant = (typeof VARIANTS)[number];
 
-/** The goals of the issue, as ratios and limits. */
+/** The goals of issue #19, as ratios and limits (the bench checks each one it measures; see {@link goalTable}). */
 export const GOALS = {
-  tributaryOverHandwritten: 1.0,
-  tributaryOverNoop: 0.6,
+  /** tributary / handwritten records/s, per repetition: at least. */
+  tributaryOverHandwritten: 1.2,
+  /** tributary / handwritten CPU µs/record, per repetition: at most. */
+  cpuOverHandwritten: 0.8,
+  /** tributary CPU µs/record on the bench pipeline: at most. */
+  cpuUsPerRecord: 12,
+  /** tributary / kafkajs-noop records/s: at least. */
+  tributaryOverNoop: 0.5,
+  /** tributary / tributary-no-telemetry records/s: at least (telemetry costs at most 3 %). */
   telemetryCost: 0.97,
+  /** p99 end-to-end latency at 5,000 records/s, in every repetition (ms): at most. */
   p99Ms: 25,
-  peakRssMb: 200,
+  /** Peak RSS of tributary during the throughput run (MB): at most. */
+  peakRssMb: 150,
+  /** RSS of a tributary runtime that joined its group and has nothing to read (MB): at most. */
+  idleRssMb: 60,
+  /** `tributary --help`, wall time (s): at most. */
+  helpSeconds: 0.25,
+  /** Studio canvas with 500 live nodes, frame time p95 / p99 (ms): at most. */
+  canvasP95Ms: 16.7,
+  canvasP99Ms: 33,
 } as const;
+
+/** Sampled record ids whose Redis value every writer's run is checked against (besides the number of keys). */
+const VERIFY_SAMPLE = 500;
 
 /** Command-line options. */
 interface Options {
@@ -81,6 +106,8 @@ interface Options {
   latencyReps: number;
   only: Variant[];
   profile: boolean;
+  /** Measure the start-up figures of bench/startup.ts. */
+  startup: boolean;
   /** Measure the studio canvas (500 nodes, simulated telemetry) in Chromium. */
   canvas: boolean;
   /** Only the canvas measurement: no throughput, no latency, no Kafka or Redis. */
@@ -115,6 +142,7 @@ function parseOptions(argv: string[]): Options {
     latencyReps: Number(value('--latency-reps') ?? (quick ? 1 : 3)),
     only: only as Variant[],
     profile: argv.includes('--profile'),
+    startup: !argv.includes('--no-startup'),
     canvas: !argv.includes('--no-canvas'),
     canvasOnly: argv.includes('--canvas-only'),
     canvasTrace: argv.includes('--canvas-trace'),
@@ -132,8 +160,15 @@ export interface Sample {
   recordsPerSec: number;
   cpuUsPerRecord: number;
   peakRssMb: number;
-  /** Redis writers: the database held exactly the expected keys afterwards. */
+  /**
+   * Redis writers: the database held exactly the expected number of keys afterwards, and every sampled record
+   * ({@link VERIFY_SAMPLE} ids spread over the data set) has exactly the expected value, or no key when filtered out.
+   */
   verified?: boolean;
+  /** Why verification failed (the first difference found). */
+  verifyError?: string;
+  /** The machine's 1-minute load average at the end of the run (all cores; 2.0 = both cores busy on 2 cores). */
+  load1: number;
 }
 
 /** One latency run. */
@@ -146,6 +181,10 @@ export interface LatencySample {
   cpuPercent: number;
   /** Records the quantiles are computed from (tributary: its 10–20 s window; handwritten: after the warm-up). */
   count: number | null;
+  /** RSS of the consumer once its group was stable, before any record was produced (MB): an idle runtime. */
+  idleRssMb: number;
+  /** The machine's 1-minute load average at the end of the run. */
+  load1: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -271,7 +310,7 @@ interface Bench {
  * Runs a consumer process until its group has committed the whole topic; measures between the first and the last
  * commit seen (polled every {@link POLL_MS} ms), then SIGTERMs it.
  */
-async function runConsumer(b: Bench, command: string, args: string[], env: Record<string, string>, groupId: string): Promise<Omit<Sample, 'variant' | 'rep'>> {
+async function runConsumer(b: Bench, command: string, args: string[], env: Record<string, string>, groupId: string): Promise<Omit<Sample, 'variant' | 'rep' | 'load1'>> {
   const run = start(command, args, env);
   const pid = run.child.pid!;
   const deadline = performance.now() + Math.max(180_000, b.options.records / 2);
@@ -313,7 +352,7 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
   const env = { BENCH_CONFIG: JSON.stringify(config), LOG_LEVEL: 'warn' };
   const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry' || variant === 'tributary-before';
   if (writesRedis) await b.redis.flushdb();
-  let measured: Omit<Sample, 'variant' | 'rep'>;
+  let measured: Omit<Sample, 'variant' | 'rep' | 'load1'>;
   switch (variant) {
     case 'ceiling-cpu': {
       const [command, args] = nodeVariant(variant);
@@ -366,14 +405,41 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
       break;
     }
   }
-  const sample: Sample = { variant, rep, ...measured };
-  if (writesRedis) sample.verified = (await b.redis.dbsize()) === b.expected;
+  const sample: Sample = { variant, rep, ...measured, load1: loadavg()[0]! };
+  if (writesRedis) {
+    const problem = await verifyRedis(b);
+    sample.verified = problem === undefined;
+    if (problem !== undefined) sample.verifyError = problem;
+  }
   try {
     if (variant !== 'ceiling-cpu' && variant !== 'ceiling-kafka') await b.admin.deleteGroups([groupId]);
   } catch {
     // a group that is still being left is deleted by the broker's retention later
   }
   return sample;
+}
+
+/**
+ * Checks what a Redis writer left in the database: exactly the expected number of keys, and for
+ * {@link VERIFY_SAMPLE} record ids spread over the data set the exact value (`JSON.stringify` of the mapped record),
+ * or no key for a record the filter drops. Returns the first difference, or undefined when all is as expected.
+ */
+async function verifyRedis(b: Bench): Promise<string | undefined> {
+  const size = await b.redis.dbsize();
+  if (size !== b.expected) return `${size} keys, expected ${b.expected}`;
+  const n = b.options.records;
+  // One id in each of VERIFY_SAMPLE equal strides of the data set, at a varying place within its stride.
+  const count = Math.min(VERIFY_SAMPLE, n);
+  const stride = Math.floor(n / count);
+  const ids: number[] = [];
+  for (let k = 0; k < count; k++) ids.push(k * stride + ((k * 7_919) % stride));
+  const values = await b.redis.mget(ids.map((id) => `bench:${id}`));
+  for (const [i, id] of ids.entries()) {
+    const mapped = mapValue(JSON.parse(makeRecordJson(id)) as BenchRecord);
+    const expected = keep(mapped) ? JSON.stringify(mapped) : null;
+    if (values[i] !== expected) return `bench:${id} holds ${values[i] ?? 'nothing'}, expected ${expected ?? 'no key'}`;
+  }
+  return undefined;
 }
 
 function freePort(): Promise<number> {
@@ -387,15 +453,22 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Waits until a consumer group is Stable with a member (its partitions assigned). */
-async function waitStable(admin: Admin, groupId: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until a consumer group is Stable with a member (its partitions assigned).
+ * @throws when the consumer process exits first, or after `timeoutMs`; both with the group's state and the tail of the
+ *   process's stderr
+ */
+async function waitStable(admin: Admin, groupId: string, run: ReturnType<typeof start>, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let state = 'unknown';
   while (Date.now() < deadline) {
+    if (run.child.exitCode !== null) throw new Error(`the consumer of group ${groupId} exited with ${run.child.exitCode}: ${run.err()}`);
     const { groups } = await admin.describeGroups([groupId]);
+    state = `${groups[0]?.state ?? 'unknown'} with ${groups[0]?.members.length ?? 0} member(s)`;
     if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
     await sleep(200);
   }
-  throw new Error(`group ${groupId} did not become stable`);
+  throw new Error(`group ${groupId} did not become stable within ${timeoutMs / 1000} s (${state}); consumer stderr: ${run.err()}`);
 }
 
 /** Produces at `LATENCY_RATE` records/s for `seconds`, each record stamped with its send time. */
@@ -491,8 +564,9 @@ async function runLatency(b: Bench, producer: Producer, variant: LatencySample['
   }
   const pid = run.child.pid!;
   try {
-    await waitStable(b.admin, groupId);
+    await waitStable(b.admin, groupId, run);
     await sleep(1_000);
+    const idleRssMb = (procRss(pid) ?? 0) / 1024 / 1024;
     const t0 = Date.now();
     let cpuFrom: { t: number; cpu: number } | undefined;
     /** tributary: the scrape at the end of the warm-up, whose histogram counts are subtracted from the last one's. */
@@ -510,14 +584,135 @@ async function runLatency(b: Bench, producer: Producer, variant: LatencySample['
     if (variant === 'tributary') {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const { p50, p99 } = endToEndBetween((await warmMetrics) ?? '', text);
-      return { variant, rep, p50Ms: p50, p99Ms: p99, cpuPercent, count: null };
+      return { variant, rep, p50Ms: p50, p99Ms: p99, cpuPercent, count: null, idleRssMb, load1: loadavg()[0]! };
     }
     await stop(run.child, run.exit);
     const report = parseReport(run.out());
-    return { variant, rep, p50Ms: report.latency!.p50, p99Ms: report.latency!.p99, cpuPercent, count: report.latency!.count };
+    return { variant, rep, p50Ms: report.latency!.p50, p99Ms: report.latency!.p99, cpuPercent, count: report.latency!.count, idleRssMb, load1: loadavg()[0]! };
   } finally {
     await stop(run.child, run.exit);
     await b.admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+}
+
+/** One row of the goals table. */
+interface GoalRow {
+  goal: string;
+  target: string;
+  measured: string;
+  met: string;
+}
+
+/** The per-repetition ratios the goals are read from: title and value per repetition. */
+function ratioRows(options: Options, samples: Sample[]): { title: string; values: Map<number, number> }[] {
+  const rows: { title: string; values: Map<number, number> }[] = [];
+  const add = (title: string, a: Variant, bVar: Variant, field: 'recordsPerSec' | 'cpuUsPerRecord'): void => {
+    if (!options.only.includes(a) || !options.only.includes(bVar)) return;
+    const values = new Map<number, number>();
+    for (const sa of samples.filter((x) => x.variant === a)) {
+      const sb = samples.find((x) => x.variant === bVar && x.rep === sa.rep);
+      if (sb !== undefined) values.set(sa.rep, sa[field] / sb[field]);
+    }
+    rows.push({ title, values });
+  };
+  add('tributary / handwritten records/s', 'tributary', 'handwritten', 'recordsPerSec');
+  add('tributary / handwritten CPU per record', 'tributary', 'handwritten', 'cpuUsPerRecord');
+  add('tributary / kafkajs-noop records/s', 'tributary', 'kafkajs-noop', 'recordsPerSec');
+  add('tributary / tributary-no-telemetry records/s', 'tributary', 'tributary-no-telemetry', 'recordsPerSec');
+  add('tributary / tributary-before records/s', 'tributary', 'tributary-before', 'recordsPerSec');
+  add('tributary / tributary-before CPU per record', 'tributary', 'tributary-before', 'cpuUsPerRecord');
+  return rows;
+}
+
+/**
+ * The goals of issue #19 ({@link GOALS}) that this run measured, each with its target, what was measured (median and
+ * range over the repetitions; ratios per repetition) and whether it is met; goals the bench does not measure (Node-RED,
+ * start-up when bench/startup.ts is absent) are listed as not measured here.
+ */
+function goalTable(options: Options, samples: Sample[], latency: LatencySample[], canvas: CanvasResult | undefined, startup: StartupFigures | undefined): GoalRow[] {
+  const rows: GoalRow[] = [];
+  const ratio = (goal: string, a: Variant, bVar: Variant, field: 'recordsPerSec' | 'cpuUsPerRecord', target: number, atMost: boolean): void => {
+    if (!options.only.includes(a) || !options.only.includes(bVar)) return;
+    const r = stats(ratios(samples, a, bVar, field));
+    const met = atMost ? r.median <= target : r.median >= target;
+    rows.push({ goal, target: `${atMost ? '≤' : '≥'} ${fmt(target, 2)}`, measured: range(r, 2), met: met ? 'yes' : 'NO' });
+  };
+  ratio('tributary / handwritten (records/s)', 'tributary', 'handwritten', 'recordsPerSec', GOALS.tributaryOverHandwritten, false);
+  ratio('tributary / handwritten (CPU µs/record)', 'tributary', 'handwritten', 'cpuUsPerRecord', GOALS.cpuOverHandwritten, true);
+  const own = samples.filter((x) => x.variant === 'tributary');
+  if (own.length > 0) {
+    const cpu = stats(own.map((x) => x.cpuUsPerRecord));
+    rows.push({ goal: 'tributary CPU per record (µs)', target: `≤ ${GOALS.cpuUsPerRecord}`, measured: range(cpu, 2), met: cpu.median <= GOALS.cpuUsPerRecord ? 'yes' : 'NO' });
+  }
+  ratio('tributary / kafkajs-noop (records/s)', 'tributary', 'kafkajs-noop', 'recordsPerSec', GOALS.tributaryOverNoop, false);
+  ratio('telemetry cost: tributary / tributary-no-telemetry (records/s)', 'tributary', 'tributary-no-telemetry', 'recordsPerSec', GOALS.telemetryCost, false);
+  ratio(`CPU per record: tributary / tributary-before (${options.compareTree ?? ''})`, 'tributary', 'tributary-before', 'cpuUsPerRecord', 1, true);
+  if (own.length > 0) {
+    const rss = stats(own.map((x) => x.peakRssMb));
+    rows.push({
+      goal: `tributary peak RSS during the ${fmt(options.records)}-record run (MB)`,
+      target: `≤ ${GOALS.peakRssMb}`,
+      measured: range(rss),
+      met: rss.max <= GOALS.peakRssMb ? 'yes' : 'NO',
+    });
+  }
+  const tribLatency = latency.filter((l) => l.variant === 'tributary');
+  if (tribLatency.length > 0) {
+    const p99 = stats(tribLatency.map((l) => l.p99Ms));
+    rows.push({ goal: 'tributary p99 end-to-end at 5,000 records/s, every repetition (ms)', target: `≤ ${GOALS.p99Ms}`, measured: range(p99, 1), met: p99.max <= GOALS.p99Ms ? 'yes' : 'NO' });
+  } else {
+    rows.push({ goal: 'tributary p99 end-to-end at 5,000 records/s, every repetition (ms)', target: `≤ ${GOALS.p99Ms}`, measured: 'not measured (--no-latency)', met: '–' });
+  }
+  if (startup !== undefined) {
+    const idleMb = startup.idleRssBytes / 1048576;
+    rows.push({ goal: 'idle runtime RSS, source.kafka -> sink.console waiting for records (MB, bench/startup.ts)', target: `≤ ${GOALS.idleRssMb}`, measured: fmt(idleMb), met: idleMb <= GOALS.idleRssMb ? 'yes' : 'NO' });
+    rows.push({ goal: `tributary --help, median of ${startup.helpRunsMs.length} runs (s)`, target: `≤ ${fmt(GOALS.helpSeconds, 2)}`, measured: fmt(startup.helpMedianMs / 1000, 2), met: startup.helpMedianMs / 1000 <= GOALS.helpSeconds ? 'yes' : 'NO' });
+  } else if (tribLatency.length > 0) {
+    const idle = stats(tribLatency.map((l) => l.idleRssMb));
+    rows.push({ goal: 'idle runtime RSS: the bench flow joined, nothing to read yet (MB)', target: `≤ ${GOALS.idleRssMb}`, measured: range(idle), met: idle.max <= GOALS.idleRssMb ? 'yes' : 'NO' });
+  } else {
+    rows.push({ goal: 'idle runtime RSS and tributary --help', target: `≤ ${GOALS.idleRssMb} MB, ≤ ${GOALS.helpSeconds} s`, measured: 'not measured (--no-startup, --no-latency)', met: '–' });
+  }
+  if (canvas !== undefined) {
+    const p95 = stats(canvas.live.map((f) => f.p95Ms));
+    const p99 = stats(canvas.live.map((f) => f.p99Ms));
+    rows.push({ goal: 'canvas p95 frame time, 500 nodes with live telemetry (ms)', target: `≤ ${GOALS.canvasP95Ms}`, measured: range(p95, 1), met: p95.median <= GOALS.canvasP95Ms ? 'yes' : 'NO' });
+    rows.push({ goal: 'canvas p99 frame time, 500 nodes with live telemetry (ms)', target: `≤ ${GOALS.canvasP99Ms}`, measured: range(p99, 1), met: p99.median <= GOALS.canvasP99Ms ? 'yes' : 'NO' });
+  } else {
+    rows.push({ goal: 'canvas p95 / p99 frame time, 500 live nodes', target: `≤ ${GOALS.canvasP95Ms} / ${GOALS.canvasP99Ms} ms`, measured: 'not measured (--no-canvas)', met: '–' });
+  }
+  rows.push({ goal: 'tributary ≥ 5× Node-RED 5 on this pipeline (records/s from process start)', target: '≥ 5', measured: 'measured outside the bench (issue #19)', met: '–' });
+  return rows;
+}
+
+/** The start-up figures of bench/startup.ts that the goals read (bytes, ms). */
+interface StartupFigures {
+  helpMedianMs: number;
+  helpRunsMs: number[];
+  helpPeakRssBytes: number;
+  idleRssBytes: number;
+  nodeBaselineRssBytes: number;
+  load1: number;
+}
+
+/** Runs bench/startup.ts's measurement; undefined (with the reason logged) when it is absent or failed. */
+async function runStartup(): Promise<StartupFigures | undefined> {
+  const file = join(ROOT, 'bench', 'startup.ts');
+  if (!existsSync(file)) {
+    log('startup: not measured (bench/startup.ts is absent)');
+    return undefined;
+  }
+  try {
+    const { measureStartup } = (await import(pathToFileURL(file).href)) as { measureStartup: () => Promise<StartupFigures> };
+    const figures = await measureStartup();
+    log(
+      `startup: tributary --help median ${fmt(figures.helpMedianMs)} ms (${figures.helpRunsMs.join(', ')}), idle runtime RSS ` +
+        `${fmt(figures.idleRssBytes / 1048576)} MB, node -e '' ${fmt(figures.nodeBaselineRssBytes / 1048576)} MB, load ${fmt(figures.load1, 2)}`,
+    );
+    return figures;
+  } catch (error) {
+    log(`startup: not measured: ${(error as Error).message}`);
+    return undefined;
   }
 }
 
@@ -662,12 +857,14 @@ async function main(): Promise<void> {
 
   const samples: Sample[] = [];
   for (let rep = 1; rep <= options.reps; rep++) {
-    for (const variant of options.only) {
+    // Interleaved, and every other repetition in reverse order, so no variant always runs right after the same one.
+    const order = rep % 2 === 1 ? options.only : [...options.only].reverse();
+    for (const variant of order) {
       const sample = await runVariant(b, variant, rep);
       samples.push(sample);
       log(
         `rep ${rep} ${variant.padEnd(22)} ${fmt(sample.recordsPerSec).padStart(9)} rec/s ${fmt(sample.cpuUsPerRecord, 2).padStart(7)} µs/rec ` +
-          `${fmt(sample.peakRssMb).padStart(5)} MB${sample.verified === false ? '  REDIS KEYS WRONG' : ''}`,
+          `${fmt(sample.peakRssMb).padStart(5)} MB  load ${fmt(sample.load1, 2)}${sample.verified === false ? `  REDIS OUTPUT WRONG: ${sample.verifyError}` : ''}`,
       );
     }
   }
@@ -683,7 +880,10 @@ async function main(): Promise<void> {
         const sample = await runLatency(b, producer, variant, rep, firstId);
         firstId += options.latencySeconds * LATENCY_RATE + LATENCY_RATE;
         latency.push(sample);
-        log(`latency rep ${rep} ${variant.padEnd(12)} p50 ${fmt(sample.p50Ms, 1)} ms  p99 ${fmt(sample.p99Ms, 1)} ms  cpu ${fmt(sample.cpuPercent)} %`);
+        log(
+          `latency rep ${rep} ${variant.padEnd(12)} p50 ${fmt(sample.p50Ms, 1)} ms  p99 ${fmt(sample.p99Ms, 1)} ms  cpu ${fmt(sample.cpuPercent)} %  ` +
+            `idle RSS ${fmt(sample.idleRssMb)} MB  load ${fmt(sample.load1, 2)}`,
+        );
       }
     }
     await producer.disconnect();
@@ -703,6 +903,7 @@ async function main(): Promise<void> {
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
 
+  const startup = options.startup ? await runStartup() : undefined;
   const canvas = options.canvas ? await runCanvas(options, dir) : undefined;
 
   // Summary.
@@ -724,36 +925,16 @@ async function main(): Promise<void> {
       verified: own.some((x) => x.verified !== undefined) ? (own.every((x) => x.verified === true) ? 'yes' : 'NO') : '–',
     });
   }
-  const goalRows: { goal: string; target: string; measured: string; met: string }[] = [];
-  const addRatio = (goal: string, a: Variant, bVar: Variant, target: number): void => {
-    if (!options.only.includes(a) || !options.only.includes(bVar)) return;
-    const r = stats(ratios(samples, a, bVar, 'recordsPerSec'));
-    goalRows.push({ goal, target: `≥ ${fmt(target, 2)}`, measured: range(r, 2), met: r.median >= target ? 'yes' : 'NO' });
-  };
-  addRatio('tributary / handwritten (records/s)', 'tributary', 'handwritten', GOALS.tributaryOverHandwritten);
-  addRatio('tributary / kafkajs-noop (records/s)', 'tributary', 'kafkajs-noop', GOALS.tributaryOverNoop);
-  addRatio('telemetry cost: tributary / tributary-no-telemetry', 'tributary', 'tributary-no-telemetry', GOALS.telemetryCost);
-  if (options.only.includes('tributary') && options.only.includes('tributary-before')) {
-    const r = stats(ratios(samples, 'tributary', 'tributary-before', 'cpuUsPerRecord'));
-    goalRows.push({ goal: `CPU per record: tributary / tributary-before (${options.compareTree})`, target: '≤ 1.00', measured: range(r, 2), met: r.median <= 1 ? 'yes' : 'NO' });
-  }
-  const tribLatency = latency.filter((l) => l.variant === 'tributary');
-  if (tribLatency.length > 0) {
-    const p99 = stats(tribLatency.map((l) => l.p99Ms));
-    goalRows.push({ goal: 'tributary p99 end-to-end at 5,000 records/s (ms)', target: `≤ ${GOALS.p99Ms}`, measured: range(p99, 1), met: p99.median <= GOALS.p99Ms ? 'yes' : 'NO' });
-  }
-  if (summary.tributary !== undefined) {
-    const rss = summary.tributary.peakRssMb;
-    goalRows.push({
-      goal: `tributary peak RSS during the ${fmt(options.records)}-record run (MB)`,
-      target: `≤ ${GOALS.peakRssMb}`,
-      measured: range(rss),
-      met: rss.max <= GOALS.peakRssMb ? 'yes' : 'NO',
-    });
-  }
+  const goalRows = goalTable(options, samples, latency, canvas, startup);
+  const loads = stats([...samples.map((x) => x.load1), ...latency.map((l) => l.load1)]);
 
   const lines: string[] = [];
   lines.push(`${options.quick ? 'QUICK run' : 'Full run'}: ${fmt(options.records)} records of ~250 B, ${PARTITIONS} partitions, ${options.reps} interleaved repetitions; median (min–max)`);
+  lines.push('');
+  lines.push(
+    `Machine load (1-minute load average at the end of each run, ${cpus().length} cores): ${range(loads, 2)}` +
+      (loads.max > cpus().length ? ' — busier than its cores: absolute figures are low, read the per-repetition ratios' : ''),
+  );
   lines.push('');
   lines.push('| variant | records/s | CPU µs/record | peak RSS MB | Redis keys verified |');
   lines.push('|---|---:|---:|---:|:---:|');
@@ -775,9 +956,18 @@ async function main(): Promise<void> {
   }
   if (canvas !== undefined) {
     lines.push('', ...canvasMarkdown(canvas));
-    const live95 = stats(canvas.live.map((f) => f.p95Ms));
-    goalRows.push({ goal: 'canvas p95 frame time, 500 nodes with live telemetry (ms)', target: '≤ 16.7', measured: range(live95, 1), met: live95.median <= 16.7 ? 'yes' : 'NO' });
   }
+  const perRep = ratioRows(options, samples);
+  if (perRep.length > 0) {
+    lines.push('');
+    lines.push("Ratios per repetition (same repetition, so the machine's load at that moment cancels partly)");
+    lines.push('');
+    lines.push(`| repetition | ${perRep.map((r) => r.title).join(' | ')} |`);
+    lines.push(`|---|${perRep.map(() => '---:').join('|')}|`);
+    for (let rep = 1; rep <= options.reps; rep++) lines.push(`| ${rep} | ${perRep.map((r) => (r.values.get(rep) === undefined ? '–' : fmt(r.values.get(rep)!, 2))).join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push('Goals (issue #19): met = the median meets the target (RSS and p99: every repetition does)');
   lines.push('');
   lines.push('| goal | target | measured median (min–max) | met |');
   lines.push('|---|---:|---:|:---:|');
@@ -802,7 +992,7 @@ async function main(): Promise<void> {
   const file = join(resultsDir, `${stamp}${options.quick ? '-quick' : ''}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), options, machine: info, topic, expectedRedisKeys: b.expected, samples, latency, canvas, summary, goals: goalRows, profile, markdown }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), options, machine: info, topic, expectedRedisKeys: b.expected, samples, latency, startup, canvas, summary, goals: goalRows, profile, markdown }, null, 2)}\n`,
   );
   log(`\nwrote ${file}`);
   await admin.disconnect();
