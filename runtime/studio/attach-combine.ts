@@ -135,17 +135,29 @@ export function combineFrames(instances: readonly InstanceFrame[]): TelemetryFra
 }
 
 /**
+ * `keep` records of several instances' lists (each oldest first), the instances taking turns from their newest record
+ * back (so every instance that sent any is shown), returned oldest first by record timestamp.
+ */
+function newestOf<T extends SampleRecord>(lists: readonly (readonly T[])[], keep: number): T[] {
+  const ranked = lists.flatMap((list) => list.map((record, i) => ({ record, age: list.length - 1 - i })));
+  ranked.sort((a, b) => a.age - b.age || b.record.timestamp - a.record.timestamp);
+  return ranked
+    .slice(0, keep)
+    .map((r) => r.record)
+    .sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/**
  * Combines the samples of one node from several instances: every instance's records, oldest first by record
- * timestamp, the newest `limit` of each direction kept.
+ * timestamp, `limit` per direction kept with the instances taking turns from their newest record back (an instance
+ * whose last records are a little older, e.g. another partition's last batch, still shows).
  * @param limit records kept per direction (default: the most any one instance sent)
  */
 export function combineSamples(nodeId: string, samples: readonly NodeSamples[], limit?: number): NodeSamples {
   const keep = limit ?? Math.max(0, ...samples.map((s) => Math.max(s.in.length, s.out.length)));
-  const byTime = (a: SampleRecord, b: SampleRecord): number => a.timestamp - b.timestamp;
-  const newest = <T extends SampleRecord>(list: T[]): T[] => list.sort(byTime).slice(Math.max(0, list.length - keep));
   return {
     nodeId,
-    in: newest(samples.flatMap((s) => s.in)),
-    out: newest(samples.flatMap((s) => s.out)),
+    in: newestOf(samples.map((s) => s.in), keep),
+    out: newestOf(samples.map((s) => s.out), keep),
   };
 }

@@ -124,4 +124,20 @@ describe('combineSamples', () => {
     // Without a limit: as many as the longest list one instance sent.
     expect(combineSamples('src', [fromA, fromB]).in.map((r) => r.timestamp)).toEqual([3, 4]);
   });
+
+  it('lets the instances take turns, so one whose last records are a little older still shows', () => {
+    const batch = (partition: number, time: number): SampleRecord[] => Array.from({ length: 4 }, () => record(time, partition));
+    const merged = combineSamples('src', [
+      { nodeId: 'src', in: batch(0, 7), out: [] },
+      { nodeId: 'src', in: batch(1, 9), out: [] },
+      { nodeId: 'src', in: batch(2, 8), out: [] },
+    ]);
+    expect(merged.in).toHaveLength(4);
+    expect(merged.in.map((r) => [r.meta.partition, r.timestamp])).toEqual([
+      [0, 7],
+      [2, 8],
+      [1, 9],
+      [1, 9],
+    ]);
+  });
 });
