@@ -1,4 +1,7 @@
-/** Runtime of `sink.kafka` (Node-only): a kafkajs producer, one `send` per batch. */
+/**
+ * Runtime of `sink.kafka` (Node-only): a kafkajs producer, one `send` per batch; in an exactly-once flow the batch goes
+ * into the Kafka transaction of the input partition its records came from (nodes/kafka-transaction.runtime.ts).
+ */
 import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { compileRecordExpression, type ExpressionRecord } from '../../runtime/common/expression';
@@ -8,6 +11,7 @@ import { createKafkaClient, isRetriableKafkaError, kafkaErrorMessage } from '../
 import { checkKafkaConnection } from '../kafka-check.runtime';
 import { kafkaCompressionType } from '../kafka-codecs.runtime';
 import { createKafkaRecordEncoder, RecordEncodeError } from '../kafka-record-encode.runtime';
+import { transactionsOf } from '../kafka-transaction.runtime';
 import { DEAD_LETTER_HEADERS, kafkaSinkSpec, type KafkaSinkConfig } from './kafka.spec';
 
 /** Longest error message copied into the `tributary-error-message` header (characters). */
@@ -47,6 +51,12 @@ export function kafkaHeaders(record: FlowRecord): RecordHeaders {
  *   sent; a kafkajs failure throws `TributaryError` `E_SINK`, retriable when kafkajs says so (connection, timeout,
  *   leader not available, ...), otherwise not (e.g. message too large, not authorized).
  * - `close()` disconnects the producer.
+ *
+ * In an exactly-once flow (`settings.delivery`) the node's own producer is never connected: `write(batch)` produces
+ * each run of records from the same source partition into that partition's open transaction (begun and committed by
+ * the `source.kafka` node, on its cluster; `acks` is all there), in order. A send that fails marks the transaction
+ * failed (the source aborts and replays the batch) rather than rejecting; a record without an open transaction of its
+ * source partition (not read by an exactly-once `source.kafka`) fails the batch, not retriable.
  * @throws TributaryError `E_EXPRESSION` for a malformed expression
  */
 export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): SinkRuntime {
@@ -69,6 +79,7 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
     }
   };
 
+  const transactional = ctx.delivery === 'exactly-once' && !ctx.preview;
   const kafka = createKafkaClient(config, { defaultClientId: `tributary-${nodeId}`, logger: ctx.logger, nodeId });
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: true,
@@ -100,10 +111,32 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
     }
   };
 
+  /** Exactly-once: produces each run of messages whose records share a source partition into its transaction. */
+  const sendInTransactions = async (messages: Message[], origins: FlowRecord[]): Promise<void> => {
+    for (let start = 0; start < messages.length; ) {
+      const meta = origins[start]!.meta;
+      let end = start + 1;
+      while (end < messages.length && sameOrigin(origins[end]!.meta, meta)) end++;
+      const open = meta.topic === undefined || meta.partition === undefined || ctx.shared === undefined
+        ? undefined
+        : transactionsOf(ctx.shared, meta.source)?.openOf(meta.topic, meta.partition);
+      if (open === undefined) {
+        throw new TributaryError(
+          'E_SINK',
+          `exactly-once: no open Kafka transaction for records from ${meta.topic === undefined ? `node ${meta.source}` : `${meta.topic}/${meta.partition}`} ` +
+            '(only records read by source.kafka in an exactly-once flow can be produced transactionally)',
+          { nodeId, retriable: false },
+        );
+      }
+      await open.send({ topic: config.topic, messages: messages.slice(start, end), compression });
+      start = end;
+    }
+  };
+
   return {
     async open() {
       await encoder.open();
-      await connect();
+      if (!transactional) await connect();
     },
 
     async write(batch: FlowRecord[]): Promise<SinkRejection[]> {
@@ -111,12 +144,15 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
       await encoder.open();
       const rejections: SinkRejection[] = [];
       const messages: Message[] = [];
+      // Exactly-once: the record of each message, whose source partition names its transaction.
+      const origins: FlowRecord[] | undefined = transactional ? [] : undefined;
       batch.forEach((record, index) => {
         try {
           const key = encoder.key(keyOf === undefined ? record.key : evaluate('key', keyOf, record));
           const value = encoder.value(valueOf === undefined ? record.value : evaluate('value', valueOf, record));
           // No timestamp: the broker's produce time, so retention never drops re-produced old records at once.
           messages.push({ key, value, headers: kafkaHeaders(record) });
+          origins?.push(record);
         } catch (error) {
           if (error instanceof RecordEncodeError) {
             rejections.push({ index, message: `cannot encode the record: ${error.message}`, code: 'E_SINK' });
@@ -130,6 +166,10 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
         }
       });
       if (messages.length === 0) return rejections;
+      if (origins !== undefined) {
+        await sendInTransactions(messages, origins);
+        return rejections;
+      }
       if (!connected) await connect();
       try {
         await producer.send({ topic: config.topic, messages, acks: config.acks, compression });
@@ -144,6 +184,11 @@ export function createKafkaSink(config: KafkaSinkConfig, ctx: NodeContext): Sink
       await producer.disconnect();
     },
   };
+}
+
+/** True when two records come from the same source partition (the same transaction in an exactly-once flow). */
+function sameOrigin(a: FlowRecord['meta'], b: FlowRecord['meta']): boolean {
+  return a.partition === b.partition && a.topic === b.topic && a.source === b.source;
 }
 
 /** Runtime of `sink.kafka`; see {@link createKafkaSink}. */

@@ -45,11 +45,13 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { TributaryError } from '../../runtime/common/errors';
 import { AckLedger, type AckTicket } from '../../runtime/engine/ack-ledger';
 import { defineSource, type FlowRecord, type GroupMembership, type PartitionPosition, type SourceContext, type SourceRuntime } from '../../runtime/engine/types';
-import { createKafkaClient, groupMembershipError, isKafkaUnavailableError, kafkaErrorMessage } from '../kafka-common.runtime';
+import { createKafkaClient, groupMembershipError, isKafkaUnavailableError, isRetriableKafkaError, kafkaErrorMessage } from '../kafka-common.runtime';
 import { GroupHealth, reconnectRetry } from './kafka-group-health.runtime';
 import { checkKafkaConnection } from '../kafka-check.runtime';
 import { applyStartPosition, resolveStartFrom } from '../kafka-start-position.runtime';
 import { createKafkaRecordDecoder, type KafkaRecordDecoder } from '../kafka-record-decode.runtime';
+import { KafkaTransactions, registerTransactions, type PartitionTransaction } from '../kafka-transaction.runtime';
+import { sleep } from '../../runtime/engine/sleep';
 import { kafkaSourceSpec } from './kafka.spec';
 import type { z } from 'zod';
 
@@ -73,6 +75,11 @@ const PREVIEW_IDLE_MS = 3_000;
 export const SILENCE_PROBE_MS = 8_000;
 /** How often the silence is checked (ms). */
 const SILENCE_CHECK_MS = 1_000;
+/**
+ * Exactly-once: aborted transactions of the same batch in a row after which a failure that is not retriable (e.g. a
+ * record larger than the broker takes) fails the run instead of being replayed again.
+ */
+export const MAX_TRANSACTION_ATTEMPTS = 5;
 
 class KafkaSource implements SourceRuntime {
   private consumer: Consumer | undefined;
@@ -111,6 +118,10 @@ class KafkaSource implements SourceRuntime {
   private previewIdle: NodeJS.Timeout | undefined;
   /** Decodes keys, values and headers (nodes/kafka-record-decode.runtime.ts); made at the first batch. */
   private decoder: KafkaRecordDecoder | undefined;
+  /** Exactly-once flows: the transactions of the partitions owned (nodes/kafka-transaction.runtime.ts). */
+  private transactions: KafkaTransactions | undefined;
+  /** Exactly-once: per `topic:partition`, the batch whose transactions were aborted in a row, and how often. */
+  private readonly aborts = new Map<string, { offset: string; count: number }>();
 
   constructor(
     private readonly config: KafkaSourceConfig,
@@ -138,6 +149,7 @@ class KafkaSource implements SourceRuntime {
     });
     this.kafka = kafka;
     const groupId = ctx.preview ? `tributary-preview-${randomBytes(6).toString('hex')}` : config.groupId;
+    if (ctx.delivery === 'exactly-once' && !ctx.preview) this.transactions = this.exactlyOnce(kafka, groupId);
     const consumer = kafka.consumer({
       groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -166,6 +178,7 @@ class KafkaSource implements SourceRuntime {
       // Partitions lost in a rebalance: their unacknowledged chunks are replayed by the new owner from the commit
       // position, so nothing more is committed for them here.
       this.ledger.retain((key) => owned.has(key));
+      this.transactions?.retain((key) => owned.has(key));
       // Every assigned partition resumes from its committed offset: its checkpoint goes back to the stateful transforms.
       if (!ctx.preview && ctx.checkpointing()) this.fetchCheckpoints(groupId, owned);
       this.report();
@@ -216,7 +229,7 @@ class KafkaSource implements SourceRuntime {
         ? { fromBeginning: true }
         : await applyStartPosition({ kafka, groupId, topics, position: resolveStartFrom(config), logger: ctx.logger, nodeId: ctx.nodeId });
       await consumer.subscribe({ topics, fromBeginning: start.fromBeginning });
-      if (!ctx.preview) {
+      if (!ctx.preview && this.transactions === undefined) {
         this.commitTimer = setInterval(() => this.commitInBackground(), COMMIT_INTERVAL_MS);
         this.commitTimer.unref();
       }
@@ -256,6 +269,7 @@ class KafkaSource implements SourceRuntime {
       // disconnect() stops fetching, waits for the running eachBatch calls (each commits what was acknowledged before
       // it returns) and leaves the group.
       await this.consumer?.disconnect();
+      await this.transactions?.close();
       await this.admin?.disconnect().catch(() => undefined);
       this.finish();
     })();
@@ -513,6 +527,8 @@ class KafkaSource implements SourceRuntime {
     const lost = this.health.lostMembership();
     if (lost !== undefined && isRunning() && this.stopping === undefined) throw lost;
     await this.restoreCheckpoint(key, topic, partition);
+    // Exactly-once: the batch's records are produced in one transaction of the partition, committed with its offsets.
+    const txn = this.transactions?.of(topic, partition);
 
     const beat = setInterval(() => {
       const startedAt = this.health.clock();
@@ -533,6 +549,8 @@ class KafkaSource implements SourceRuntime {
     let inGraph = 0;
     const slotFreed: (() => void)[] = [];
     try {
+      // Begun with the heartbeat running: a first transaction may wait seconds for the transaction coordinator.
+      if (txn !== undefined && !(await this.beginTransaction(txn, payload))) return;
       const messages = batch.messages;
       const size = ctx.batchSize;
       for (let start = 0; start < messages.length; start += size) {
@@ -550,7 +568,7 @@ class KafkaSource implements SourceRuntime {
         if (fetching !== undefined) await fetching;
         for (let i = 0; i < slice.length; i++) records[i] = decoder.decode(slice[i]!, topic, partition);
         const last = slice[slice.length - 1]!.offset;
-        const ticket = this.ledger.deliver(key, last);
+        const ticket = txn === undefined ? this.ledger.deliver(key, last) : undefined;
         let markDone!: () => void;
         const entry = { last, processed: false, done: new Promise<void>((resolve) => (markDone = resolve)) };
         dispatched.push(entry);
@@ -569,7 +587,7 @@ class KafkaSource implements SourceRuntime {
           leaveGraph();
         });
         delivery.then(
-          () => this.acknowledge(ticket, position),
+          () => ticket !== undefined && this.acknowledge(ticket, position),
           (error: unknown) => {
             failure ??= error;
             leaveGraph();
@@ -583,6 +601,12 @@ class KafkaSource implements SourceRuntime {
       // A chunk no transform holds is acknowledged right after it passed through the graph: one turn of the event loop
       // lets those acknowledgements reach the ledger, so the commit below (the last one at a stop) includes them.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (txn !== undefined) {
+        await this.endTransaction(txn, payload, dispatched.length === 0 ? undefined : dispatched[dispatched.length - 1]!.last, failure);
+        const lostNow = this.health.lostMembership();
+        if (lostNow !== undefined && isRunning() && this.stopping === undefined) throw lostNow;
+        return;
+      }
       if (failure !== undefined && this.stopping === undefined && !ctx.signal.aborted) throw failure;
       // Membership lost meanwhile: rethrown (the kafkajs protocol error itself, not a wrapper) so kafkajs rejoins; what
       // was acknowledged is committed after the join, the rest is replayed.
@@ -597,6 +621,116 @@ class KafkaSource implements SourceRuntime {
       clearInterval(watch);
       if (position.paused) this.setPaused(topic, partition, position, false);
     }
+  }
+
+  /**
+   * Exactly-once: checks that the flow can run so (read_committed, no stateful transform) and makes the transactions
+   * the flow's `sink.kafka` nodes produce into.
+   * @throws TributaryError E_CONFIG naming the node and what prevents exactly-once
+   */
+  private exactlyOnce(kafka: Kafka, groupId: string): KafkaTransactions {
+    const { ctx, config } = this;
+    const refuse = (why: string): TributaryError =>
+      new TributaryError('E_CONFIG', `node ${ctx.nodeId}: settings.delivery exactly-once ${why}`, { nodeId: ctx.nodeId });
+    if (config.isolationLevel === 'read_uncommitted') {
+      throw refuse('reads read_committed: remove isolationLevel read_uncommitted (it would read records of aborted transactions)');
+    }
+    if (ctx.checkpointing()) {
+      throw refuse(
+        'does not support stateful transforms (windows) yet: their checkpoints travel in offset-commit metadata, which ' +
+          'a transaction does not carry; use at-least-once',
+      );
+    }
+    if (ctx.shared === undefined) throw refuse('needs the engine (no shared run state)');
+    const transactions = new KafkaTransactions(kafka, groupId, ctx.logger, () => this.connectedAdmin());
+    registerTransactions(ctx.shared, ctx.nodeId, transactions);
+    return transactions;
+  }
+
+  /**
+   * Exactly-once, before a batch is dispatched: begins the partition's transaction. After a new producer initialised
+   * (fencing any previous owner) the committed offset is read again; when it is not where the batch starts (another
+   * member committed after this one joined), the partition is moved there and the batch is left.
+   * @returns true when the batch is to be dispatched in the open transaction
+   * @throws a group membership error (kafkajs rejoins)
+   */
+  private async beginTransaction(txn: PartitionTransaction, payload: EachBatchPayload): Promise<boolean> {
+    const { topic, partition, messages } = payload.batch;
+    const first = messages[0]?.offset;
+    if (first === undefined || !payload.isRunning() || payload.isStale()) return false;
+    let committed: string | undefined;
+    try {
+      committed = await txn.begin();
+    } catch (error) {
+      const lost = groupMembershipError(error);
+      if (lost !== undefined) throw lost;
+      await this.replay(txn, payload, error);
+      return false;
+    }
+    if (committed === undefined || committed === '-1' || committed === first) return true;
+    this.ctx.logger.info(
+      { topic, partition, committed, first },
+      `partition ${topic}/${partition} continues from its committed offset ${committed} (the batch started at ${first})`,
+    );
+    await txn.abort();
+    this.consumer!.seek({ topic, partition, offset: committed });
+    return false;
+  }
+
+  /**
+   * Exactly-once, after a batch: commits its transaction with the position after `last` (the last record
+   * dispatched; records not dispatched because of a stop or a rebalance are read again), or aborts it and replays the
+   * batch when a delivery or a send failed or the commit fails.
+   */
+  private async endTransaction(txn: PartitionTransaction, payload: EachBatchPayload, last: string | undefined, failure: unknown): Promise<void> {
+    const { topic, partition } = payload.batch;
+    if (last === undefined) {
+      await txn.abort();
+      return;
+    }
+    if (failure !== undefined) {
+      // The run fails (a delivery rejects only then): abort, the next start replays.
+      await txn.abort(failure);
+      return;
+    }
+    const offset = String(BigInt(last) + 1n);
+    try {
+      await txn.commit(offset);
+    } catch (error) {
+      await this.replay(txn, payload, error);
+      return;
+    }
+    this.aborts.delete(`${topic}:${partition}`);
+    const position = this.position(topic, partition);
+    position.committed = Number(offset);
+    this.report();
+  }
+
+  /**
+   * Exactly-once: aborts the partition's transaction and moves the partition back to the batch's first offset (the
+   * committed one), after a backoff (300 ms doubling to 5 s) that grows while the same batch keeps failing. A failure
+   * that is not retriable fails the run once the same batch failed {@link MAX_TRANSACTION_ATTEMPTS} times in a row.
+   */
+  private async replay(txn: PartitionTransaction, payload: EachBatchPayload, error: unknown): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    const first = messages[0]!.offset;
+    await txn.abort(error);
+    const key = `${topic}:${partition}`;
+    const previous = this.aborts.get(key);
+    const count = previous?.offset === first ? previous.count + 1 : 1;
+    this.aborts.set(key, { offset: first, count });
+    if (count >= MAX_TRANSACTION_ATTEMPTS && !isRetriableKafkaError(error) && groupMembershipError(error) === undefined) {
+      this.failRun(
+        new TributaryError(
+          'E_SINK',
+          `node ${this.ctx.nodeId}: the transaction of ${topic}/${partition} from offset ${first} failed ${count} times in a row: ${kafkaErrorMessage(error)}`,
+          { nodeId: this.ctx.nodeId },
+        ),
+      );
+      return;
+    }
+    if (this.stopping === undefined) this.consumer!.seek({ topic, partition, offset: first });
+    await sleep(Math.min(300 * 2 ** (count - 1), 5_000), this.ctx.signal).catch(() => undefined);
   }
 
   /** Pauses or resumes the partition to follow the engine's backpressure state. */

@@ -162,6 +162,8 @@ export class Engine {
   private readonly health: RunHealth;
   private readonly retryingSinks = new Set<string>();
   private readonly heldDeliveries = new Set<Delivery>();
+  /** What the nodes of this run share (see {@link NodeContext.shared}). */
+  private readonly shared = new Map<string, unknown>();
   private readonly maxInFlight: number;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
@@ -362,6 +364,8 @@ export class Engine {
       signal: this.abort.signal,
       emit: (port, records) => this.emit(node, port, records, UNHELD),
       counters: this.counters.get(node.id)!,
+      delivery: this.plan.flow.settings.delivery,
+      shared: this.shared,
     };
   }
 

@@ -84,6 +84,14 @@ export interface NodeContext {
   emit(port: string, records: FlowRecord[]): Promise<void>;
   /** The node's own counters, reported by the engine with its telemetry (e.g. a window's open windows). */
   counters: NodeCounters;
+  /** The flow's delivery guarantee (`settings.delivery`); undefined means at-least-once. */
+  delivery?: 'at-least-once' | 'exactly-once';
+  /**
+   * Objects the nodes of one run share, by a key the owning node type chooses: e.g. the Kafka transactions of an
+   * exactly-once flow, which `source.kafka` begins and commits and `sink.kafka` produces into
+   * (nodes/kafka-transaction.runtime.ts). Undefined outside an engine run.
+   */
+  shared?: Map<string, unknown>;
 }
 
 /** Ends a hold taken with {@link BatchScope.hold}; calling it more than once does nothing. */
