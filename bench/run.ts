@@ -13,6 +13,8 @@
  * - `--compare-tree <dir>`  adds the variant `tributary-before`: the same flow run by `<dir>/bin/tributary.js`, another
  *                        checkout (e.g. `git worktree add /tmp/tributary-before <commit>` with this checkout's
  *                        node_modules symlinked into it), so one run compares the code before and after a change
+ * - `--before-node-options <flags>`  NODE_OPTIONS of the `tributary-before` process only (e.g. `--compare-tree .
+ *                        --before-node-options --max-semi-space-size=32` compares a V8 flag on the same code)
  * - `--profile`          afterwards, run `tributary run` once under `--cpu-prof` and print its top self-time functions
  * - `--no-startup`       skip the start-up figures (bench/startup.ts: `tributary --help` time, idle runtime RSS)
  * - `--no-canvas`        skip the studio canvas measurement
@@ -118,6 +120,8 @@ interface Options {
   canvasDetail: boolean;
   /** Another checkout whose `bin/tributary.js` the variant `tributary-before` runs. */
   compareTree: string | undefined;
+  /** NODE_OPTIONS of the `tributary-before` process. */
+  beforeNodeOptions: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -148,6 +152,7 @@ function parseOptions(argv: string[]): Options {
     canvasTrace: argv.includes('--canvas-trace'),
     canvasDetail: argv.includes('--canvas-detail'),
     compareTree,
+    beforeNodeOptions: value('--before-node-options'),
   };
 }
 
@@ -401,7 +406,8 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
       const flow = writeFlow(b.dir, groupId, b.topic, groupId, true);
       const tree = variant === 'tributary-before' ? b.options.compareTree! : ROOT;
       const args = [join(tree, 'bin', 'tributary.js'), 'run', flow, ...(variant === 'tributary-no-telemetry' ? ['--no-telemetry'] : [])];
-      measured = await runConsumer(b, process.execPath, args, env, groupId);
+      const nodeOptions = variant === 'tributary-before' ? b.options.beforeNodeOptions : undefined;
+      measured = await runConsumer(b, process.execPath, args, nodeOptions === undefined ? env : { ...env, NODE_OPTIONS: nodeOptions }, groupId);
       break;
     }
   }
