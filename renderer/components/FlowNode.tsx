@@ -3,7 +3,7 @@
  * output ports on the right (the spec's, the config-derived ones, then `error`), and a problem badge when the node has
  * compile problems. Memoized; reads its own problem count by id, and its live figures (below the ports) from the
  * telemetry store by id: a telemetry frame re-renders this component only when its highlight (errors, backpressure)
- * flips.
+ * flips. A sink shows its delivery guarantee as a badge (DeliveryBadge), computed from its config.
  *
  * Zoomed out (below `DETAIL_MIN_ZOOM`) the node is a plain box: title, highlight and the port handles (so edges keep
  * their anchors and connecting still works), without the type line, port names and live figures.
@@ -15,6 +15,7 @@ import { useStudio, useTelemetry } from '../store/index';
 import { nodeAlert } from '../store/live-display';
 import type { GraphNode } from '../store/convert';
 import { nodeInputPorts, nodeOutputPorts } from '../store/graph-ops';
+import { DeliveryBadge } from './DeliveryBadge';
 import { ZoomedOutContext } from './live-hub';
 import { NodeStats } from './NodeStats';
 import { CompareBadge, useCompareStatus } from './CompareBadge';
@@ -49,6 +50,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
             {problems}
           </span>
         )}
+        {!zoomedOut && kind === 'sink' && <DeliveryBadge nodeId={id} type={data.type} config={data.config} />}
         {!zoomedOut && (
           <div className="flow-node-type">
             {spec?.title ?? 'Unknown type'} · {data.type}

@@ -15,6 +15,7 @@ import { studioStore, useRun, useStudio } from '../store/index';
 import { isWarningProblem } from '../store/problems';
 import { isRunActive } from '../store/run-store';
 import { AttachedInstances } from './AttachedInstances';
+import { DeliveryDetails } from './DeliveryBadge';
 import { FieldInput } from './FieldInput';
 import { ReplayDialog } from './ReplayDialog';
 import { CompareFields } from './CompareFields';
@@ -128,6 +129,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
         {spec?.title ?? 'Unknown node type'} <span className="muted">{data.type}</span>
       </h2>
       {spec !== undefined && <p className="muted small">{spec.description}</p>}
+      <DeliveryDetails type={data.type} config={config} />
       <CompareFields nodeId={nodeId} />
       <AttachedInstances nodeId={nodeId} />
       {other.length > 0 && (

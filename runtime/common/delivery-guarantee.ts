@@ -284,11 +284,12 @@ export function exactlyOnceProblems(nodes: readonly DeliveryNode[], delivery: Fl
     if (node.kind === 'sink') {
       if (node.type !== 'sink.kafka') {
         const own = sinkDelivery(node.type, node.config ?? {}, 'at-least-once');
+        const label = DELIVERY_GUARANTEE_LABELS[own?.guarantee ?? 'at-least-once'];
         refuse(
           node,
           'type',
-          `${node.type} cannot write inside a Kafka transaction: ${own?.reason ?? 'it writes outside Kafka'}; ` +
-            'exactly-once needs every sink to be sink.kafka: set settings.delivery to at-least-once, or write to Kafka',
+          `${node.type} cannot write inside a Kafka transaction (exactly-once needs every sink to be sink.kafka); set ` +
+            `settings.delivery to at-least-once, where this sink is ${label}, or write to Kafka`,
         );
       } else if (node.config !== undefined && node.config.acks !== -1) {
         refuse(node, 'config.acks', `acks is ${String(node.config.acks)}; a transactional producer needs acks -1 (all in-sync replicas)`);
