@@ -52,6 +52,11 @@ export function decodeHeaders(raw: IHeaders | undefined): RecordHeaders {
   return headers;
 }
 
+/**
+ * A record with every field it may get on the hot path (`trace` included, undefined), in the order `transform.map`
+ * builds its records, so records keep one hidden class from the source to the sinks (monomorphic property access)
+ * whether or not the tracer picks some of them.
+ */
 function baseRecord(message: KafkaMessage, topic: string, partition: number, nodeId: string): FlowRecord {
   return {
     key: null,
@@ -59,6 +64,7 @@ function baseRecord(message: KafkaMessage, topic: string, partition: number, nod
     headers: decodeHeaders(message.headers),
     timestamp: Number(message.timestamp),
     meta: { source: nodeId, topic, partition, offset: message.offset },
+    trace: undefined,
   };
 }
 

@@ -34,10 +34,10 @@ export const mapTransformRuntime = defineTransform(mapTransformSpec, (config, ct
             const result = keyOf(record);
             key = result === null || result === undefined ? null : typeof result === 'string' ? result : String(result);
           }
-          // A fixed-shape literal rather than a spread: cheaper to build and keeps records monomorphic.
-          const mapped: FlowRecord = { key, value, headers: record.headers, timestamp: record.timestamp, meta: record.meta };
+          // A fixed-shape literal rather than a spread: cheaper to build and keeps records monomorphic (the shape of
+          // the Kafka source's records, nodes/kafka-record-decode.runtime.ts, `trace` always present).
+          const mapped: FlowRecord = { key, value, headers: record.headers, timestamp: record.timestamp, meta: record.meta, trace: record.trace };
           if (record.error !== undefined) mapped.error = record.error;
-          if (record.trace !== undefined) mapped.trace = record.trace;
           out.push(mapped);
         } catch (e) {
           const message = `${field} threw: ${e instanceof Error ? e.message : String(e)}`;
