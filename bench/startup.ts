@@ -7,10 +7,11 @@
  *   reported at exit through a one-line `--import` probe).
  * - idle runtime: RSS (VmRSS, /proc) of `tributary run` on a flow `source.kafka` (an empty topic of its own) ->
  *   `sink.console`, {@link IDLE_SETTLE_MS} after it logged "all sources ready": a runtime that has started its flow and
- *   waits for records. Needs Kafka (`KAFKA_BROKERS`, default 127.0.0.1:9092).
+ *   waits for records (its RSS right after start-up is in `idleStartRssBytes`). Needs Kafka (`KAFKA_BROKERS`, default 127.0.0.1:9092).
  * - the RSS of `node -e ''` on the same machine, the floor any Node.js process starts from.
  *
  *   npx tsx bench/startup.ts        (prints the figures and one JSON line)
+ *   STARTUP_CLI=/other/checkout/bin/tributary.js npx tsx bench/startup.ts    (the same figures of another checkout)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,15 +24,21 @@ import { procRss, quantile } from './lib';
 
 /** Runs of `--help` measured (after one warm-up run). */
 export const HELP_RUNS = 10;
-/** How long the idle runtime runs after "all sources ready" before its RSS is read (ms). */
-export const IDLE_SETTLE_MS = 3_000;
+/**
+ * How long the idle runtime runs after "all sources ready" before its RSS is read (ms). V8 gives the start-up's
+ * garbage back some 10-30 s into an idle period (its memory reducer): read earlier, the RSS is 15-25 MB higher.
+ */
+export const IDLE_SETTLE_MS = 30_000;
 /** How long the idle runtime may take to say "all sources ready" (ms). */
 const READY_TIMEOUT_MS = 60_000;
 
 const root = resolve(import.meta.dirname, '..');
-const CLI = join(root, 'bin', 'tributary.js');
-/** Prints the process's peak RSS (kB) on stderr at exit. */
-const MAX_RSS_PROBE = 'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nMAXRSS_KB "+process.resourceUsage().maxRSS+"\\n"))';
+/** The command measured: `bin/tributary.js` of this checkout, or `STARTUP_CLI`. */
+const CLI = resolve(process.env.STARTUP_CLI ?? join(root, 'bin', 'tributary.js'));
+/** Prints the process's peak RSS (kB) and CPU time (user + system, µs) on stderr at exit. */
+const USAGE_PROBE =
+  'data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();' +
+  'process.stderr.write("\\nUSAGE "+u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+"\\n")})';
 
 /** What {@link measureStartup} returns. */
 export interface StartupFigures {
@@ -39,38 +46,43 @@ export interface StartupFigures {
   helpRunsMs: number[];
   /** Median of {@link helpRunsMs} (ms). */
   helpMedianMs: number;
+  /** Median CPU time (user + system) of the measured `--help` runs (ms): steadier than wall time on a busy machine. */
+  helpCpuMedianMs: number;
   /** Largest peak RSS of the measured `--help` runs (bytes). */
   helpPeakRssBytes: number;
-  /** RSS of the idle runtime (bytes). */
+  /** RSS of the idle runtime {@link IDLE_SETTLE_MS} after it was ready (bytes). */
   idleRssBytes: number;
+  /** RSS of the same runtime 1 s after it was ready (bytes). */
+  idleStartRssBytes: number;
   /** Peak RSS of `node -e ''` (bytes). */
   nodeBaselineRssBytes: number;
   /** 1-minute load average of the machine when the measurement ended. */
   load1: number;
 }
 
-/** Runs `node <args>` to its end; returns its wall time (ms) and the peak RSS its probe reported (bytes). */
-function timedNode(args: string[]): { ms: number; maxRssBytes: number } {
+/** Runs `node <args>` to its end; returns its wall time (ms), and the peak RSS (bytes) and CPU time (ms) it reported. */
+function timedNode(args: string[]): { ms: number; maxRssBytes: number; cpuMs: number } {
   const started = performance.now();
-  const result = spawnSync(process.execPath, ['--import', MAX_RSS_PROBE, ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, ['--import', USAGE_PROBE, ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status ?? result.signal}: ${result.stderr.trim().split('\n')[0]}`);
-  const match = /MAXRSS_KB (\d+)/.exec(result.stderr);
-  if (match === null) throw new Error(`node ${args.join(' ')}: no MAXRSS_KB line on stderr`);
-  return { ms, maxRssBytes: Number(match[1]) * 1024 };
+  const match = /USAGE (\d+) (\d+)/.exec(result.stderr);
+  if (match === null) throw new Error(`node ${args.join(' ')}: no USAGE line on stderr`);
+  return { ms, maxRssBytes: Number(match[1]) * 1024, cpuMs: Number(match[2]) / 1000 };
 }
 
 /**
  * Measures `tributary --help` ({@link HELP_RUNS} runs).
  * @throws Error when a run fails
  */
-export function measureHelp(): Pick<StartupFigures, 'helpRunsMs' | 'helpMedianMs' | 'helpPeakRssBytes'> {
+export function measureHelp(): Pick<StartupFigures, 'helpRunsMs' | 'helpMedianMs' | 'helpCpuMedianMs' | 'helpPeakRssBytes'> {
   timedNode([CLI, '--help']);
   const runs = Array.from({ length: HELP_RUNS }, () => timedNode([CLI, '--help']));
   const helpRunsMs = runs.map((run) => Math.round(run.ms));
   return {
     helpRunsMs,
     helpMedianMs: quantile([...helpRunsMs].sort((a, b) => a - b), 0.5),
+    helpCpuMedianMs: Math.round(quantile(runs.map((run) => run.cpuMs).sort((a, b) => a - b), 0.5)),
     helpPeakRssBytes: Math.max(...runs.map((run) => run.maxRssBytes)),
   };
 }
@@ -79,7 +91,9 @@ export function measureHelp(): Pick<StartupFigures, 'helpRunsMs' | 'helpMedianMs
  * Measures the RSS of an idle runtime: `tributary run` of `source.kafka` (a new, empty topic) -> `sink.console`.
  * @throws Error when Kafka cannot be reached, or the runtime exits or is not ready within a minute
  */
-export async function measureIdleRuntime(brokers: string[] = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')): Promise<number> {
+export async function measureIdleRuntime(
+  brokers: string[] = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+): Promise<Pick<StartupFigures, 'idleRssBytes' | 'idleStartRssBytes'>> {
   const name = `bench-startup-idle-${process.pid}-${Date.now()}`;
   const admin = new Kafka({ clientId: 'bench-startup', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -114,10 +128,14 @@ export async function measureIdleRuntime(brokers: string[] = (process.env.KAFKA_
           reject(new Error(`the idle runtime exited (${signal ?? code}): ${log.slice(-500)}`));
         });
       });
-      await new Promise((settle) => setTimeout(settle, IDLE_SETTLE_MS));
-      const rss = procRss(child.pid!);
-      if (rss === undefined) throw new Error('the idle runtime exited before its RSS was read');
-      return rss;
+      const rssAfter = async (ms: number): Promise<number> => {
+        await new Promise((settle) => setTimeout(settle, ms));
+        const rss = procRss(child.pid!);
+        if (rss === undefined) throw new Error('the idle runtime exited before its RSS was read');
+        return rss;
+      };
+      const idleStartRssBytes = await rssAfter(1_000);
+      return { idleStartRssBytes, idleRssBytes: await rssAfter(IDLE_SETTLE_MS - 1_000) };
     } finally {
       const exited = new Promise((done) => child.once('exit', done));
       if (child.exitCode === null && child.signalCode === null) {
@@ -139,17 +157,19 @@ export async function measureIdleRuntime(brokers: string[] = (process.env.KAFKA_
  */
 export async function measureStartup(): Promise<StartupFigures> {
   const help = measureHelp();
-  const idleRssBytes = await measureIdleRuntime();
+  const idle = await measureIdleRuntime();
   const nodeBaselineRssBytes = timedNode(['-e', '']).maxRssBytes;
-  return { ...help, idleRssBytes, nodeBaselineRssBytes, load1: loadavg()[0]! };
+  return { ...help, ...idle, nodeBaselineRssBytes, load1: loadavg()[0]! };
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const figures = await measureStartup();
   const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
   process.stdout.write(
-    `tributary --help: median ${figures.helpMedianMs} ms of ${HELP_RUNS} runs (${figures.helpRunsMs.join(', ')}), peak RSS ${mb(figures.helpPeakRssBytes)} MB\n` +
-      `idle runtime (source.kafka -> sink.console, waiting for records): RSS ${mb(figures.idleRssBytes)} MB\n` +
+    `tributary --help: median ${figures.helpMedianMs} ms of ${HELP_RUNS} runs (${figures.helpRunsMs.join(', ')}), ` +
+      `CPU median ${figures.helpCpuMedianMs} ms, peak RSS ${mb(figures.helpPeakRssBytes)} MB\n` +
+      `idle runtime (source.kafka -> sink.console, waiting for records): RSS ${mb(figures.idleRssBytes)} MB after ${IDLE_SETTLE_MS / 1000} s ` +
+      `(${mb(figures.idleStartRssBytes)} MB 1 s after start-up)\n` +
       `node -e '': peak RSS ${mb(figures.nodeBaselineRssBytes)} MB; load average ${figures.load1.toFixed(2)}\n` +
       `${JSON.stringify(figures)}\n`,
   );
