@@ -15,15 +15,15 @@ export function CompareFields({ nodeId }: { nodeId: string }) {
   if (status === 'added') {
     return (
       <div className="compare-fields compare-added" data-testid="compare-fields">
-        <h3>Added since the {label}</h3>
+        <div className="compare-fields-head">Added since the {label}</div>
       </div>
     );
   }
   return (
     <div className="compare-fields" data-testid="compare-fields">
-      <h3>
+      <div className="compare-fields-head">
         {status === 'renamed' ? `Renamed from ${previousId ?? '?'}` : 'Changed'} since the {label}
-      </h3>
+      </div>
       {fields !== undefined && fields.length > 0 && (
         <ul>
           {fields.map((f) => (

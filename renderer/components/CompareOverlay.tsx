@@ -2,7 +2,7 @@
  * The canvas part of a comparison: the removed nodes as dashed ghosts at their old positions (in the canvas viewport,
  * so they pan and zoom with the flow; not selectable), and the compare bar in the canvas's top-left corner: what the
  * canvas is compared with, the counts, the whole change list (as `tributary diff` prints it; a node's line selects
- * it) and Close. Rendered into React Flow's own elements through portals, so the canvas component needs no change.
+ * it, folded at first so that the bar covers one line of the canvas) and Close. Rendered into React Flow's own elements through portals, so the canvas component needs no change.
  */
 import { useStore as useFlowStore, ViewportPortal } from '@xyflow/react';
 import { useState } from 'react';
@@ -81,7 +81,8 @@ function ChangeList({ comparison }: { comparison: Comparison }) {
 
 /** The compare bar. */
 function CompareBar({ comparison }: { comparison: Comparison }) {
-  const [open, setOpen] = useState(true);
+  // The list starts folded: the highlights on the canvas and the inspector are the view; the list is one click away.
+  const [open, setOpen] = useState(false);
   const { diff } = comparison;
   const count = (change: string): number => diff.nodes.filter((n) => n.change === change).length;
   const added = count('added');

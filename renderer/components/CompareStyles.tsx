@@ -18,9 +18,10 @@ const CSS = `
 .compare-ghost .compare-ghost-title { font-weight: 600; text-decoration: line-through; color: var(--text); }
 .compare-ghost .compare-ghost-type { font-size: 11px; }
 .compare-bar { background: var(--panel); border: 1px solid var(--border); border-left: 4px solid var(--warn); border-radius: 8px;
-  box-shadow: var(--shadow); padding: 6px 10px; max-width: min(640px, 60vw); font-size: 12px; }
+  box-shadow: var(--shadow); padding: 5px 10px; max-width: min(600px, calc(100vw - 900px), 60vw); min-width: 320px; font-size: 12px; }
 .compare-bar.compare-none { border-left-color: var(--ok); }
-.compare-bar-head { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
+.compare-bar-head { display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
+.compare-bar-head > button:last-child { margin-left: auto; padding: 1px 8px; }
 .compare-bar-head strong { font-weight: 600; }
 .compare-count { padding: 0 6px; border-radius: 8px; font-size: 11px; line-height: 18px; background: var(--panel-2); }
 .compare-count.compare-added { color: var(--ok); }
@@ -28,6 +29,8 @@ const CSS = `
 .compare-count.compare-changed { color: var(--warn); }
 .compare-list { margin: 6px 0 0; padding: 6px 0 0; border-top: 1px solid var(--border); list-style: none; max-height: 38vh;
   overflow: auto; font-family: var(--mono); font-size: 11.5px; }
+
+.compare-list ul { list-style: none; margin: 0; padding: 0; }
 .compare-list li { white-space: pre-wrap; word-break: break-word; padding: 1px 0; }
 .compare-list li.compare-field { padding-left: 18px; color: var(--muted); }
 .compare-list li.compare-added { color: var(--ok); }
@@ -35,7 +38,7 @@ const CSS = `
 .compare-list button.link { font-family: inherit; font-size: inherit; padding: 0; }
 .compare-fields { border: 1px solid var(--border); border-left: 4px solid var(--warn); border-radius: 6px; padding: 6px 8px; margin: 8px 0; background: var(--warn-bg); }
 .compare-fields.compare-added { border-left-color: var(--ok); background: var(--panel-2); }
-.compare-fields h3 { margin: 0 0 4px; font-size: 12px; }
+.compare-fields-head { margin: 0 0 4px; font-size: 12px; font-weight: 600; }
 .compare-fields ul { margin: 0; padding: 0; list-style: none; }
 .compare-fields li { font-size: 12px; margin: 3px 0; word-break: break-word; }
 .compare-fields .compare-path { font-family: var(--mono); font-weight: 600; }
