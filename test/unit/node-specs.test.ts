@@ -174,6 +174,7 @@ describe('sink.redis config checks', () => {
       command: 'set',
       key: "'k:' + value.id",
       incrementExpression: '1',
+      id: 'auto',
     });
   });
 
