@@ -51,8 +51,56 @@ export function loadFlowText(text: string, file: { path: string | null; external
     notify('error', `cannot open ${file.path ?? 'the flow'}:\n${formatProblems(parsed.problems, file.path ?? 'flow').join('\n')}`);
     return false;
   }
-  studioStore.getState().flowOpened(parsed.flow, file);
+  studioStore.getState().flowOpened(parsed.flow, { ...file, text });
   return true;
+}
+
+/** The open file's change subscription: one at a time, for the path the editor shows. */
+let fileWatch: { path: string; off: () => void } | undefined;
+
+/**
+ * Keeps {@link fileWatch} on the open file: an edit made on disk by anything but the studio (an editor, `git pull`)
+ * reloads the flow when it has no unsaved edits, and asks first when it has.
+ */
+function watchOpenFile(): void {
+  const follow = (path: string | null): void => {
+    if (fileWatch?.path === path) return;
+    fileWatch?.off();
+    fileWatch = undefined;
+    if (path === null) return;
+    try {
+      fileWatch = { path, off: api().onFlowFileChanged(path, fileChangedOnDisk) };
+    } catch {
+      // watching is a convenience: the file still opens and saves without it
+    }
+  };
+  follow(studioStore.getState().path);
+  studioStore.subscribe((state, previous) => {
+    if (state.path !== previous.path) follow(state.path);
+  });
+}
+
+function fileChangedOnDisk(change: { path: string; text: string | null }): void {
+  const state = studioStore.getState();
+  if (state.path !== change.path) return;
+  if (change.text === null) {
+    notify('error', `${change.path} was deleted or moved on disk; Save writes it again`);
+    return;
+  }
+  if (state.dirty) {
+    uiStore.getState().modalOpened({ kind: 'fileChanged', path: change.path, text: change.text });
+    return;
+  }
+  reloadChangedFile(change.path, change.text);
+}
+
+/**
+ * Replaces the open flow by the text now on disk (after "Reload" in the changed-on-disk dialog, or at once when there
+ * were no unsaved edits).
+ */
+export function reloadChangedFile(path: string, text: string): void {
+  const external = studioStore.getState().external;
+  if (loadFlowText(text, { path, external })) notify('info', `reloaded ${path}: it changed on disk`);
 }
 
 function loadFile(file: FlowFile): void {
@@ -74,6 +122,7 @@ export async function startSession(): Promise<void> {
   watchSamples();
   watchProblems(studioStore);
   watchAutosave();
+  watchOpenFile();
   backend.runState().then((s) => runStore.getState().runStateChanged(s), () => undefined);
   void refreshRecent();
 
@@ -220,9 +269,10 @@ async function writeTo(path: string | undefined): Promise<boolean> {
     return false;
   }
   try {
-    const written = await api().saveFlow(flowText(state, target), target ?? undefined);
+    const text = flowText(state, target);
+    const written = await api().saveFlow(text, target ?? undefined);
     if (written === null) return false;
-    await saved(written);
+    await saved(written, text);
     return true;
   } catch (error) {
     fail('cannot save the flow')(error);
@@ -236,9 +286,18 @@ async function writeTo(path: string | undefined): Promise<boolean> {
  */
 let pendingSecrets: { exports: string[] } | { kept: LiteralSecret[] } | undefined;
 
-/** After a save to `path`: the document is clean, the autosave is dropped, the user is told, recent files refresh. */
-async function saved(path: string): Promise<void> {
-  studioStore.getState().flowSaved(path);
+/**
+ * After a save to `path`: the document is clean, the autosave is dropped, the user is told, recent files refresh. A
+ * new file is read back, since the backend gives new files a schema reference line: later saves keep it.
+ */
+async function saved(path: string, text?: string): Promise<void> {
+  let written = text;
+  if (studioStore.getState().sourceText === null || text === undefined) {
+    written = await api()
+      .openFlow(path)
+      .then((file) => file?.text ?? text, () => text);
+  }
+  studioStore.getState().flowSaved(path, written);
   await api().clearAutosave().catch(() => undefined);
   const secrets = pendingSecrets;
   pendingSecrets = undefined;

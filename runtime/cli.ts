@@ -445,8 +445,8 @@ export function createProgram(): Command {
     .command('schema')
     .description('print the flow file JSON Schema')
     .action(async () => {
-      const { generateFlowSchema } = await import('./common/flow-schema');
-      process.stdout.write(generateFlowSchema());
+      const [{ generateFlowSchema }, { nodeSpecs }] = await Promise.all([import('./common/flow-schema'), import('../nodes/specs')]);
+      process.stdout.write(generateFlowSchema(nodeSpecs));
     });
 
   program

@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLOW_SCHEMA_PATH, generateFlowSchema } from '../runtime/common/flow-schema';
+import { nodeSpecs } from '../nodes/specs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, FLOW_SCHEMA_PATH);
 mkdirSync(dirname(target), { recursive: true });
-writeFileSync(target, generateFlowSchema());
+writeFileSync(target, generateFlowSchema(nodeSpecs));
 console.log(`wrote ${FLOW_SCHEMA_PATH}`);

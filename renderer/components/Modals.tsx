@@ -6,7 +6,7 @@
 import { useState, type ReactNode } from 'react';
 import { formatPath } from '../../runtime/common/flow-path';
 import { isVariableName, type LiteralSecret } from '../../runtime/common/secrets';
-import { newRequested, openPath, openRequested, recoveryAnswered, runRequested, saveAsPathChosen, secretsAnswered } from '../session';
+import { newRequested, openPath, openRequested, recoveryAnswered, reloadChangedFile, runRequested, saveAsPathChosen, secretsAnswered } from '../session';
 import { useStudio } from '../store/index';
 import { AttachDialog } from './AttachDialog';
 import { uiStore, useUi } from '../store/ui-store';
@@ -246,6 +246,30 @@ export function Modals() {
               data-testid="discard-confirm"
             >
               Discard
+            </button>
+          </div>
+        </Dialog>
+      );
+    case 'fileChanged':
+      return (
+        <Dialog title="The file changed on disk" testId="file-changed-dialog">
+          <p>
+            <code>{modal.path}</code> was changed by another program while the studio has unsaved edits.
+          </p>
+          <div className="buttons">
+            <button type="button" onClick={close} data-testid="file-changed-keep">
+              Keep my edits
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                close();
+                reloadChangedFile(modal.path, modal.text);
+              }}
+              data-testid="file-changed-reload"
+            >
+              Reload from disk
             </button>
           </div>
         </Dialog>

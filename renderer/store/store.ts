@@ -8,7 +8,7 @@ import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, t
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { Problem } from '../../runtime/common/errors';
 import type { Flow } from '../../runtime/common/flow';
-import { serializeFlow } from '../../runtime/common/flow-serializer';
+import { updateFlowText } from '../../runtime/common/flow-document';
 import { specRegistry } from '../../nodes/specs';
 import { emptyFlow, flowToGraph, formatOfPath, graphToFlow, makeEdge, type FlowMeta, type FlowNodeData, type Graph, type GraphEdge, type GraphNode } from './convert';
 import { connectionProblem, freshNodeId, pasteCopies, type ClipboardContent } from './graph-ops';
@@ -99,10 +99,15 @@ export interface FileSlice {
   recent: string[];
   /** Increases every time a flow is opened (the canvas fits the view then). */
   opened: number;
-  /** A flow was opened (file, demo, recovered autosave or New). */
-  flowOpened(flow: Flow, file: { path: string | null; external: boolean; dirty?: boolean }): void;
-  /** The flow was written to `path`. */
-  flowSaved(path: string): void;
+  /**
+   * The file text the flow was opened from or last saved as (null for a new flow): saves are written over it, so
+   * comments and the formatting of untouched parts survive (`runtime/common/flow-document.ts`).
+   */
+  sourceText: string | null;
+  /** A flow was opened (file, demo, recovered autosave or New); `text` is the text it was parsed from. */
+  flowOpened(flow: Flow, file: { path: string | null; external: boolean; dirty?: boolean; text?: string }): void;
+  /** The flow was written to `path` as `text`. */
+  flowSaved(path: string, text?: string): void;
   /** The user agreed to run an external flow. */
   externalRunConfirmed(): void;
   recentFilesLoaded(recent: string[]): void;
@@ -334,12 +339,14 @@ const createFileSlice: Slice<FileSlice> = (set) => ({
   external: false,
   recent: [],
   opened: 0,
+  sourceText: null,
   flowOpened(flow, file) {
     const graph = flowToGraph(flow);
     set((s) => ({
       opened: s.opened + 1,
       ...graph,
       path: file.path,
+      sourceText: file.text ?? null,
       external: file.external,
       dirty: file.dirty ?? false,
       past: [],
@@ -349,8 +356,8 @@ const createFileSlice: Slice<FileSlice> = (set) => ({
       focus: null,
     }));
   },
-  flowSaved(path) {
-    set({ path, dirty: false, external: false });
+  flowSaved(path, text) {
+    set((s) => ({ path, dirty: false, external: false, sourceText: text ?? s.sourceText }));
   },
   externalRunConfirmed() {
     set({ external: false });
@@ -388,9 +395,12 @@ export function graphOf(state: Pick<StudioState, 'meta' | 'nodes' | 'edges'>): G
   return { meta: state.meta, nodes: state.nodes, edges: state.edges };
 }
 
-/** The flow file text of the current state, in the format of its path (YAML for a new flow). */
+/**
+ * The flow file text of the current state, in the format of its path (YAML for a new flow), written over the text it
+ * was opened from so that comments, key order and untouched formatting stay.
+ */
 export function flowText(state: StudioState, path: string | null = state.path): string {
-  return serializeFlow(graphToFlow(graphOf(state)), formatOfPath(path));
+  return updateFlowText(state.sourceText, graphToFlow(graphOf(state)), formatOfPath(path));
 }
 
 /** Opens an empty flow named `untitled`. */

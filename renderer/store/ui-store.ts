@@ -14,6 +14,8 @@ export type Modal =
   | { kind: 'recover'; text: string; path: string | null; savedAt: number }
   | { kind: 'confirmExternal'; path: string | null }
   | { kind: 'confirmDiscard'; action: 'new' | 'open' }
+  /** The open file changed on disk while the studio has unsaved edits: reload it (losing them) or keep them. */
+  | { kind: 'fileChanged'; path: string; text: string }
   | { kind: 'export'; text: string; command: string; variables: string[] }
   /** "Attach…": instance URLs or a list file, and the token. */
   | { kind: 'attach' }

@@ -135,6 +135,11 @@ export const PositionSchema = z.strictObject({ x: z.number(), y: z.number() });
 
 export const FlowSchema = z
   .strictObject({
+    $schema: z
+      .string()
+      .max(2000)
+      .optional()
+      .describe('The JSON Schema of this file (a path or URL), for editors that complete and check flow files; ignored by the runtime.'),
     version: z.literal(1).describe('Flow file format version.'),
     name: z.string().min(1).max(200).describe('Flow name; also the default consumer client id.'),
     description: z.string().max(10_000).optional().describe('What the flow does.'),

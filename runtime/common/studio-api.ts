@@ -29,6 +29,14 @@ export interface FlowFile {
   external: boolean;
 }
 
+/** An open flow file changed on disk by something other than this studio. */
+export interface FlowFileChange {
+  /** Absolute path. */
+  path: string;
+  /** The file's new text, or null when the file was deleted or cannot be read. */
+  text: string | null;
+}
+
 /** State of the runtime process the studio supervises. */
 export type RunState =
   | { status: 'idle' }
@@ -77,6 +85,8 @@ export interface SavedTestCase {
   outputs: number;
   /** Sampled records left out: outputs not joined to a sampled input, inputs whose outputs may be gone from the samples. */
   leftOut: number;
+  /** Sinks and error ports the case does not check: a window's and those downstream of one (aggregates). */
+  unchecked: string[];
 }
 
 /** A flow file's text (YAML or JSON). */
@@ -156,6 +166,15 @@ export const STUDIO_OPERATIONS = {
     keySchema: z.string({ error: 'give a node id' }).check(z.minLength(1, 'give a node id')),
     droppable: true,
   }),
+  /**
+   * Changes made on disk to the flow file `path` (`key`) by anything but this studio (an editor, `git pull`), while
+   * subscribed; the studio's own saves are not reported.
+   */
+  onFlowFileChanged: keyedEvent<FlowFileChange, 'path'>({
+    keyField: 'path',
+    keySchema: z.string({ error: 'give a flow file path' }).check(z.minLength(1, 'give a flow file path')),
+    droppable: false,
+  }),
 
   // ---- attach (a live, read-only view of headless `tributary run --metrics-port` instances)
   /**
@@ -194,6 +213,7 @@ export const STUDIO_OPERATIONS = {
     resetTargetSchema,
     z.optional(z.boolean({ error: 'give dryRun as true or false' })),
   ]),
+
   // ---- flow tests
   /**
    * "Save as test case": appends the running flow's sampled source records and what they produced at each sink and

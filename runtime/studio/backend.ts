@@ -5,6 +5,7 @@
  * - `state-store.ts`: recent files (at most 10), the files this studio created or saved (for {@link FlowFile.external})
  *   and the autosave, in a state directory: `$TRIBUTARY_STATE_DIR`, else `~/.config/tributary`;
  * - `flow-files.ts`: flow files (`*.flow.yaml` / `*.flow.json`) read and written by path, and the demo flow;
+ * - `flow-watch.ts`: open flow files changed on disk by anything but the studio;
  * - `flow-validation.ts`: `tributary validate`'s checks (parse with `${VAR}` substitution from the environment, compile
  *   against the registered node specs, locate every problem in the text);
  * - `headless-export.ts`: "Export headless config", secrets turned into `${VAR}` references;
@@ -20,13 +21,14 @@ import { resolve } from 'node:path';
 import { METRICS_TOKEN_ENV, type AttachResult } from '../common/attach-protocol';
 import type { Problem } from '../common/errors';
 import type { GroupOffsets, OffsetReset, ResetTarget } from '../common/group-offsets';
-import type { ConnectionTest, FlowFile, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
+import type { ConnectionTest, FlowFile, FlowFileChange, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
-import { saveTestCase } from '../flow-tests/studio-capture';
 import { AttachSession } from './attach';
+import { saveTestCase } from '../flow-tests/studio-capture';
 import { checkNodeConnection, listTopicsOf } from './connection-check';
 import { studioGroupOffsets, studioResetOffsets } from './offsets';
 import { FlowFiles } from './flow-files';
+import { FlowWatch } from './flow-watch';
 import { validateFlowText } from './flow-validation';
 import { exportHeadlessFlow, type HeadlessExport } from './headless-export';
 import { DEFAULT_PREVIEW_RECORDS, previewFlow } from './preview';
@@ -75,6 +77,7 @@ export class StudioBackend implements StudioBackendApi {
   private readonly nodePath: string;
   private readonly state: StateStore;
   private readonly files: FlowFiles;
+  private readonly watch = new FlowWatch();
   private readonly runs: RunSupervisor;
   private readonly attachment = new AttachSession();
 
@@ -85,7 +88,7 @@ export class StudioBackend implements StudioBackendApi {
     this.rootDir = options.rootDir ?? resolve(import.meta.dirname, '../..');
     this.nodePath = options.nodePath ?? process.execPath;
     this.state = new StateStore(this.stateDir);
-    this.files = new FlowFiles(this.state, this.rootDir);
+    this.files = new FlowFiles(this.state, this.rootDir, this.watch);
     this.runs = new RunSupervisor({ rootDir: this.rootDir, nodePath: this.nodePath, env: this.env, stopTimeoutMs: options.stopTimeoutMs });
   }
 
@@ -124,6 +127,11 @@ export class StudioBackend implements StudioBackendApi {
   /** @inheritDoc */
   demoFlow(): Promise<FlowFile> {
     return this.files.demo();
+  }
+
+  /** @inheritDoc */
+  onFlowFileChanged(path: string, listener: (change: FlowFileChange) => void): Unsubscribe {
+    return this.watch.subscribe(path, listener);
   }
 
   // ---- validation
@@ -244,6 +252,7 @@ export class StudioBackend implements StudioBackendApi {
    */
   dispose(timeoutMs?: number): Promise<void> {
     this.attachment.dispose();
+    this.watch.dispose();
     return this.runs.dispose(timeoutMs);
   }
 }

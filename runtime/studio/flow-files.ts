@@ -3,12 +3,14 @@
  * {@link MAX_FLOW_BYTES}), each open or save recorded in the {@link StateStore} (recent files; saved files are no
  * longer external), and the demo flow of the first launch.
  */
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { access, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { MAX_FLOW_BYTES } from '../common/flow';
+import { FLOW_SCHEMA_PATH } from '../common/flow-schema';
 import type { FlowFile } from '../common/studio-api';
 import { decodeFileText } from '../common/utf8-decode';
 import { errorMessage } from './error-message';
+import type { FlowWatch } from './flow-watch';
 import type { StateStore } from './state-store';
 
 /** True for `*.flow.yaml` / `*.flow.json` names. */
@@ -37,11 +39,13 @@ function checkPath(path: unknown, verb: string): string {
 export class FlowFiles {
   /**
    * @param state where recent and known files are recorded
-   * @param rootDir the repository root, which holds `examples/demo.flow.yaml`
+   * @param rootDir the repository root, which holds `examples/demo.flow.yaml` and `schema/flow.schema.json`
+   * @param watch told every text read or written, so that only changes made by others are reported
    */
   constructor(
     private readonly state: StateStore,
     private readonly rootDir: string,
+    private readonly watch?: FlowWatch,
   ) {}
 
   /**
@@ -74,11 +78,14 @@ export class FlowFiles {
     const text = decoded.text;
     const external = !(await this.state.isKnown(file));
     await this.state.remember(file, false);
+    this.watch?.noteText(file, text);
     return { path: file, text, external };
   }
 
   /**
-   * Writes a flow file atomically (temporary file + rename) and records it as recent and known.
+   * Writes a flow file atomically (temporary file + rename) and records it as recent and known. A new file gets a
+   * reference to the flow JSON Schema (a `# yaml-language-server: $schema=...` first line, or a `$schema` key in JSON)
+   * unless the text has one, so editors complete and check it; the path is relative to the file.
    * @param text the flow text, at most 5 MB
    * @param path a `*.flow.yaml` / `*.flow.json` path (made absolute)
    * @returns the absolute path written
@@ -88,6 +95,7 @@ export class FlowFiles {
     const file = checkPath(path, 'save');
     if (typeof text !== 'string') throw new Error(`cannot save ${file}: the flow text is missing`);
     if (Buffer.byteLength(text) > MAX_FLOW_BYTES) throw new Error(`cannot save ${file}: flow files are limited to 5 MB`);
+    if (!(await exists(file))) text = withSchemaReference(text, file, join(this.rootDir, FLOW_SCHEMA_PATH));
     const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
     try {
       await writeFile(temp, text, 'utf8');
@@ -97,6 +105,7 @@ export class FlowFiles {
       throw new Error(`cannot write ${file}: ${fileError(error)}`, { cause: error });
     }
     await this.state.remember(file, true);
+    this.watch?.noteText(file, text);
     return file;
   }
 
@@ -113,3 +122,36 @@ export class FlowFiles {
     }
   }
 }
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first-line comment by which the YAML language server (VS Code, ...) finds a file's JSON Schema. */
+const YAML_SCHEMA_LINE = /^#\s*yaml-language-server:\s*\$schema=/m;
+
+/**
+ * `text` with a reference to the flow JSON Schema at `schemaFile`, relative to `file` (POSIX separators), unless it
+ * already has one: a first comment line for YAML, a leading `$schema` key for JSON (a JSON text that does not parse is
+ * left as it is).
+ */
+export function withSchemaReference(text: string, file: string, schemaFile: string): string {
+  const reference = relative(dirname(file), schemaFile).split(sep).join('/');
+  if (extname(file).toLowerCase() === '.json') {
+    try {
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || '$schema' in parsed) return text;
+      return `${JSON.stringify({ $schema: reference, ...parsed }, null, 2)}\n`;
+    } catch {
+      return text;
+    }
+  }
+  if (YAML_SCHEMA_LINE.test(text) || /^\$schema:/m.test(text)) return text;
+  return `# yaml-language-server: $schema=${reference}\n${text}`;
+}
+

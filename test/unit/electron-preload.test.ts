@@ -39,6 +39,7 @@ const OPERATIONS = [
   'readAutosave',
   'clearAutosave',
   'demoFlow',
+  'onFlowFileChanged',
   'validate',
   'exportHeadless',
   'run',
@@ -54,6 +55,7 @@ const OPERATIONS = [
   'listTopics',
   'groupOffsets',
   'resetGroupOffsets',
+  'saveTestCase',
 ] as const;
 type Missing = Exclude<keyof StudioApi, (typeof OPERATIONS)[number] | 'transport'>;
 const complete: [Missing] extends [never] ? true : Missing = true;

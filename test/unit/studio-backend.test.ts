@@ -48,8 +48,11 @@ describe('StudioBackend files', () => {
     await expect(backend.openFlow(join(dir, 'missing.flow.yaml'))).rejects.toThrow(/cannot read .*missing\.flow\.yaml: ENOENT/);
     const file = join(dir, 'a.flow.yaml');
     expect(await backend.saveFlow(VALID, file)).toBe(file);
-    expect(readFileSync(file, 'utf8')).toBe(VALID);
-    expect(await backend.openFlow(file)).toEqual({ path: file, text: VALID, external: false });
+    // a new file gets the schema reference line editors read; the rest is the text as given
+    const written = readFileSync(file, 'utf8');
+    expect(written).toMatch(/^# yaml-language-server: \$schema=\S*schema\/flow\.schema\.json\n/);
+    expect(written.endsWith(VALID)).toBe(true);
+    expect(await backend.openFlow(file)).toEqual({ path: file, text: written, external: false });
   });
 
   it('refuses to open a flow file that is not valid UTF-8, naming the line and column of the first bad byte', async () => {
