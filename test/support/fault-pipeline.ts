@@ -132,6 +132,42 @@ export async function deliveredSoFar(redis: Redis, prefix: string, count: number
 }
 
 /**
+ * Waits until `read()` reaches `target`, for as long as it keeps growing: fails only when the value has not grown for
+ * `stallMs` (or after `maxMs` in all), so a loaded machine that is slow but progressing does not fail the test while
+ * a pipeline that stopped does. The error carries the last value, the target, how long it stood still and the run's
+ * last log lines.
+ * @param read the current value (e.g. the group's committed offsets summed over partitions)
+ * @param stallMs longest time without growth (ms)
+ * @param maxMs longest wait in all (ms)
+ */
+export async function waitForProgress(run: RunningCli, what: string, read: () => Promise<number>, target: number, stallMs: number, maxMs: number, intervalMs = 500): Promise<void> {
+  const started = Date.now();
+  let best = -1;
+  let grewAt = started;
+  for (;;) {
+    let value = best;
+    try {
+      value = await read();
+    } catch {
+      // an admin call failing under load counts as no growth
+    }
+    if (value >= target) return;
+    if (value > best) {
+      best = value;
+      grewAt = Date.now();
+    }
+    const now = Date.now();
+    if (now - grewAt > stallMs || now - started > maxMs) {
+      const status = run.child.exitCode ?? run.child.signalCode ?? 'running';
+      const log = run.output.stderr.trimEnd().split('\n').slice(-8).map((line) => line.slice(0, 600)).join('\n');
+      const why = now - grewAt > stallMs ? `no progress for ${now - grewAt} ms` : `still short after ${maxMs} ms`;
+      throw new Error(`waiting for ${what}: ${why} at ${best} of ${target}; the run (${status}) logged last:\n${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
  * {@link waitFor} for a condition a run must bring about: on a timeout the error also carries the run's exit status and
  * its last `lines` log lines, so that a failed fault test says what the runtime was doing.
  */
