@@ -22,7 +22,8 @@ export function readRuntimeManifest(root: string): RuntimeBuildManifest | undefi
 /** Why the runtime needs a build (a short phrase), or undefined when the current build is fresh. */
 export function runtimeBuildReason(root: string): string | undefined;
 /**
- * The absolute path of a fresh build's entry module, building it first when missing or stale.
+ * The absolute path of a fresh build's entry module, building it first when missing or stale (used as it is where
+ * there is no scripts/build-runtime.ts).
  * @throws Error when the build fails or another process's build does not end within 3 minutes
  */
 export function ensureRuntimeBuild(root: string, log?: (line: string) => void): string;

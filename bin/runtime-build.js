@@ -15,6 +15,8 @@ import { join } from 'node:path';
 export const RUNTIME_OUT_DIR = 'dist/runtime';
 /** A build lock this old (ms) belongs to a builder that died: it is removed. */
 export const BUILD_LOCK_STALE_MS = 120_000;
+/** The build script, relative to the repository root. */
+const BUILD_SCRIPT = 'scripts/build-runtime.ts';
 /** How long a process waits for another's build before it gives up (ms). */
 const BUILD_WAIT_MS = 180_000;
 
@@ -62,7 +64,7 @@ function sleep(ms) {
  * only when it fails (esbuild's errors, each naming file:line:col).
  */
 function runBuild(root) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build-runtime.ts')], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, BUILD_SCRIPT)], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
@@ -76,13 +78,20 @@ function runBuild(root) {
 
 /**
  * The entry module of a fresh runtime build (absolute path of `cli.js`), building it first when it is missing or
- * stale ({@link runtimeBuildReason}); safe when several processes call it at once.
+ * stale ({@link runtimeBuildReason}); safe when several processes call it at once. Where there is no
+ * scripts/build-runtime.ts (a container image holds only the build), the build there is used as it is.
  * @param root the repository root (absolute path)
  * @param log receives one line when a build starts, e.g. `building the runtime (runtime/cli.ts changed since the last build)`
  * @throws Error when the build fails (esbuild has printed each error with its file:line:col) or another process's
  *   build does not end within 3 minutes
  */
 export function ensureRuntimeBuild(root, log = () => undefined) {
+  if (statSync(join(root, BUILD_SCRIPT), { throwIfNoEntry: false }) === undefined) {
+    // An installation without the build script (a container image): its build is used as it is.
+    const manifest = readRuntimeManifest(root);
+    if (manifest === undefined) throw new Error(`${RUNTIME_OUT_DIR}/ has no build and there is no ${BUILD_SCRIPT} to make one`);
+    return join(root, RUNTIME_OUT_DIR, manifest.dir, manifest.entry);
+  }
   const lock = join(root, RUNTIME_OUT_DIR, '.build-lock');
   const deadline = Date.now() + BUILD_WAIT_MS;
   const seen = readRuntimeManifest(root)?.dir;

@@ -200,6 +200,20 @@ describe('a build of its own', () => {
     expect(existsSync(join(project, 'dist', 'runtime', '.build-lock'))).toBe(false);
   });
 
+  it('where there is no build script (a container image), the build there is used as it is', { timeout: 120_000 }, () => {
+    const project = makeProject();
+    const entry = ensureRuntimeBuild(project);
+    rmSync(join(project, 'scripts'), { recursive: true });
+    writeCli(project, 'v4');
+    expect(ensureRuntimeBuild(project)).toBe(entry);
+    const run = spawnSync(process.execPath, [join(project, 'bin', 'tributary.js')], { encoding: 'utf8' });
+    expect(run.stdout).toBe(`v1 ${join(project, 'runtime')}\n`);
+    rmSync(join(project, 'dist'), { recursive: true });
+    const none = spawnSync(process.execPath, [join(project, 'bin', 'tributary.js')], { encoding: 'utf8' });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toBe('tributary: dist/runtime/ has no build and there is no scripts/build-runtime.ts to make one\n');
+  });
+
   it('a source that does not build fails with esbuild\'s file:line:col and keeps the current build', { timeout: 120_000 }, () => {
     const project = makeProject();
     const entry = ensureRuntimeBuild(project);
