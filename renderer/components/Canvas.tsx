@@ -85,6 +85,7 @@ export function Canvas() {
     useShallow((s) => ({ nodesChanged: s.nodesChanged, edgesChanged: s.edgesChanged, selectionCleared: s.selectionCleared })),
   );
   const running = useRun((s) => isRunActive(s.runState));
+  const attached = useRun((s) => s.runState.status === 'attached');
   const theme = useUi((s) => s.theme);
   const opened = useStudio((s) => s.opened);
   const flow = useReactFlow();
@@ -230,7 +231,9 @@ export function Canvas() {
           </Panel>
           {running && (
             <Panel position="top-center" className="read-only-banner" data-testid="read-only-banner">
-              The flow is running: the canvas is read-only. Stop the run to edit.
+              {attached
+                ? 'Attached to headless instances: the canvas is read-only. Detach to edit.'
+                : 'The flow is running: the canvas is read-only. Stop the run to edit.'}
             </Panel>
           )}
           {nodes.length === 0 && (

@@ -97,6 +97,7 @@ function example(schema: $ZodType, tag: string): unknown {
       return Object.fromEntries(((s.required ?? []) as string[]).map((name) => [name, pick(properties[name]!)]));
     }
     if (s.type === 'number' || s.type === 'integer') return tag.length;
+    if (s.type === 'array') return [pick((s.items ?? {}) as Record<string, unknown>)];
     // A config object; a custom check has no JSON Schema ({} accepts anything), so it gets one too.
     if (s.type === 'object' || Object.keys(s).every((k) => k === '$schema')) return { field: tag, nested: { n: 1 } };
     throw new Error(`no example for ${JSON.stringify(s)} (${tag}): teach example() this parameter type`);
