@@ -124,6 +124,9 @@ export async function buildRuntime(rootDir: string = root): Promise<RuntimeBuild
       platform: 'node',
       target: 'node20',
       sourcemap: 'linked',
+      // Positions only: stack traces need no source text (debuggers read the .ts files), and Node parses each map
+      // when source maps are on, so the text would be held in every process.
+      sourcesContent: false,
       metafile: true,
       logLevel: 'warning',
       plugins: [sourcePaths, externalPackages],
