@@ -91,8 +91,8 @@ export class InstanceClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      const why = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (cause ?? errorMessage(error));
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (cause?.code ?? cause?.message ?? errorMessage(error));
       throw new InstanceRequestError(`${this.url}: ${why}`);
     }
     const body = await response.text().catch(() => '');

@@ -18,6 +18,9 @@
  */
 import type { LatencyQuantiles, NodeSamples, NodeTelemetry, PartitionTelemetry, SampleRecord, TelemetryFrame } from '../common/telemetry';
 
+/** Records kept per node and direction in combined samples: as many as one instance keeps (runtime/engine/telemetry.ts). */
+export const COMBINED_SAMPLE_SIZE = 20;
+
 /** One instance's latest view, as the poller keeps it. */
 export interface InstanceFrame {
   /** Who owns what is shown as this label, `host:pid`. */
@@ -151,10 +154,10 @@ function newestOf<T extends SampleRecord>(lists: readonly (readonly T[])[], keep
  * Combines the samples of one node from several instances: every instance's records, oldest first by record
  * timestamp, `limit` per direction kept with the instances taking turns from their newest record back (an instance
  * whose last records are a little older, e.g. another partition's last batch, still shows).
- * @param limit records kept per direction (default: the most any one instance sent)
+ * @param limit records kept per direction (default {@link COMBINED_SAMPLE_SIZE})
  */
 export function combineSamples(nodeId: string, samples: readonly NodeSamples[], limit?: number): NodeSamples {
-  const keep = limit ?? Math.max(0, ...samples.map((s) => Math.max(s.in.length, s.out.length)));
+  const keep = limit ?? COMBINED_SAMPLE_SIZE;
   return {
     nodeId,
     in: newestOf(samples.map((s) => s.in), keep),

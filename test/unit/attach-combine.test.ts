@@ -121,8 +121,8 @@ describe('combineSamples', () => {
       [2, 'out'],
       [4, 'out'],
     ]);
-    // Without a limit: as many as the longest list one instance sent.
-    expect(combineSamples('src', [fromA, fromB]).in.map((r) => r.timestamp)).toEqual([3, 4]);
+    // Without a limit: as many as one instance keeps (20).
+    expect(combineSamples('src', [fromA, fromB]).in.map((r) => r.timestamp)).toEqual([1, 2, 3, 4]);
   });
 
   it('lets the instances take turns, so one whose last records are a little older still shows', () => {
@@ -131,7 +131,7 @@ describe('combineSamples', () => {
       { nodeId: 'src', in: batch(0, 7), out: [] },
       { nodeId: 'src', in: batch(1, 9), out: [] },
       { nodeId: 'src', in: batch(2, 8), out: [] },
-    ]);
+    ], 4);
     expect(merged.in).toHaveLength(4);
     expect(merged.in.map((r) => [r.meta.partition, r.timestamp])).toEqual([
       [0, 7],
