@@ -1,9 +1,9 @@
 /**
- * The toolbar's Compare menu: "Compare with saved" and "Compare with file…" (renderer/store/compare-session.ts),
+ * The toolbar's Compare menu: "Compare with saved" and "Compare with file…" (CompareSession.ts),
  * the browser-mode path dialog for the latter, and the comparison's canvas overlay and styles.
  */
 import { useEffect, useRef, useState } from 'react';
-import { comparePathChosen, compareWithFileRequested, compareWithSavedRequested } from '../store/compare-session';
+import { comparePathChosen, compareWithFileRequested, compareWithSavedRequested } from './CompareSession';
 import { compareStore, useCompare } from '../store/compare-store';
 import { useStudio } from '../store/index';
 import { CompareOverlay } from './CompareOverlay';

@@ -2,16 +2,17 @@
  * "Compare with saved" and "Compare with file…": reads the flow file through the studio API (`openFlow`, the same read
  * as File > Open, without opening it), parses it as the studio does (`${VAR}` references kept) and starts a
  * comparison with the canvas in the compare store. A file that does not parse is named with its problems, as
- * `tributary validate` prints them.
+ * `tributary validate` prints them. (Here rather than in renderer/store/, whose files type-check in Node too: this one
+ * talks to the backend.)
  */
 import { formatProblems } from '../../runtime/common/errors';
 import { parseFlowText } from '../../runtime/common/flow-loader';
 import { studioApi } from '../api/studio-api';
-import { compareStore, watchComparison } from './compare-store';
-import { graphToFlow } from './convert';
-import { studioStore } from './index';
-import { graphOf } from './store';
-import { uiStore } from './ui-store';
+import { compareStore, watchComparison } from '../store/compare-store';
+import { graphToFlow } from '../store/convert';
+import { studioStore } from '../store/index';
+import { graphOf } from '../store/store';
+import { uiStore } from '../store/ui-store';
 
 let watching = false;
 
