@@ -28,7 +28,8 @@ export function SaveTestCase() {
     try {
       const saved = await studioApi().saveTestCase(flowText(studioStore.getState()), path, name);
       const left = saved.leftOut === 0 ? '' : ` (${saved.leftOut} sampled record${saved.leftOut === 1 ? '' : 's'} left out: their inputs or outputs were no longer sampled)`;
-      uiStore.getState().noticeShown('info', `test case "${saved.name}" saved to ${saved.file}: ${saved.inputs} input and ${saved.outputs} expected record(s)${left}`);
+      const unchecked = saved.unchecked.length === 0 ? '' : `; not checked (window results): ${saved.unchecked.join(', ')}`;
+      uiStore.getState().noticeShown('info', `test case "${saved.name}" saved to ${saved.file}: ${saved.inputs} input and ${saved.outputs} expected record(s)${left}${unchecked}`);
       setName(undefined);
     } catch (error) {
       uiStore.getState().noticeShown('error', `cannot save the test case: ${error instanceof Error ? error.message : String(error)}`);

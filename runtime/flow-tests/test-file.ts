@@ -34,8 +34,8 @@ export const inputRecordSchema = z.strictObject({
   timestamp: instant.optional(),
   topic: z.string().min(1).optional(),
   partition: z.number().int().nonnegative().optional(),
-  /** Kafka offset (decimal string or integer). */
-  offset: z.union([z.string().regex(/^\d+$/, 'an offset is a decimal number'), z.number().int().nonnegative()]).transform(String).optional(),
+  /** Where the record was read: a Kafka offset (decimal string or integer) or a Redis stream entry id (`1700000000000-0`). */
+  offset: z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String).optional(),
   /** A record the source could not decode: it leaves through the source's error port. */
   error: z.strictObject({ message: z.string(), code: z.string().default('E_DECODE') }).optional(),
 });
