@@ -181,6 +181,11 @@ describe('tributary diff', { timeout: 60_000 }, () => {
     expect(direct.code).toBe(0);
     expect(direct.stdout).toBe(['--- a/orders.flow.yaml', '+++ b/orders.flow.yaml', ...EXPECTED_LINES].join('\n') + '\n');
 
+    // A rename: git adds the new path and its similarity lines.
+    const renamed = await runCli(['diff', 'old.flow.yaml', V1, 'a'.repeat(40), '100644', V2, 'b'.repeat(40), '100644', 'new.flow.yaml', 'similarity index 80%\nrename from old.flow.yaml\nrename to new.flow.yaml\n']);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout.split('\n').slice(0, 3)).toEqual(['--- a/old.flow.yaml', '+++ b/new.flow.yaml', EXPECTED_LINES[0]]);
+
     const repo = tempDir('tributary-diff-git-');
     const git = (...args: string[]): string =>
       execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
