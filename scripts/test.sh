@@ -37,6 +37,7 @@ step "lint"; npx eslint --max-warnings 0 .
 step "layers (dependency-cruiser, resolved imports)"; npx tsx scripts/check-layers.ts
 step "generated files are up to date"; npx tsx scripts/check-generated.ts; npx tsx scripts/check-node-docs.ts
 step "unit tests"; npx vitest run --project unit
+step "flow tests of the examples (tributary test, no Kafka or Redis)"; node bin/tributary.js test examples/
 step "integration tests (real Kafka and Redis)"; npx vitest run --project integration
 step "fault suite, quick subset (poison corpus, hostile flow files; the whole suite: npm run test:faults)"; npx vitest run --project faults-quick
 step "integration smoke tests on Kafka 3.9.1 (a second broker of its own)"; bash scripts/test-kafka-compat.sh
