@@ -166,6 +166,8 @@ export class Engine {
   private readonly shared = new Map<string, unknown>();
   private readonly maxInFlight: number;
   private inFlight = 0;
+  /** Deliveries waiting for room in flight, in arrival order; admitted by {@link admit}, which counts them in flight. */
+  private readonly admissions: { size: number; admit: () => void }[] = [];
   private waiters: (() => void)[] = [];
   private fatal: Error | undefined;
   private stopping: Promise<void> | undefined;
@@ -472,9 +474,21 @@ export class Engine {
   }
 
   private wake(): void {
+    this.admit();
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
+  }
+
+  /** Admits waiting deliveries in arrival order while they fit in flight (all of them once the run failed). */
+  private admit(): void {
+    while (this.admissions.length > 0) {
+      const head = this.admissions[0]!;
+      if (this.fatal === undefined && this.inFlight > 0 && this.inFlight + head.size > this.maxInFlight) return;
+      this.admissions.shift();
+      this.inFlight += head.size;
+      head.admit();
+    }
   }
 
   private waitForChange(): Promise<void> {
@@ -494,13 +508,21 @@ export class Engine {
       onProcessed?.();
       return;
     }
-    while (this.inFlight > 0 && this.inFlight + batch.length > this.maxInFlight) {
-      if (this.fatal !== undefined) throw this.fatal;
-      await this.waitForChange();
+    // Admitted in arrival order: a smaller batch never overtakes a waiting one (a source's chunks keep their order).
+    if (this.admissions.length > 0 || (this.inFlight > 0 && this.inFlight + batch.length > this.maxInFlight)) {
+      await new Promise<void>((admit) => {
+        this.admissions.push({ size: batch.length, admit });
+        this.admit();
+      });
+    } else {
+      this.inFlight += batch.length;
     }
-    if (this.fatal !== undefined) throw this.fatal;
+    if (this.fatal !== undefined) {
+      this.inFlight -= batch.length;
+      this.wake();
+      throw this.fatal;
+    }
     const delivery = new Delivery();
-    this.inFlight += batch.length;
     try {
       let failed: FlowRecord[] | undefined;
       let good = batch;
