@@ -1,5 +1,6 @@
 /**
- * `source.kafka`: reads records from Kafka topics as a member of a consumer group, at-least-once.
+ * `source.kafka`: reads records from Kafka topics as a member of a consumer group, at-least-once (exactly-once into
+ * `sink.kafka` with `settings.delivery: exactly-once`).
  */
 import { z } from 'zod';
 import { withFieldMeta } from '../../runtime/common/field-meta';
@@ -142,7 +143,8 @@ export const kafkaSourceSpec = defineNodeSpec({
   title: 'Kafka',
   description:
     'Reads records from Kafka topics as a member of a consumer group. Offsets are committed only after every record ' +
-    'derived from them has been acknowledged by every sink (at-least-once).',
+    'derived from them has been acknowledged by every sink (at-least-once); in an exactly-once flow ' +
+    '(settings.delivery) they are committed in the Kafka transaction of the records produced from them.',
   inputs: [],
   outputs: [{ name: 'out', description: 'Decoded records with key, value, headers, timestamp and topic/partition/offset.' }],
   config: kafkaSourceConfig,
