@@ -59,17 +59,17 @@ describe('delivery guarantees on the canvas (browser mode)', () => {
 
     // incrby counts a replayed record twice: the badge and the inspector follow the config.
     await page.getByTestId('field-command').selectOption('incrby');
-    await page.waitForFunction(() => document.querySelector('[data-testid="node-delivery-store"]')?.getAttribute('data-guarantee') === 'at-least-once');
+    await page.locator('[data-testid="node-delivery-store"][data-guarantee="at-least-once"]').waitFor();
     expect(await details.innerText()).toContain('INCRBY adds the increment again for every replayed record');
     await page.getByTestId('field-command').selectOption('hset');
-    await page.waitForFunction(() => document.querySelector('[data-testid="node-delivery-store"]')?.getAttribute('data-guarantee') === 'idempotent');
+    await page.locator('[data-testid="node-delivery-store"][data-guarantee="idempotent"]').waitFor();
   });
 
   it('exactly-once makes the Kafka sinks exactly-once and the Redis sink a problem naming why', async () => {
     await page.locator('.react-flow__pane').click({ position: { x: 400, y: 100 } });
     await page.getByTestId('inspector-flow').waitFor();
     await page.getByTestId('setting-delivery').selectOption('exactly-once');
-    await page.waitForFunction(() => document.querySelector('[data-testid="node-delivery-alerts"]')?.getAttribute('data-guarantee') === 'exactly-once');
+    await page.locator('[data-testid="node-delivery-alerts"][data-guarantee="exactly-once"]').waitFor();
     expect((await badge('dlq')).guarantee).toBe('exactly-once');
     await page.getByTestId('node-problems-store').waitFor();
     await selectNode('store');
