@@ -63,6 +63,8 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const PARTITIONS = 4;
 const LATENCY_TOPIC = 'tributary-bench-latency';
 const LATENCY_RATE = 5_000;
+/** Records per produce request of the latency runs, at most (~260 KB). */
+const LATENCY_SEND_MAX = 1_000;
 const POLL_MS = 50;
 
 /** Throughput variants, in the order they are interleaved. */
@@ -484,7 +486,9 @@ async function produceSteadily(producer: Producer, seconds: number, firstId: num
   for (;;) {
     const elapsed = (performance.now() - t0) / 1000;
     if (elapsed >= seconds) break;
-    const due = Math.floor(elapsed * LATENCY_RATE) - sent;
+    // At most LATENCY_SEND_MAX per send (a busy machine that stalled this loop would otherwise send one request over
+    // the broker's 1 MB message limit); the rest goes in the next turns.
+    const due = Math.min(LATENCY_SEND_MAX, Math.floor(elapsed * LATENCY_RATE) - sent);
     if (due > 0) {
       const now = Date.now();
       const messages = [];
