@@ -23,7 +23,29 @@
 const BROWSER_SIDE = ['^renderer/', '^runtime/common/', '^nodes/.+\\.spec\\.ts$', '^nodes/specs\\.ts$'];
 
 /** npm packages that run in the browser, the only ones browser-side code may import. */
-const BROWSER_PACKAGES = ['@xyflow/react', 'acorn', 'acorn-walk', 'ajv', 'elkjs', 'react', 'react-dom', 'yaml', 'zod', 'zustand'];
+const BROWSER_PACKAGES = [
+  '@codemirror/autocomplete',
+  '@codemirror/commands',
+  '@codemirror/lang-javascript',
+  '@codemirror/lang-json',
+  '@codemirror/language',
+  '@codemirror/lint',
+  '@codemirror/state',
+  '@codemirror/view',
+  '@xyflow/react',
+  'acorn',
+  'acorn-walk',
+  'ajv',
+  'codemirror',
+  'diff',
+  'elkjs',
+  'react',
+  'react-dom',
+  'react-resizable-panels',
+  'yaml',
+  'zod',
+  'zustand',
+];
 
 /** npm packages that only run in Node.js or Electron main (named here for a precise message). */
 const NODE_PACKAGES = [
