@@ -269,8 +269,9 @@ export function deliveryCatalog(sinkTypes: readonly string[]): DeliveryCatalogRo
 /**
  * The problems that keep a flow from being exactly-once (none when `delivery` is at-least-once): every source must be
  * `source.kafka` reading read_committed, every sink `sink.kafka` with `acks: -1` (a transactional producer is
- * idempotent, which needs all in-sync replicas). One problem per node and field, code `E_CONFIG`, path `type` or
- * `config.<field>`.
+ * idempotent, which needs all in-sync replicas), and no `transform.window` (its checkpoints ride in offset-commit
+ * metadata, which a transaction does not carry; the Kafka source refuses it at start too). One problem per node and
+ * field, code `E_CONFIG`, path `type` or `config.<field>`.
  * @param nodes the flow's nodes with their kind and parsed config
  * @param delivery the flow's `settings.delivery`
  */
@@ -294,6 +295,13 @@ export function exactlyOnceProblems(nodes: readonly DeliveryNode[], delivery: Fl
       } else if (node.config !== undefined && node.config.acks !== -1) {
         refuse(node, 'config.acks', `acks is ${String(node.config.acks)}; a transactional producer needs acks -1 (all in-sync replicas)`);
       }
+    } else if (node.type === 'transform.window') {
+      refuse(
+        node,
+        'type',
+        'transform.window keeps its state in the metadata of a plain offset commit, which a Kafka transaction does not ' +
+          'carry (not supported yet); use at-least-once',
+      );
     } else if (node.kind === 'source') {
       if (node.type !== 'source.kafka') {
         refuse(
