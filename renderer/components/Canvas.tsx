@@ -41,6 +41,7 @@ import { CanvasMiniMap } from './CanvasMiniMap';
 import { FlowNode } from './FlowNode';
 import { DETAIL_MIN_ZOOM, liveWriters, ZoomedOutContext } from './live-hub';
 import { LiveEdge } from './LiveEdge';
+import { TraceView } from './TraceView';
 
 /** The drag-and-drop data type of palette entries (its value is the node type). */
 export const NODE_DRAG_TYPE = 'application/x-tributary-node';
@@ -221,6 +222,7 @@ export function Canvas() {
           <CanvasBackground gap={20} />
           <Controls showInteractive={false} />
           <CanvasMiniMap />
+          <TraceView />
           <Panel position="top-right" className="canvas-actions">
             <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={running}>
               Auto-layout

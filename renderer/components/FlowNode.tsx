@@ -16,6 +16,7 @@ import { nodeAlert } from '../store/live-display';
 import type { GraphNode } from '../store/convert';
 import { nodeInputPorts, nodeOutputPorts } from '../store/graph-ops';
 import { DeliveryBadge } from './DeliveryBadge';
+import { nodeTraceClass, nodeTraceMark, useTrace } from '../store/trace-store';
 import { ZoomedOutContext } from './live-hub';
 import { NodeStats } from './NodeStats';
 import { CompareBadge, useCompareStatus } from './CompareBadge';
@@ -35,9 +36,11 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const alert = useTelemetry((s) => nodeAlert(s.nodes[id], s.partitions[id]));
   const zoomedOut = useContext(ZoomedOutContext);
   const compared = useCompareStatus(id);
+  const traced = useTrace((s) => nodeTraceMark(s, id));
+  const tracedPorts = useTrace((s) => s.highlight.ports.get(id));
   return (
     <div
-      className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}${alert === undefined ? '' : ` alert-${alert}`}${compared === undefined ? '' : ` compare-${compared}`}`}
+      className={`flow-node kind-${kind}${selected ? ' selected' : ''}${problems > 0 ? ' has-problems' : ''}${alert === undefined ? '' : ` alert-${alert}`}${compared === undefined ? '' : ` compare-${compared}`}${nodeTraceClass(traced)}`}
       data-testid={`node-${id}`}
       data-alert={alert ?? ''}
       style={{ minHeight: HEADER + rows * PORT_GAP + 6 }}
@@ -58,7 +61,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         )}
       </div>
       {inputs.map((port, i) => (
-        <div key={`in-${port.name}`} className="flow-port flow-port-in" style={{ top: HEADER + i * PORT_GAP }} title={port.description}>
+        <div key={`in-${port.name}`} className={`flow-port flow-port-in${tracedPorts?.in.includes(port.name) === true ? ' port-traced' : ''}`} style={{ top: HEADER + i * PORT_GAP }} title={port.description}>
           <Handle
             type="target"
             id={port.name}
@@ -72,7 +75,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<GraphNode>) {
       {outputs.map((port, i) => (
         <div
           key={`out-${port.name}`}
-          className={`flow-port flow-port-out${port.name === 'error' ? ' port-error' : ''}`}
+          className={`flow-port flow-port-out${port.name === 'error' ? ' port-error' : ''}${tracedPorts?.out.includes(port.name) === true ? ' port-traced' : ''}`}
           style={{ top: HEADER + i * PORT_GAP }}
           title={port.description}
         >

@@ -12,6 +12,7 @@ import { formatCount, formatRate } from '../store/samples';
 import { useTelemetry } from '../store/index';
 import { edgeStroke, strokeWidthToWrite } from '../store/live-display';
 import type { EdgeLive } from '../store/telemetry-store';
+import { useTrace } from '../store/trace-store';
 import { liveWriters, ZoomedOutContext } from './live-hub';
 
 /** Stroke width of an edge with no records crossing it (px). */
@@ -58,6 +59,8 @@ function LiveEdgeView(props: EdgeProps) {
   const live = useTelemetry((s) => s.edges[key] !== undefined);
   const zoomedOut = useContext(ZoomedOutContext);
   const labelled = live && !zoomedOut;
+  // The shown record trace crossed this edge: drawn over the live stroke (the live writer owns that path's classes).
+  const traced = useTrace((s) => s.highlight.edges.has(key));
 
   useEffect(() => {
     // Fresh elements (or a label added or removed): write everything once, then only changes.
@@ -73,6 +76,7 @@ function LiveEdgeView(props: EdgeProps) {
   return (
     <>
       <path ref={line} id={id} d={path} fill="none" className="react-flow__edge-path live-edge-path" markerEnd={markerEnd} style={style} />
+      {traced && <path d={path} className={`trace-edge-path${sourceHandleId === 'error' ? ' trace-edge-error' : ''}`} data-testid={`edge-traced-${key}`} />}
       <path d={path} fill="none" strokeOpacity={0} strokeWidth={interactionWidth ?? 20} className="react-flow__edge-interaction" />
       {labelled && (
         <EdgeLabelRenderer>

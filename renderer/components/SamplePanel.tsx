@@ -8,6 +8,7 @@ import type { SampleRecord } from '../../runtime/common/telemetry';
 import { cellText, filterSamples, sampleColumns, type ShownRecord } from '../store/samples';
 import { runStore, telemetryStore, useRun, useStudio, useTelemetry } from '../store/index';
 import { isRunActive } from '../store/run-store';
+import { traceStore } from '../store/trace-store';
 import { uiStore } from '../store/ui-store';
 import { SaveTestCase } from './SaveTestCase';
 
@@ -84,7 +85,14 @@ function RecordsView({ records, view }: { records: readonly ShownRecord[]; view:
     <div className="sample-json" data-testid="sample-json">
       {records.map((r, i) => (
         <div key={i} className={`sample-record${r.error === undefined ? '' : ' sample-error'}`} data-testid="sample-record">
-          <div className="sample-record-head">{recordLabel(r, i)}</div>
+          <div className="sample-record-head">
+            {recordLabel(r, i)}
+            {r.trace !== undefined && (
+              <button type="button" className="sample-trace" title="Highlight the path this record took and the time at each hop" onClick={() => traceStore.getState().traceShown(r.trace!)} data-testid="sample-trace">
+                Trace
+              </button>
+            )}
+          </div>
           {r.error !== undefined && <div className="field-error">{`${r.error.code} in ${r.error.nodeId}: ${r.error.message}`}</div>}
           <JsonTree name="value" value={r.value} />
           {Object.keys(r.headers).length > 0 && <JsonTree name="headers" value={r.headers} depth={1} />}
