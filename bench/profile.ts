@@ -3,6 +3,10 @@
  * `npm run bench -- --profile` can print where a run spends its CPU.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** The checkout the bench runs in (a worktree too), with a trailing slash. */
+const ROOT = `${resolve(import.meta.dirname, '..')}/`;
 
 interface ProfileNode {
   id: number;
@@ -40,14 +44,17 @@ export interface ProfileSummary {
   areas: SelfTimeRow[];
 }
 
-/** Shortens a script URL to `node_modules/<pkg>/...` or a path relative to the repo. */
+/**
+ * Shortens a script URL to `node_modules/<pkg>/...` or a path relative to the checkout; the built runtime's chunks
+ * (`dist/runtime/<build>/chunks/chunk-<hash>.js`, see scripts/build-runtime.ts) to `dist/runtime/<chunk file>`.
+ */
 function shortUrl(url: string): string {
   const path = url.replace(/^file:\/\//, '');
   const nm = path.lastIndexOf('/node_modules/');
   if (nm >= 0) return path.slice(nm + 1);
-  const repo = path.indexOf('/work/main/');
-  if (repo >= 0) return path.slice(repo + '/work/main/'.length);
-  return path === '' ? '(native)' : path;
+  const relative = path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  if (relative.startsWith('dist/runtime/')) return `dist/runtime/${relative.slice(relative.lastIndexOf('/') + 1)}`;
+  return relative === '' ? '(native)' : relative;
 }
 
 /** The area a script belongs to: `kafkajs`, `ioredis`, `runtime/engine`, `node:internal`, ... */
@@ -59,6 +66,8 @@ function areaOf(url: string): string {
   }
   if (short.startsWith('node:')) return 'node: (core)';
   if (short === '(native)') return '(native / GC / program)';
+  // The built runtime bundles engine and nodes together: one area (its functions keep their names).
+  if (short.startsWith('dist/runtime/')) return 'dist/runtime (engine, nodes: the built runtime)';
   const parts = short.split('/');
   return parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
