@@ -68,7 +68,21 @@ const LATENCY_SEND_MAX = 1_000;
 const POLL_MS = 50;
 
 /** Throughput variants, in the order they are interleaved. */
-export const VARIANTS = ['ceiling-cpu', 'ceiling-kafka', 'kafkajs-noop', 'handwritten', 'tributary', 'tributary-no-telemetry', 'tributary-before'] as const;
+export const VARIANTS = [
+  'ceiling-cpu',
+  'ceiling-kafka',
+  'kafkajs-noop',
+  'handwritten',
+  'tributary',
+  'tributary-no-telemetry',
+  // Record traces (issue #17): the bench flow as it is runs at the default settings.traceSampleRate (1 %).
+  'tributary-no-trace',
+  'tributary-trace-all',
+  'tributary-before',
+  // The same map/filter into a Kafka topic instead of Redis, at-least-once and exactly-once (issue #18).
+  'tributary-kafka',
+  'tributary-kafka-eos',
+] as const;
 /** A throughput variant. */
 export type Variant = (typeof VARIANTS)[number];
 
@@ -84,6 +98,8 @@ export const GOALS = {
   tributaryOverNoop: 0.5,
   /** tributary / tributary-no-telemetry records/s: at least (telemetry costs at most 3 %). */
   telemetryCost: 0.97,
+  /** tributary (traceSampleRate 1 %) / tributary-no-trace (0) records/s: at least (tracing costs at most 3 %). */
+  traceCost: 0.97,
   /** p99 end-to-end latency at 5,000 records/s, in every repetition (ms): at most. */
   p99Ms: 25,
   /** Peak RSS of tributary during the throughput run (MB): at most. */
@@ -280,10 +296,11 @@ async function seed(kafka: Kafka, admin: Admin, topic: string, n: number): Promi
 }
 
 /** Writes the benchmark flow file: source.kafka -> transform.map -> transform.filter -> sink.redis. */
-function writeFlow(dir: string, name: string, topic: string, groupId: string, fromBeginning: boolean): string {
+function writeFlow(dir: string, name: string, topic: string, groupId: string, fromBeginning: boolean, traceSampleRate?: number): string {
   const flow = {
     version: 1,
     name: 'bench',
+    ...(traceSampleRate === undefined ? {} : { settings: { traceSampleRate } }),
     nodes: [
       { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, topic, groupId, fromBeginning, format: 'json' } },
       { id: 'map', type: 'transform.map', config: { expression: FLOW_EXPRESSIONS.map } },
@@ -299,6 +316,42 @@ function writeFlow(dir: string, name: string, topic: string, groupId: string, fr
   const file = join(dir, `${name}.flow.yaml`);
   writeFileSync(file, stringify(flow));
   return file;
+}
+
+/**
+ * Writes the Kafka-to-Kafka flow file: the benchmark flow with `sink.kafka` into `output` instead of Redis, with
+ * `settings.delivery` `delivery`.
+ */
+function writeKafkaFlow(dir: string, name: string, topic: string, groupId: string, output: string, delivery: 'at-least-once' | 'exactly-once'): string {
+  const flow = {
+    version: 1,
+    name: 'bench-kafka',
+    settings: { delivery },
+    nodes: [
+      { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, topic, groupId, fromBeginning: true, format: 'json' } },
+      { id: 'map', type: 'transform.map', config: { expression: FLOW_EXPRESSIONS.map } },
+      { id: 'filter', type: 'transform.filter', config: { expression: FLOW_EXPRESSIONS.filter } },
+      { id: 'store', type: 'sink.kafka', config: { brokers: BROKERS, topic: output, key: FLOW_EXPRESSIONS.key } },
+    ],
+    edges: [
+      { from: 'source', to: 'map' },
+      { from: 'map', to: 'filter' },
+      { from: 'filter', to: 'store' },
+    ],
+  };
+  const file = join(dir, `${name}.flow.yaml`);
+  writeFileSync(file, stringify(flow));
+  return file;
+}
+
+/** Records of `topic` a read_committed reader sees (kcat, one byte per record). */
+function committedRecords(topic: string): number {
+  const read = spawnSync('kcat', ['-C', '-b', BROKERS.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', 'x'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (read.status !== 0) throw new Error(`kcat exited with ${read.status}: ${read.stderr}`);
+  return read.stdout.length;
 }
 
 /** Context shared by the runs. */
@@ -357,9 +410,11 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
   const groupId = `bench-${b.runId}-${variant}-${rep}`;
   const config: VariantConfig = { brokers: BROKERS, topic: b.topic, groupId, redisUrl: REDIS_URL, records: b.options.records, fromBeginning: true };
   const env = { BENCH_CONFIG: JSON.stringify(config), LOG_LEVEL: 'warn' };
-  const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry' || variant === 'tributary-before';
+  const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry' || variant === 'tributary-no-trace' || variant === 'tributary-trace-all' || variant === 'tributary-before';
   if (writesRedis) await b.redis.flushdb();
   let measured: Omit<Sample, 'variant' | 'rep' | 'load1'>;
+  /** The verification of a variant that checks its own output (the Kafka writers). */
+  let checked: Pick<Sample, 'verified' | 'verifyError'> = {};
   switch (variant) {
     case 'ceiling-cpu': {
       const [command, args] = nodeVariant(variant);
@@ -404,16 +459,31 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
     }
     case 'tributary':
     case 'tributary-no-telemetry':
+    case 'tributary-no-trace':
+    case 'tributary-trace-all':
     case 'tributary-before': {
-      const flow = writeFlow(b.dir, groupId, b.topic, groupId, true);
+      const traceSampleRate = variant === 'tributary-no-trace' ? 0 : variant === 'tributary-trace-all' ? 1 : undefined;
+      const flow = writeFlow(b.dir, groupId, b.topic, groupId, true, traceSampleRate);
       const tree = variant === 'tributary-before' ? b.options.compareTree! : ROOT;
       const args = [join(tree, 'bin', 'tributary.js'), 'run', flow, ...(variant === 'tributary-no-telemetry' ? ['--no-telemetry'] : [])];
       const nodeOptions = variant === 'tributary-before' ? b.options.beforeNodeOptions : undefined;
       measured = await runConsumer(b, process.execPath, args, nodeOptions === undefined ? env : { ...env, NODE_OPTIONS: nodeOptions }, groupId);
       break;
     }
+    case 'tributary-kafka':
+    case 'tributary-kafka-eos': {
+      // A fresh output topic per run; afterwards it must hold exactly the records the filter keeps (read_committed).
+      const output = `${groupId}-out`;
+      await b.admin.createTopics({ topics: [{ topic: output, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+      const flow = writeKafkaFlow(b.dir, groupId, b.topic, groupId, output, variant === 'tributary-kafka-eos' ? 'exactly-once' : 'at-least-once');
+      measured = await runConsumer(b, process.execPath, [join(ROOT, 'bin', 'tributary.js'), 'run', flow], env, groupId);
+      const written = committedRecords(output);
+      checked = written === b.expected ? { verified: true } : { verified: false, verifyError: `${output} holds ${written} records, expected ${b.expected}` };
+      await b.admin.deleteTopics({ topics: [output] }).catch(() => undefined);
+      break;
+    }
   }
-  const sample: Sample = { variant, rep, ...measured, load1: loadavg()[0]! };
+  const sample: Sample = { variant, rep, ...measured, load1: loadavg()[0]!, ...checked };
   if (writesRedis) {
     const problem = await verifyRedis(b);
     sample.verified = problem === undefined;
@@ -629,8 +699,12 @@ function ratioRows(options: Options, samples: Sample[]): { title: string; values
   add('tributary / handwritten CPU per record', 'tributary', 'handwritten', 'cpuUsPerRecord');
   add('tributary / kafkajs-noop records/s', 'tributary', 'kafkajs-noop', 'recordsPerSec');
   add('tributary / tributary-no-telemetry records/s', 'tributary', 'tributary-no-telemetry', 'recordsPerSec');
+  add('tributary (1 % traced) / tributary-no-trace records/s', 'tributary', 'tributary-no-trace', 'recordsPerSec');
+  add('tributary-trace-all (100 % traced) / tributary-no-trace records/s', 'tributary-trace-all', 'tributary-no-trace', 'recordsPerSec');
+  add('tributary-trace-all (100 % traced) / tributary-no-trace CPU per record', 'tributary-trace-all', 'tributary-no-trace', 'cpuUsPerRecord');
   add('tributary / tributary-before records/s', 'tributary', 'tributary-before', 'recordsPerSec');
   add('tributary / tributary-before CPU per record', 'tributary', 'tributary-before', 'cpuUsPerRecord');
+  add('tributary-kafka-eos / tributary-kafka records/s (exactly-once / at-least-once)', 'tributary-kafka-eos', 'tributary-kafka', 'recordsPerSec');
   return rows;
 }
 
@@ -656,6 +730,7 @@ function goalTable(options: Options, samples: Sample[], latency: LatencySample[]
   }
   ratio('tributary / kafkajs-noop (records/s)', 'tributary', 'kafkajs-noop', 'recordsPerSec', GOALS.tributaryOverNoop, false);
   ratio('telemetry cost: tributary / tributary-no-telemetry (records/s)', 'tributary', 'tributary-no-telemetry', 'recordsPerSec', GOALS.telemetryCost, false);
+  ratio('trace cost at 1 %: tributary / tributary-no-trace (records/s)', 'tributary', 'tributary-no-trace', 'recordsPerSec', GOALS.traceCost, false);
   ratio(`CPU per record: tributary / tributary-before (${options.compareTree ?? ''})`, 'tributary', 'tributary-before', 'cpuUsPerRecord', 1, true);
   if (own.length > 0) {
     const rss = stats(own.map((x) => x.peakRssMb));
