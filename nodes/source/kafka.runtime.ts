@@ -39,6 +39,13 @@
  * offset commit's metadata (`ctx.checkpoint`), and after every group join the source reads the committed offsets'
  * metadata of its partitions (admin `fetchOffsets`) and hands it back (`ctx.restore`) before delivering a partition's
  * first batch, so a window resumed by any group member knows which results were already acknowledged.
+ *
+ * **Exactly-once** (`settings.delivery: exactly-once`; nodes/kafka-transaction.runtime.ts): each fetched batch of a
+ * partition runs in one Kafka transaction of that partition's transactional producer: begun before its first chunk,
+ * the `sink.kafka` nodes produce into it, and committed with the position after the last chunk dispatched
+ * (`sendOffsets`); aborted, and the partition moved back to the batch's first offset, on any failure. One chunk of a
+ * partition is in the graph at a time (the transaction keeps the order of its sends). No plain offset commit happens
+ * (no commit timer, no ledger). Stateful transforms and `isolationLevel: read_uncommitted` are refused at start.
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
@@ -594,8 +601,10 @@ class KafkaSource implements SourceRuntime {
           },
         );
         // Pipelining: at most PIPELINE_DEPTH chunks of this partition in the graph at once. A chunk held by a stateful
-        // transform has left the graph; only its commit waits.
-        if (inGraph >= PIPELINE_DEPTH) await new Promise<void>((resolve) => slotFreed.push(resolve));
+        // transform has left the graph; only its commit waits. Exactly-once: one chunk at a time, since chunks in the
+        // graph together may reach the sinks in another order (an async transform, a traced chunk's extra hops), and a
+        // transaction keeps the order its records were sent in.
+        if (inGraph >= (txn === undefined ? PIPELINE_DEPTH : 1)) await new Promise<void>((resolve) => slotFreed.push(resolve));
       }
       await Promise.all(dispatched.map((d) => d.done));
       // A chunk no transform holds is acknowledged right after it passed through the graph: one turn of the event loop
