@@ -13,6 +13,7 @@
 import * as z from 'zod/mini';
 import { call, callWithPathDialog, event, keyedEvent, type ApiOf, type ServiceOf } from './api-declaration';
 import type { AttachedInstance, AttachResult } from './attach-protocol';
+import type { GroupChange } from './apply-plan';
 import type { Problem } from './errors';
 import { resetTargetSchema, type GroupOffsets, type OffsetReset, type ResetTarget } from './group-offsets';
 import type { NodeSamples, TelemetryFrame } from './telemetry';
@@ -37,10 +38,20 @@ export interface FlowFileChange {
   text: string | null;
 }
 
+/** What an Apply did: the nodes it changed and the Kafka sources whose consumer group changed. */
+export interface ApplyResult {
+  /** Ids of the added, removed, renamed or changed nodes (see `apply-plan.ts`). */
+  changedNodes: string[];
+  groupChanges: GroupChange[];
+  /** When the new version started running (ms since the epoch). */
+  appliedAt: number;
+}
+
 /** State of the runtime process the studio supervises. */
 export type RunState =
   | { status: 'idle' }
-  | { status: 'starting'; mode: 'run' | 'preview'; startedAt: number }
+  /** `applied`: a new version of the running flow is starting (Apply): the live view carries on. */
+  | { status: 'starting'; mode: 'run' | 'preview'; startedAt: number; applied?: true }
   | { status: 'running'; mode: 'run' | 'preview'; startedAt: number; pid: number }
   | { status: 'stopping'; mode: 'run' | 'preview'; pid: number }
   | {
@@ -88,6 +99,19 @@ export interface SavedTestCase {
   /** Sinks and error ports the case does not check: a window's and those downstream of one (aggregates). */
   unchecked: string[];
 }
+
+/** The result of an expression on one record (see `evaluateExpression`), or its error. */
+export type ExpressionEvaluation =
+  | { ok: true; /** The result as JSON (`undefined`, `[function]` for those), at most 2,000 characters. */ text: string }
+  | { ok: false; message: string; /** 1-based column, for an error the expression check found. */ column?: number };
+
+/** A record an expression is evaluated on: what an expression sees of it. */
+const expressionRecord = z.object({
+  value: z.unknown(),
+  key: z._default(z.nullable(z.string({ error: 'give the record key as a string or null' })), null),
+  headers: z._default(z.record(z.string(), z.union([z.string(), z.array(z.string())])), {}),
+  meta: z.unknown(),
+});
 
 /** A flow file's text (YAML or JSON). */
 const flowText = z.string({ error: 'give the flow text' });
@@ -144,6 +168,17 @@ export const STUDIO_OPERATIONS = {
   /** The flow with secrets replaced by `${VAR}` references, and the exact `tributary run` command for it. */
   exportHeadless: call<[text: string, path: string | null], { text: string; command: string; variables: string[] }>([flowText, pathOrNull]),
 
+  /**
+   * Evaluates an expression on records with the runtime's own check and compiler (the expression editor's preview),
+   * each evaluation stopped after 250 ms; the node's extra variables (`expressionVariables`) are given by name.
+   * A refused expression answers one error with the column `tributary validate` prints.
+   */
+  evaluateExpression: call<[source: string, records: { value: unknown; key: string | null; headers: Record<string, string | string[]>; meta: unknown }[], variables?: Record<string, unknown>], ExpressionEvaluation[]>([
+    z.string({ error: 'give the expression text' }),
+    z.array(expressionRecord),
+    z.optional(z.record(z.string(), z.unknown())),
+  ]),
+
   // ---- runtime
   /** Starts a run of the flow in a separate runtime process (the same entry point as `tributary run`). */
   run: call<[text: string, path: string | null], void>([flowText, pathOrNull]),
@@ -151,6 +186,12 @@ export const STUDIO_OPERATIONS = {
   preview: call<[text: string, records?: number], PreviewResult>([flowText, optionalCount]),
   /** Stops the run: SIGTERM (drain, commit), then kill after the flow's shutdown timeout. */
   stop: call<[], void>([]),
+  /**
+   * Apply (edit while running): validates the edited flow (rejected with every problem, the run untouched), drains the
+   * running runtime (SIGTERM: in-flight records finish, offsets are committed), then starts the edited flow on the
+   * same consumer groups; resolves once it runs. Rejected when no run is active or the new version fails to start.
+   */
+  apply: call<[text: string, path: string | null], ApplyResult>([flowText, pathOrNull]),
   /** The current run state. */
   runState: call<[], RunState>([]),
   /** Run state changes. */

@@ -13,6 +13,7 @@
  *   `tributary run` (`bin/tributary.js run <file>`, forked with an IPC channel), their state, telemetry and samples;
  *   a runtime that crashes or hangs never takes the backend with it;
  * - `preview.ts`: previews as `tributary preview --json` child processes;
+ * - `evaluate-expression.ts`: the expression editor's results, by the runtime's compiler under a time limit;
  * - `connection-check.ts`: "Test connection" through each node runtime's own check, and topic listing;
  * - `offsets.ts`: "Replay from…": a Kafka source's consumer group offsets, read and moved;
  * - `attach.ts`: "Attach…": headless instances' telemetry and samples, combined, in place of a run's (read-only).
@@ -21,8 +22,9 @@ import { resolve } from 'node:path';
 import { METRICS_TOKEN_ENV, type AttachResult } from '../common/attach-protocol';
 import type { Problem } from '../common/errors';
 import type { GroupOffsets, OffsetReset, ResetTarget } from '../common/group-offsets';
-import type { ConnectionTest, FlowFile, FlowFileChange, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
+import type { ConnectionTest, ExpressionEvaluation, FlowFile, FlowFileChange, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
+import type { ExpressionRecord } from '../common/expression';
 import { AttachSession } from './attach';
 import { saveTestCase } from '../flow-tests/studio-capture';
 import { checkNodeConnection, listTopicsOf } from './connection-check';
@@ -32,6 +34,7 @@ import { FlowWatch } from './flow-watch';
 import { validateFlowText } from './flow-validation';
 import { exportHeadlessFlow, type HeadlessExport } from './headless-export';
 import { DEFAULT_PREVIEW_RECORDS, previewFlow } from './preview';
+import { evaluateExpression } from './evaluate-expression';
 import { RunSupervisor } from './run-supervisor';
 import { defaultStateDir, StateStore, type Autosave } from './state-store';
 
@@ -162,6 +165,15 @@ export class StudioBackend implements StudioBackendApi {
   /** @inheritDoc */
   preview(text: string, records = DEFAULT_PREVIEW_RECORDS): Promise<PreviewResult> {
     return previewFlow(text, records, { rootDir: this.rootDir, nodePath: this.nodePath, env: this.env });
+  }
+
+  /** @inheritDoc */
+  evaluateExpression(source: string, records: ExpressionRecord[], variables?: Record<string, unknown>): Promise<ExpressionEvaluation[]> {
+    try {
+      return Promise.resolve(evaluateExpression(source, records, variables));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** @inheritDoc */

@@ -44,6 +44,7 @@ const OPERATIONS = [
   'exportHeadless',
   'run',
   'preview',
+  'evaluateExpression',
   'stop',
   'runState',
   'onRunState',
