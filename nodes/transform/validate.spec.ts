@@ -6,6 +6,7 @@
  */
 import { Ajv2020, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020';
 import { z } from 'zod';
+import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** The port that receives records whose value does not match the schema. */
@@ -45,6 +46,10 @@ export function checkJsonSchema(schema: Record<string, unknown>): string | undef
     validate = ajv.compile(schema);
   } catch (error) {
     checker = undefined;
+    // The studio's renderer forbids generating code (its Content-Security-Policy has no 'unsafe-eval'), which ajv
+    // needs to compile anything: there the schema cannot be checked, and is not reported as wrong. `tributary
+    // validate` and the runtime (also the one the studio's Run starts) compile it in Node.
+    if (error instanceof EvalError || /unsafe-eval|Content Security Policy/i.test(String(error))) return undefined;
     return error instanceof Error ? error.message : String(error);
   }
   ajv.removeSchema(validate.schema);
@@ -54,13 +59,16 @@ export function checkJsonSchema(schema: Record<string, unknown>): string | undef
 /** Config of `transform.validate`; the schema must compile. */
 export const validateConfigSchema = z
   .strictObject({
-    schema: z
-      .record(z.string(), z.unknown())
-      .describe(
-        'JSON Schema (draft 2020-12) the record value must match, inline, e.g. `{ "type": "object", "required": ["id"] }`. ' +
-          'Unknown keywords are refused (typos); `format` is not checked (an annotation, as in 2020-12); `$ref` may ' +
-          'only point inside the schema.',
-      ),
+    schema: withFieldMeta(
+      z
+        .record(z.string(), z.unknown())
+        .describe(
+          'JSON Schema (draft 2020-12) the record value must match, inline, e.g. `{ "type": "object", "required": ["id"] }`. ' +
+            'Unknown keywords are refused (typos); `format` is not checked (an annotation, as in 2020-12); `$ref` may ' +
+            'only point inside the schema.',
+        ),
+      { widget: 'json-schema' },
+    ),
   })
   .superRefine((config, ctx) => {
     const problem = checkJsonSchema(config.schema);
