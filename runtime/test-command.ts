@@ -1,7 +1,8 @@
 /**
  * `tributary test [FLOW_OR_DIR...]`: runs flow test files (`<flow>.test.yaml`, docs/flow-tests.md) with no Kafka,
  * Redis or network, prints a line per case and a diff per failing sink or error port (or JUnit XML with
- * `--reporter junit`), and exits 0 when every case passed, 1 otherwise. The anchor is Redpanda Connect's `test`.
+ * `--reporter junit`), and exits 0 when every case passed, 1 otherwise (2 for bad usage). The anchor is Redpanda
+ * Connect's `test`.
  */
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -86,5 +87,7 @@ export function createTestCommand(): Command {
     .addOption(new Option('--reporter <reporter>', 'text (a diff per failing sink) or junit (JUnit XML, for CI)').choices(['text', 'junit']).default('text'))
     .option('--output <file>', 'write the report to <file> instead of stdout (with junit, the text summary still goes to stdout)')
     .addOption(new Option('--log-level <level>', 'log level of the engine while cases run').choices(LOG_LEVELS).default('silent'))
+    // Bad usage exits 2, like every tributary command (commander's own default is 1, which means "a case failed").
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action((targets: string[], options: TestOptions) => testAction(targets, options));
 }

@@ -1,7 +1,7 @@
 // Flow tests (`tributary test`, runtime/flow-tests/): the file format and its problems with file:line:col, the
 // matchers, the comparison and its diff, the JUnit report, running cases through the real engine with recorded
 // sources, captured sinks and pinned time, and building a case from a running flow's samples.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -17,6 +17,7 @@ import { junitReport, textReport } from '../../runtime/flow-tests/report';
 import { pinTime } from '../../runtime/flow-tests/run-case';
 import { allPassed, runTestFile } from '../../runtime/flow-tests/run-tests';
 import { appendTestCase, flowCandidates, parseTestFile, testFileFor, TestFileError } from '../../runtime/flow-tests/test-file';
+import { resolveTestFiles } from '../../runtime/test-command';
 
 const silent = pino({ level: 'silent' });
 
@@ -363,5 +364,19 @@ describe('capturing a case from samples', () => {
     const captured = captureCase('c', 0, nodes, samples, 20);
     expect(captured.testCase.inputs.src!.map((r) => r.offset)).toEqual(['0']);
     expect(captured.testCase.expect.out!.map((r) => r.key)).toEqual(['k0']);
+  });
+});
+
+describe('tributary test arguments', () => {
+  it('finds test files from directories (recursively), flow files and test files, and names what has none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-flow-tests-args-'));
+    mkdirSync(join(dir, 'sub', 'node_modules'), { recursive: true });
+    for (const name of ['a.test.yaml', 'a.flow.yaml', 'b.flow.yaml', 'sub/c.test.yml', 'sub/node_modules/d.test.yaml']) writeFileSync(join(dir, name), '');
+    expect(await resolveTestFiles([dir])).toEqual({ files: [join(dir, 'a.test.yaml'), join(dir, 'sub', 'c.test.yml')], missing: [] });
+    expect(await resolveTestFiles([join(dir, 'a.flow.yaml'), join(dir, 'a.test.yaml')])).toEqual({ files: [join(dir, 'a.test.yaml')], missing: [] });
+    expect(await resolveTestFiles([join(dir, 'b.flow.yaml'), join(dir, 'nope')])).toEqual({
+      files: [],
+      missing: [`${join(dir, 'b.flow.yaml')}: no test file ${join(dir, 'b.test.yaml')} next to it`, `${join(dir, 'nope')}: no such file or directory`],
+    });
   });
 });
