@@ -7,12 +7,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLOW_SCHEMA_PATH, generateFlowSchema } from '../runtime/common/flow-schema';
 import { nodeSpecs } from '../nodes/specs';
+import { TEST_FILE_SCHEMA_PATH, generateTestFileSchema } from '../runtime/flow-tests/test-file-schema';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Generated files: repository path, generator, and the command that rewrites the file. */
 const generated: { path: string; generate: () => string; command: string }[] = [
   { path: FLOW_SCHEMA_PATH, generate: () => generateFlowSchema(nodeSpecs), command: 'npm run schema' },
+  { path: TEST_FILE_SCHEMA_PATH, generate: generateTestFileSchema, command: 'npm run schema' },
 ];
 
 let stale = 0;
