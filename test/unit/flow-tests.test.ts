@@ -1,11 +1,11 @@
 // Flow tests (`tributary test`, runtime/flow-tests/): the file format and its problems with file:line:col, the
 // matchers, the comparison and its diff, the JUnit report, running cases through the real engine with recorded
 // sources, captured sinks and pinned time, and building a case from a running flow's samples.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { nodeRuntimes } from '../../nodes/runtimes';
 import type { NodeSamples, SampleRecord } from '../../runtime/common/telemetry';
@@ -18,6 +18,7 @@ import { pinTime } from '../../runtime/flow-tests/run-case';
 import { allPassed, runTestFile } from '../../runtime/flow-tests/run-tests';
 import { appendTestCase, flowCandidates, parseTestFile, testFileFor, TestFileError } from '../../runtime/flow-tests/test-file';
 import { resolveTestFiles } from '../../runtime/test-command';
+import { saveTestCase } from '../../runtime/flow-tests/studio-capture';
 
 const silent = pino({ level: 'silent' });
 
@@ -378,5 +379,58 @@ describe('tributary test arguments', () => {
       files: [],
       missing: [`${join(dir, 'b.flow.yaml')}: no test file ${join(dir, 'b.test.yaml')} next to it`, `${join(dir, 'nope')}: no such file or directory`],
     });
+  });
+});
+
+describe('Save as test case (backend half)', () => {
+  const flow = [
+    'version: 1',
+    'name: gen',
+    'nodes:',
+    '  - { id: gen, type: source.generator, config: { count: 0, ratePerSecond: 5, value: "({ n: i })" } }',
+    '  - { id: keep, type: transform.filter, config: { expression: "value.n % 2 === 0" } }',
+    '  - { id: out, type: sink.console, config: {} }',
+    'edges:',
+    '  - { from: gen, to: keep }',
+    '  - { from: keep, to: out }',
+  ].join('\n');
+  const rec = (n: number): SampleRecord => ({ key: null, value: { n }, headers: {}, timestamp: 1000 + n, meta: { source: 'gen' } });
+  const samples: Record<string, NodeSamples> = {
+    gen: { nodeId: 'gen', in: [], out: [0, 1, 2].map((n) => ({ ...rec(n), port: 'out' })) },
+    keep: { nodeId: 'keep', in: [0, 1, 2].map(rec), out: [0, 2].map((n) => ({ ...rec(n), port: 'out' })) },
+    out: { nodeId: 'out', in: [0, 2].map(rec), out: [] },
+  };
+  const source = (answer: boolean) => ({
+    running: true,
+    env: {},
+    subscribe: (nodeId: string, listener: (s: NodeSamples) => void) => {
+      if (answer) queueMicrotask(() => listener(samples[nodeId]!));
+      return () => undefined;
+    },
+  });
+
+  it('appends a case that tributary test passes, and refuses the same name again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-save-case-'));
+    const path = join(dir, 'gen.flow.yaml');
+    writeFileSync(path, flow);
+    const saved = await saveTestCase(flow, path, ' even numbers ', source(true));
+    expect(saved).toEqual({ file: join(dir, 'gen.test.yaml'), name: 'even numbers', inputs: 3, outputs: 2, leftOut: 0, unchecked: [] });
+    expect(readFileSync(saved.file, 'utf8')).toContain('name: even numbers');
+    const result = await runTestFile(saved.file, nodeRuntimes, silent);
+    expect(result.cases.map((c) => [c.name, c.ok])).toEqual([['even numbers', true]]);
+    await expect(saveTestCase(flow, path, 'even numbers', source(true))).rejects.toThrow('a case named "even numbers" exists already');
+  });
+
+  it('refuses without a run, and says which node sent no samples', async () => {
+    await expect(saveTestCase(flow, '/x/gen.flow.yaml', 'c', { ...source(true), running: false })).rejects.toThrow('run the flow first');
+    vi.useFakeTimers();
+    try {
+      const pending = saveTestCase(flow, '/x/gen.flow.yaml', 'c', source(false));
+      const check = expect(pending).rejects.toThrow('the runtime did not send the samples of gen, keep, out within 3000 ms');
+      await vi.advanceTimersByTimeAsync(3000);
+      await check;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
