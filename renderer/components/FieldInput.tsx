@@ -2,7 +2,8 @@
  * One generated form field: the right input for its kind, its description, default, enum option descriptions, and
  * its inline problems (the compiler's messages, as `tributary validate` prints them). A secret is masked (a password
  * input with a show/hide toggle) unless it is a `${VAR}` reference. A union field (`ssl`, `startFrom`) shows a
- * segmented control of its variants, then the chosen variant's editor.
+ * segmented control of its variants, then the chosen variant's editor. Lists of objects (routes), maps of strings
+ * (headers) and free-form JSON get structured editors (`fields/`), each with an "Edit as YAML" toggle.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import {
@@ -17,7 +18,12 @@ import {
   variantOf,
   type FormField,
 } from '../form/schema-form';
+import { itemProblems } from '../form/list-model';
 import { ExpressionEditor } from './ExpressionEditor';
+import { JsonEditor } from './fields/JsonEditor';
+import { ObjectListInput } from './fields/ObjectListInput';
+import { RawYamlToggle } from './fields/RawYamlToggle';
+import { StringMapInput } from './fields/StringMapInput';
 
 /** Props of {@link FieldInput}. */
 export interface FieldInputProps {
@@ -281,6 +287,39 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
         />
       );
       break;
+    case 'object-list':
+      input = (
+        <RawYamlToggle value={value} onChange={onChange} testId={testId} disabled={disabled}>
+          <ObjectListInput
+            field={field}
+            value={value}
+            onChange={onChange}
+            errors={errors}
+            testId={testId}
+            disabled={disabled}
+            renderField={(child, item, change, prefix) => (
+              <FieldInput field={child} values={item} onChange={change} errors={[]} disabled={disabled} testPrefix={prefix} bare {...(nodeId === undefined ? {} : { nodeId })} />
+            )}
+          />
+        </RawYamlToggle>
+      );
+      break;
+    case 'string-map':
+      input = (
+        <RawYamlToggle value={value} onChange={onChange} testId={testId} disabled={disabled}>
+          <StringMapInput value={value} onChange={onChange} hasDefault={field.default !== undefined} testId={testId} disabled={disabled} />
+        </RawYamlToggle>
+      );
+      break;
+    case 'json': {
+      const editor = <JsonEditor value={set ? value : undefined} onChange={onChange} testId={testId} disabled={disabled} jsonSchema={field.widget === 'json-schema'} />;
+      input = bare === true ? editor : (
+        <RawYamlToggle value={value} onChange={onChange} testId={testId} disabled={disabled}>
+          {editor}
+        </RawYamlToggle>
+      );
+      break;
+    }
     case 'object':
       input = (
         <div className="field-object">
@@ -372,7 +411,7 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
           Written literally: Save offers to store it as a {'${VAR}'} reference.
         </div>
       )}
-      {errors.map((message) => (
+      {(field.kind === 'object-list' ? itemProblems(errors).whole : errors).map((message) => (
         <div key={message} className="field-error" data-testid={`${testPrefix}error-${field.name}`}>
           {message}
         </div>

@@ -6,12 +6,28 @@
  * unit-tested in Node.
  */
 import { z } from 'zod';
-import { fieldMetaOf, objectFieldsOf, unionOptionsOf } from '../../runtime/common/field-meta';
+import { arrayItemOf, fieldMetaOf, objectFieldsOf, unionOptionsOf, type FieldWidget } from '../../runtime/common/field-meta';
 import type { NodeSpec } from '../../runtime/common/node-spec';
 import { hasReference, literalUrlPassword, SECRET_FIELD } from '../../runtime/common/secrets';
 
-/** How a field is edited. */
-export type FieldKind = 'string' | 'expression' | 'number' | 'integer' | 'boolean' | 'enum' | 'string-list' | 'object' | 'json' | 'union';
+/**
+ * How a field is edited: `object-list` is an array of small objects (routes, aggregates), one row per item with an
+ * input per item field; `string-map` an object of strings (HTTP headers), one key/value row per entry; `json` any
+ * other free-form value (a JSON editor).
+ */
+export type FieldKind =
+  | 'string'
+  | 'expression'
+  | 'number'
+  | 'integer'
+  | 'boolean'
+  | 'enum'
+  | 'string-list'
+  | 'object-list'
+  | 'string-map'
+  | 'object'
+  | 'json'
+  | 'union';
 
 /**
  * One option of a `union` field, e.g. "Off" (`false`), "On (system CAs)" (`true`) and "Custom TLS" (`{ ca, ... }`) of
@@ -66,6 +82,13 @@ export interface FormField {
   children?: FormField[];
   /** The options of a `union` field, in schema order. */
   variants?: UnionVariant[];
+  /** The fields of one item of an `object-list` (a route's `port` and `expression`). */
+  itemFields?: FormField[];
+  /** Bounds of the number of items (`object-list`, `string-list`). */
+  minItems?: number;
+  maxItems?: number;
+  /** The widget hint of the field metadata (`json-schema`: a JSON editor that checks the schema itself). */
+  widget?: FieldWidget;
 }
 
 interface JsonSchema {
@@ -79,6 +102,9 @@ interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
+  additionalProperties?: JsonSchema | boolean;
+  minItems?: number;
+  maxItems?: number;
   anyOf?: JsonSchema[];
   format?: string;
 }
@@ -142,7 +168,10 @@ function kindOf(p: JsonSchema, path: string, context: Context): FieldKind {
   if (type === 'number') return 'number';
   if (type === 'boolean') return 'boolean';
   if (type === 'array' && typeOf(p.items ?? {}) === 'string') return 'string-list';
+  if (type === 'array' && typeOf(p.items ?? {}) === 'object' && p.items?.properties !== undefined) return 'object-list';
   if (type === 'object' && p.properties !== undefined) return 'object';
+  const values = p.additionalProperties;
+  if (type === 'object' && typeof values === 'object' && typeOf(values) === 'string' && values.enum === undefined) return 'string-map';
   return 'json';
 }
 
@@ -257,6 +286,13 @@ function fieldOf(name: string, property: JsonSchema, zodField: z.ZodType, requir
   if (meta?.secret === true) field.secret = true;
   if (meta?.advanced === true) field.advanced = true;
   if (meta?.examples !== undefined) field.examples = [...meta.examples];
+  if (meta?.widget !== undefined) field.widget = meta.widget;
+  if (p.minItems !== undefined) field.minItems = p.minItems;
+  if (p.maxItems !== undefined) field.maxItems = p.maxItems;
+  if (kind === 'object-list') {
+    const item = arrayItemOf(zodField);
+    field.itemFields = fieldsOf(p.items ?? {}, (item === undefined ? undefined : objectFieldsOf(item)) ?? {}, { ...context, prefix: `${context.prefix}${name}[].` });
+  }
   if (kind === 'object') field.children = fieldsOf(p, objectFieldsOf(zodField) ?? {}, { ...context, prefix: `${context.prefix}${name}.` });
   return field;
 }
@@ -422,6 +458,8 @@ export function valueFromInput(field: FormField, text: string): unknown {
         .filter((line) => line !== '');
     case 'json':
     case 'union':
+    case 'object-list':
+    case 'string-map':
       try {
         return JSON.parse(text) as unknown;
       } catch {
@@ -453,7 +491,7 @@ export function secretDisplay(field: FormField, value: unknown): { mode: 'masked
   if (typeof value === 'string' && value !== '' && hasReference(value)) return { mode: 'plain', literal: false };
   if (field.secret === true) return { mode: 'masked', literal: typeof value === 'string' && value !== '' };
   if (typeof value === 'string' && literalUrlPassword(value) !== undefined) return { mode: 'masked', literal: true };
-  if (field.kind === 'json' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+  if ((field.kind === 'json' || field.kind === 'string-map') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const literal = Object.entries(value).some(([key, v]) => SECRET_FIELD.test(key) && typeof v === 'string' && v !== '' && !hasReference(v));
     if (literal) return { mode: 'masked', literal: true };
   }

@@ -49,7 +49,12 @@ export interface FieldMeta<V = unknown> {
    * none) for an object, the JSON type (`'string'`, `'integer'`) otherwise. Options left out get a derived label.
    */
   variantLabels?: Readonly<Record<string, string>>;
+  /** How the inspector edits a free-form object: `json-schema`, a JSON editor that also checks the JSON Schema itself. */
+  widget?: FieldWidget;
 }
+
+/** A widget hint for a free-form field: `json-schema` (a JSON editor with the JSON Schema meta-schema check). */
+export type FieldWidget = 'json-schema';
 
 /** The metadata as stored and read, independent of the field's type. */
 export interface StoredFieldMeta {
@@ -65,6 +70,8 @@ export interface StoredFieldMeta {
   examples?: readonly unknown[];
   /** What the inspector calls each option of a union field, by option key. */
   variantLabels?: Readonly<Record<string, string>>;
+  /** How the inspector edits a free-form object. */
+  widget?: FieldWidget;
 }
 
 /**
@@ -132,6 +139,22 @@ export function objectFieldsOf(schema: z.ZodType): Readonly<Record<string, z.Zod
       const shapes = (current.options as z.ZodType[]).map(objectFieldsOf).filter((shape) => shape !== undefined);
       return shapes.length === 1 ? shapes[0] : undefined;
     }
+    current = wrappedSchema(current);
+  }
+  return undefined;
+}
+
+/**
+ * The item schema of an array schema, looking through wrappers (`.optional()`, `.default()`, ...), e.g. the route
+ * object of `transform.route`'s `routes`.
+ * @returns the item schema, or undefined when `schema` is not an array schema
+ */
+export function arrayItemOf(schema: z.ZodType): z.ZodType | undefined {
+  let current: z.ZodType | undefined = schema;
+  const seen = new Set<z.ZodType>();
+  while (current !== undefined && !seen.has(current)) {
+    seen.add(current);
+    if (current instanceof z.ZodArray) return current.element as z.ZodType;
     current = wrappedSchema(current);
   }
   return undefined;
