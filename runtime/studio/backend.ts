@@ -22,9 +22,10 @@ import { resolve } from 'node:path';
 import { METRICS_TOKEN_ENV, type AttachResult } from '../common/attach-protocol';
 import type { Problem } from '../common/errors';
 import type { GroupOffsets, OffsetReset, ResetTarget } from '../common/group-offsets';
-import type { ConnectionTest, ExpressionEvaluation, FlowFile, FlowFileChange, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
+import type { ApplyResult, ConnectionTest, ExpressionEvaluation, FlowFile, FlowFileChange, PreviewResult, RunState, SavedTestCase, StudioApi, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
 import type { ExpressionRecord } from '../common/expression';
+import { applyFlow } from './apply';
 import { AttachSession } from './attach';
 import { saveTestCase } from '../flow-tests/studio-capture';
 import { checkNodeConnection, listTopicsOf } from './connection-check';
@@ -160,6 +161,12 @@ export class StudioBackend implements StudioBackendApi {
   run(text: string, path: string | null): Promise<void> {
     if (this.attachment.active) return Promise.reject(new Error('attached to headless instances: detach before running a flow'));
     return this.runs.run(text, path);
+  }
+
+  /** @inheritDoc */
+  apply(text: string, path: string | null): Promise<ApplyResult> {
+    if (this.attachment.active) return Promise.reject(new Error('attached to headless instances: Apply edits only a flow the studio runs'));
+    return applyFlow(this.runs, text, path, this.env);
   }
 
   /** @inheritDoc */

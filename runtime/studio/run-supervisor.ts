@@ -52,6 +52,11 @@ interface Run {
   exitError?: string;
   tempDir: string;
   exited: Promise<void>;
+  /** The flow text and file it runs (kept for Apply). */
+  text: string;
+  path: string | null;
+  /** True once an Apply replaces this run: its stopping and exit are not reported (the live view carries on). */
+  replaced: boolean;
 }
 
 /** Calls every listener; a listener that throws does not stop the others. */
@@ -144,6 +149,38 @@ export class RunSupervisor {
    * @throws Error when a run is active, the flow is invalid (every problem listed), or the process cannot be started
    */
   async run(text: string, path: string | null): Promise<void> {
+    await this.start(text, path, false);
+  }
+
+  /** The flow the active run (not a preview) runs, or undefined with none. */
+  get runningFlow(): { text: string; path: string | null } | undefined {
+    const run = this.run_;
+    return run?.child !== undefined && run.mode === 'run' && !run.stopRequested ? { text: run.text, path: run.path } : undefined;
+  }
+
+  /**
+   * Apply: replaces the active run by a run of `text` without reporting the old one's stop (its state goes from
+   * `running` to `starting` with `applied: true`): validates first (the run is untouched when invalid), stops the old
+   * runtime (SIGTERM: drain, commit; SIGKILL after its stop timeout), then starts the new one.
+   * @throws Error when no run is active, the flow is invalid, or the new version cannot be started (the state is then
+   *   `exited`, crashed, with the reason)
+   */
+  async replace(text: string, path: string | null): Promise<void> {
+    const run = this.run_;
+    if (run?.child === undefined || run.mode !== 'run' || run.stopRequested) throw new Error('cannot apply: no flow is running; press Run instead');
+    assertRunnable(text, typeof path === 'string' ? path : null, 'apply', this.options.env);
+    run.replaced = true;
+    await this.stop();
+    try {
+      await this.start(text, path, true);
+    } catch (error) {
+      const reason = `apply failed: ${errorMessage(error)}`;
+      this.setState({ status: 'exited', mode: 'run', code: null, signal: null, crashed: true, reason, lastLogLines: [] });
+      throw new Error(reason, { cause: error });
+    }
+  }
+
+  private async start(text: string, path: string | null, applied: boolean): Promise<void> {
     if (this.run_ !== undefined) {
       const pid = this.run_.child?.pid;
       throw new Error(`a flow is already running${pid === undefined ? '' : ` (pid ${pid})`}; stop it before starting another`);
@@ -181,9 +218,12 @@ export class RunSupervisor {
       logLines: [],
       tempDir: temp.dir,
       exited: new Promise<void>((r) => (resolveExited = r)),
+      text,
+      path: flowPath,
+      replaced: false,
     };
     this.run_ = run;
-    this.setState({ status: 'starting', mode: 'run', startedAt });
+    this.setState(applied ? { status: 'starting', mode: 'run', startedAt, applied } : { status: 'starting', mode: 'run', startedAt });
 
     const markRunning = (): void => {
       if (this.run_ === run && this.state_.status === 'starting' && child.pid !== undefined && child.exitCode === null) {
@@ -226,6 +266,13 @@ export class RunSupervisor {
       clearTimeout(run.fallbackTimer);
       const { crashed, reason } = exitReason(run, code, signal);
       this.run_ = undefined;
+      if (run.replaced) {
+        // Replaced by Apply: the new run's states follow; a crash while draining still says so.
+        if (crashed) this.setState({ status: 'exited', mode: 'run', code, signal, crashed, reason, lastLogLines: [...run.logLines] });
+        void rm(run.tempDir, { recursive: true, force: true }).catch(() => undefined);
+        resolveExited();
+        return;
+      }
       this.samples.pauseIfIdle();
       this.setState({ status: 'exited', mode: 'run', code, signal, crashed, reason, lastLogLines: [...run.logLines] });
       void rm(run.tempDir, { recursive: true, force: true }).catch(() => undefined);
@@ -241,7 +288,7 @@ export class RunSupervisor {
     if (!run.stopRequested) {
       run.stopRequested = true;
       if (run.child.pid !== undefined && run.child.exitCode === null && run.child.signalCode === null) {
-        this.setState({ status: 'stopping', mode: run.mode, pid: run.child.pid });
+        if (!run.replaced) this.setState({ status: 'stopping', mode: run.mode, pid: run.child.pid });
         run.child.kill('SIGTERM');
         run.killTimer = setTimeout(() => {
           run.killedAfterTimeout = true;

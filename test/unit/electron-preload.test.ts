@@ -46,6 +46,7 @@ const OPERATIONS = [
   'preview',
   'evaluateExpression',
   'stop',
+  'apply',
   'runState',
   'onRunState',
   'onTelemetry',
