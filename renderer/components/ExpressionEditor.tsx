@@ -1,15 +1,30 @@
 /**
- * An expression field with live feedback: as you type, the result of the expression on the node's latest sampled
- * (live run) or previewed input record, or the error with its column; and completion of field names (`value.<field>`,
- * `headers.<h>`, `meta.<m>`) taken from the sampled records (click a suggestion, or Tab for the first one).
+ * An expression field in CodeMirror (`CodeEditor.tsx`): JavaScript highlighting and bracket matching, the runtime's
+ * own expression check as lint (the message and column `tributary validate` prints, `editor/lint.ts`), completion of
+ * `value.*` field paths from the node's sampled input records, `key`, `headers`, `meta`, the `fn` helpers and the
+ * node's variables (`editor/completion.ts`); under it, the result of the expression on the node's latest sampled
+ * (live run) or previewed input record, computed by the studio backend with the runtime's compiler
+ * (`evaluateExpression`, 200 ms after typing stops), or the error.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { autocompletion } from '@codemirror/autocomplete';
+import { javascript } from '@codemirror/lang-javascript';
+import { lintGutter } from '@codemirror/lint';
+import type { ExpressionEvaluation } from '../../runtime/common/studio-api';
 import type { SampleRecord } from '../../runtime/common/telemetry';
-import { completionsAt, evaluateOn, fieldPaths } from '../store/samples';
-import { useRun, useTelemetry } from '../store/index';
+import { specRegistry } from '../../nodes/specs';
+import { studioApi } from '../api/studio-api';
+import { expressionCompletionSource, type CompletionScope } from '../editor/completion';
+import { expressionLinter, expressionProblem } from '../editor/lint';
+import { fieldPaths } from '../store/samples';
+import { useRun, useStudio, useTelemetry } from '../store/index';
 import { isRunActive } from '../store/run-store';
+import { CodeEditor } from './CodeEditor';
 
 const NO_RECORDS: readonly SampleRecord[] = [];
+const NO_VARIABLES: readonly string[] = [];
+/** Wait after the last keystroke before the expression is evaluated (ms). */
+const EVALUATE_DELAY_MS = 200;
 
 /**
  * The node's sampled input records: live samples while a run is active, otherwise the last preview's, otherwise the
@@ -24,6 +39,45 @@ function useInputRecords(nodeId: string): { records: readonly SampleRecord[]; fr
   if (preview !== undefined && preview.length > 0) return { records: preview, from: 'preview' };
   if (hasLive) return { records: live, from: 'live' };
   return { records: NO_RECORDS, from: undefined };
+}
+
+/**
+ * The result under the editor, evaluated by the backend on the latest record 200 ms after the text last changed; a
+ * refused expression is answered at once by the same check. The node's variables are `null` in a preview (a sample
+ * does not hold their values).
+ */
+function useEvaluation(source: string, latest: SampleRecord | undefined, variables: readonly string[]): ExpressionEvaluation | undefined {
+  const [result, setResult] = useState<ExpressionEvaluation | undefined>(undefined);
+  useEffect(() => {
+    if (latest === undefined || source.trim() === '') {
+      setResult(undefined);
+      return;
+    }
+    const problem = expressionProblem(source);
+    if (problem !== undefined) {
+      setResult({ ok: false, message: problem.message, column: problem.column });
+      return;
+    }
+    let current = true;
+    const timer = setTimeout(() => {
+      const record = { value: latest.value, key: latest.key, headers: latest.headers, meta: latest.meta };
+      studioApi()
+        .evaluateExpression(source, [record], Object.fromEntries(variables.map((name) => [name, null])))
+        .then(
+          (results) => {
+            const first = results[0];
+            if (!current || first === undefined) return;
+            setResult(first.ok || first.column === undefined ? first : { ...first, message: `expression error at column ${first.column}: ${first.message}` });
+          },
+          (error: unknown) => current && setResult({ ok: false, message: error instanceof Error ? error.message : String(error) }),
+        );
+    }, EVALUATE_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [source, latest, variables]);
+  return result;
 }
 
 /** Props of {@link ExpressionEditor}. */
@@ -41,79 +95,60 @@ export interface ExpressionEditorProps {
 export function ExpressionEditor({ value, onCommit, testId, nodeId, disabled, placeholder }: ExpressionEditorProps) {
   const [draft, setDraft] = useState(value);
   const [focused, setFocused] = useState(false);
-  const [cursor, setCursor] = useState(0);
-  const area = useRef<HTMLTextAreaElement>(null);
   const { records, from } = useInputRecords(nodeId);
+  const nodeType = useStudio((s) => s.nodes.find((n) => n.id === nodeId)?.data.type);
+  const variables = (nodeType === undefined ? undefined : specRegistry.get(nodeType)?.expressionVariables) ?? NO_VARIABLES;
   useEffect(() => {
     if (!focused) setDraft(value);
   }, [value, focused]);
 
+  const paths = useMemo(() => fieldPaths(records), [records]);
+  const scope = useRef<CompletionScope>({ paths, variables });
+  scope.current = { paths, variables };
+  const extensions = useMemo(
+    () => [
+      javascript(),
+      expressionLinter,
+      lintGutter(),
+      autocompletion({
+        override: [expressionCompletionSource(() => scope.current)],
+        icons: false,
+        addToOptions: [
+          {
+            position: 100,
+            render: (completion) => {
+              const marker = document.createElement('span');
+              marker.dataset.testid = `completion-${completion.label}`;
+              return marker;
+            },
+          },
+        ],
+      }),
+    ],
+    [],
+  );
+
   const text = focused ? draft : value;
   const source = text.trim() === '' ? (placeholder ?? '') : text;
-  const paths = useMemo(() => fieldPaths(records), [records]);
-  const completions = focused ? completionsAt(text, cursor, paths) : { from: 0, options: [] };
-  const latest = records[records.length - 1];
-  const result = useMemo(() => (latest === undefined || source.trim() === '' ? undefined : evaluateOn(source, latest)), [latest, source]);
-
-  const commit = (next: string, caret: number): void => {
-    setDraft(next);
-    setCursor(caret);
-    onCommit(next);
-  };
-  const accept = (option: string): void => {
-    const next = text.slice(0, completions.from) + option + text.slice(cursor);
-    const caret = completions.from + option.length;
-    commit(next, caret);
-    requestAnimationFrame(() => {
-      area.current?.focus();
-      area.current?.setSelectionRange(caret, caret);
-    });
-  };
+  const result = useEvaluation(source, records[records.length - 1], variables);
 
   return (
     <div className="expression-editor">
-      <textarea
-        ref={area}
-        className="expression"
-        rows={2}
+      <CodeEditor
         value={text}
-        placeholder={placeholder}
+        testId={testId}
         disabled={disabled}
-        spellCheck={false}
-        data-testid={testId}
-        onFocus={(e) => {
-          setDraft(value);
-          setFocused(true);
-          setCursor(e.target.selectionStart);
+        placeholder={placeholder}
+        extensions={extensions}
+        onFocusChange={(has) => {
+          if (has) setDraft(value);
+          setFocused(has);
         }}
-        onBlur={() => setFocused(false)}
-        onSelect={(e) => setCursor(e.currentTarget.selectionStart)}
-        onKeyDown={(e) => {
-          if (e.key === 'Tab' && completions.options.length > 0) {
-            e.preventDefault();
-            accept(completions.options[0] as string);
-          }
+        onChange={(next) => {
+          setDraft(next);
+          onCommit(next);
         }}
-        onChange={(e) => commit(e.target.value, e.target.selectionStart)}
       />
-      {completions.options.length > 0 && (
-        <div className="completions" data-testid={`${testId}-completions`}>
-          {completions.options.map((option) => (
-            <button
-              type="button"
-              key={option}
-              className="completion"
-              data-testid={`completion-${option}`}
-              onMouseDown={(e) => {
-                e.preventDefault();
-                accept(option);
-              }}
-            >
-              {option}
-            </button>
-          ))}
-        </div>
-      )}
       {result === undefined ? (
         <div className="expression-result muted" data-testid={`${testId}-result`}>
           {from === undefined ? 'Run or Preview the flow to see this expression evaluated on a sampled input record.' : ''}
@@ -125,7 +160,7 @@ export function ExpressionEditor({ value, onCommit, testId, nodeId, disabled, pl
         </div>
       ) : (
         <div className="expression-result error" data-testid={`${testId}-result`}>
-          {result.column === undefined ? result.message : `error at column ${result.column}: ${result.message}`}
+          {result.message}
           {result.column !== undefined && !source.includes('\n') && <pre className="expression-caret">{`${source}\n${' '.repeat(result.column - 1)}^`}</pre>}
         </div>
       )}

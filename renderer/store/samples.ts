@@ -1,9 +1,8 @@
 /**
  * Pure helpers of the sample panel and the expression editor: table columns from the records' fields, the search
- * filter, field-name completion from sampled records, and evaluating an expression on a sampled input record.
+ * filter and field-name completion from sampled records (expressions are evaluated by the studio backend:
+ * `runtime/studio/evaluate-expression.ts`).
  */
-import { checkExpression } from '../../runtime/common/expression';
-import { interpretExpression } from './interpret';
 import type { SampleRecord } from '../../runtime/common/telemetry';
 
 /** A sampled record as the panel lists it (outputs carry their port). */
@@ -85,34 +84,6 @@ export function completionsAt(text: string, cursor: number, paths: readonly stri
   const typed = m[1] as string;
   const options = paths.filter((p) => p.startsWith(typed) && p !== typed && !p.slice(typed.length).replace(/^\./, '').includes('.')).slice(0, 12);
   return { from: cursor - typed.length, options };
-}
-
-/** Result of evaluating an expression on a sampled record. */
-export type Evaluation = { ok: true; text: string } | { ok: false; message: string; column?: number };
-
-function show(result: unknown): string {
-  if (result === undefined) return 'undefined';
-  if (typeof result === 'function') return '[function]';
-  try {
-    return JSON.stringify(result) ?? String(result);
-  } catch {
-    return String(result);
-  }
-}
-
-/**
- * Evaluates `source` on `record` as the runtime would (same checks, same helpers, JavaScript's own operators; walked
- * by `interpret.ts`, since the studio's CSP refuses `new Function`). Syntax errors give their column; run-time errors
- * give their message.
- */
-export function evaluateOn(source: string, record: SampleRecord): Evaluation {
-  const problem = checkExpression(source);
-  if (problem !== undefined) return { ok: false, message: problem.message, column: problem.column };
-  try {
-    return { ok: true, text: show(interpretExpression(source, { value: record.value, key: record.key, headers: record.headers, meta: record.meta })) };
-  } catch (error) {
-    return { ok: false, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
-  }
 }
 
 /** Digits grouped by thousands ("1,234,567"); hand-rolled, as `toLocaleString` is far too slow for 500 nodes at 10 Hz. */

@@ -21,6 +21,23 @@ describe('evaluateExpression', () => {
     ]);
   });
 
+  it('evaluates the expression language as the runtime does (shadowed globals, refused names, JS operators)', () => {
+    const input = { value: { id: 7, amount: 21, customer: { name: 'Ada' } }, key: 'k', headers: { source: 'web' }, meta: { source: 'gen', topic: 't' } };
+    const text = (source: string): string => {
+      const [r] = evaluateExpression(source, [input]);
+      return r === undefined ? 'nothing' : r.ok ? r.text : `error: ${r.message}`;
+    };
+    expect(text('({ ...value, doubled: value.amount * 2 })')).toBe('{"id":7,"amount":21,"customer":{"name":"Ada"},"doubled":42}');
+    expect(text('`${value.customer.name}-${key}`')).toBe('"Ada-k"');
+    expect(text('[1, 2, 3].map((n) => n * value.amount).filter((n) => n > 21)')).toBe('[42,63]');
+    expect(text('value.missing?.deep ?? "none"')).toBe('"none"');
+    expect(text('fn.upper(value.customer.name) + fn.round(2.345, 2)')).toBe('"ADA2.35"');
+    expect(text('/^w/.test(headers.source) ? meta.topic : 0')).toBe('"t"');
+    expect(text('missing + 1')).toBe('error: ReferenceError: missing is not defined');
+    expect(text('process.exit()')).toMatch(/^error: TypeError/);
+    expect(text('eval("1")')).toBe("error: 'eval' is not allowed in expressions");
+  });
+
   it('binds the node variables by name', () => {
     expect(evaluateExpression('item * 10 + index', [record(null)], { item: 4, index: 2 })).toEqual([{ ok: true, text: '42' }]);
   });
