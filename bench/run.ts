@@ -9,7 +9,9 @@
  * - `--latency-seconds <s>`  seconds of steady production per latency run (default 40; --quick 30)
  * - `--latency-reps <n>` latency repetitions (default 3; --quick 1)
  * - `--no-latency`       skip the latency runs
- * - `--only <a,b>`       throughput variants to run (default all; `tributary-before` only with `--compare-tree`)
+ * - `--only <a,b>`       throughput variants to run (default all; `tributary-before` only with `--compare-tree`;
+ *                        `platformatic` and `platformatic-noop`, the @platformatic/kafka client, only when named here;
+ *                        they run on the Node.js binary in `BENCH_PLATFORMATIC_NODE`, by default the bench's own)
  * - `--compare-tree <dir>`  adds the variant `tributary-before`: the same flow run by `<dir>/bin/tributary.js`, another
  *                        checkout (e.g. `git worktree add /tmp/tributary-before <commit>` with this checkout's
  *                        node_modules symlinked into it), so one run compares the code before and after a change
@@ -82,6 +84,9 @@ export const VARIANTS = [
   // The same map/filter into a Kafka topic instead of Redis, at-least-once and exactly-once (issue #18).
   'tributary-kafka',
   'tributary-kafka-eos',
+  // handwritten and kafkajs-noop with @platformatic/kafka instead of kafkajs (issue #19 item 3); only with --only.
+  'platformatic',
+  'platformatic-noop',
 ] as const;
 /** A throughput variant. */
 export type Variant = (typeof VARIANTS)[number];
@@ -152,7 +157,7 @@ function parseOptions(argv: string[]): Options {
   if (compareTree !== undefined && !existsSync(join(compareTree, 'bin', 'tributary.js'))) {
     throw new Error(`--compare-tree: ${compareTree} has no bin/tributary.js; pass the root of another Tributary checkout`);
   }
-  const only = value('--only')?.split(',') ?? VARIANTS.filter((v) => v !== 'tributary-before' || compareTree !== undefined);
+  const only = value('--only')?.split(',') ?? VARIANTS.filter((v) => (v !== 'tributary-before' || compareTree !== undefined) && !v.startsWith('platformatic'));
   for (const v of only) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`--only: unknown variant ${v}`);
   if (only.includes('tributary-before') && compareTree === undefined) throw new Error('--only: tributary-before needs --compare-tree <dir>');
   return {
@@ -410,7 +415,7 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
   const groupId = `bench-${b.runId}-${variant}-${rep}`;
   const config: VariantConfig = { brokers: BROKERS, topic: b.topic, groupId, redisUrl: REDIS_URL, records: b.options.records, fromBeginning: true };
   const env = { BENCH_CONFIG: JSON.stringify(config), LOG_LEVEL: 'warn' };
-  const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry' || variant === 'tributary-no-trace' || variant === 'tributary-trace-all' || variant === 'tributary-before';
+  const writesRedis = variant === 'handwritten' || variant === 'tributary' || variant === 'tributary-no-telemetry' || variant === 'tributary-no-trace' || variant === 'tributary-trace-all' || variant === 'tributary-before' || variant === 'platformatic';
   if (writesRedis) await b.redis.flushdb();
   let measured: Omit<Sample, 'variant' | 'rep' | 'load1'>;
   /** The verification of a variant that checks its own output (the Kafka writers). */
@@ -455,6 +460,12 @@ async function runVariant(b: Bench, variant: Variant, rep: number): Promise<Samp
     case 'handwritten': {
       const [command, args] = nodeVariant(variant);
       measured = await runConsumer(b, command, args, env, groupId);
+      break;
+    }
+    case 'platformatic':
+    case 'platformatic-noop': {
+      const [, args] = nodeVariant(variant);
+      measured = await runConsumer(b, process.env.BENCH_PLATFORMATIC_NODE ?? process.execPath, args, env, groupId);
       break;
     }
     case 'tributary':
