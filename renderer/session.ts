@@ -8,10 +8,12 @@ import { parseFlowText } from '../runtime/common/flow-loader';
 import type { LiteralSecret } from '../runtime/common/secrets';
 import type { FlowFile, StudioApi } from '../runtime/common/studio-api';
 import { onConnectionChange, studioApi } from './api/studio-api';
+import { applyStore, pendingPlan, type RunningFlow } from './store/apply-store';
+import { graphToFlow } from './store/convert';
 import { runStore, studioStore, telemetryStore } from './store/index';
-import { isRunActive } from './store/run-store';
+import { isEditLocked, isRunActive } from './store/run-store';
 import { flowSecrets, referenceFlowSecrets } from './store/secret-references';
-import { flowText, newFlow, watchProblems } from './store/store';
+import { flowText, graphOf, newFlow, watchProblems, type StudioState } from './store/store';
 import { uiStore } from './store/ui-store';
 
 /** localStorage key set after the first launch (the first launch opens the demo flow). */
@@ -115,7 +117,10 @@ export async function startSession(): Promise<void> {
   onConnectionChange((connected) => uiStore.getState().connectionChanged(connected));
   const backend = api();
   backend.onRunState((state) => {
-    if (state.status === 'starting' && state.mode === 'run') telemetryStore.getState().runStarted();
+    if (state.status === 'starting' && state.mode === 'run') {
+      if (state.applied === true) telemetryStore.getState().runApplied(applyStore.getState().applying?.changedNodes ?? []);
+      else telemetryStore.getState().runStarted();
+    }
     runStore.getState().runStateChanged(state);
   });
   backend.onTelemetry((frame) => telemetryStore.getState().frameReceived(frame));
@@ -398,8 +403,45 @@ export async function runRequested(confirmed = false): Promise<void> {
   }
   if (state.external) state.externalRunConfirmed();
   uiStore.getState().modalClosed();
+  const running = runningFlowOf(state);
   try {
-    await api().run(flowText(state), state.path);
+    await api().run(running.text, running.path);
+    applyStore.getState().runStarted(running);
+  } catch (error) {
+    fail('cannot start the run')(error);
+  }
+}
+
+function runningFlowOf(state: StudioState): RunningFlow {
+  return { text: flowText(state), flow: graphToFlow(graphOf(state)), path: state.path };
+}
+
+/**
+ * Toolbar Apply (edit while running): the edited flow replaces the running one (validated first; the old runtime
+ * drains and commits; the new one starts on the same consumer groups). A failure is shown and kept for a retry.
+ */
+export async function applyRequested(): Promise<void> {
+  const edited = runningFlowOf(studioStore.getState());
+  const plan = pendingPlan(applyStore.getState().running, edited.flow);
+  if (plan === null) return;
+  applyStore.getState().applyStarted(plan);
+  try {
+    const result = await api().apply(edited.text, edited.path);
+    applyStore.getState().applySucceeded(result, edited);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    applyStore.getState().applyFailed(message);
+    notify('error', message.startsWith('cannot apply') ? message : `cannot apply: ${message}`);
+  }
+}
+
+/** "Run previous version" after a failed Apply: runs the flow that ran before it again. */
+export async function retryPreviousRequested(): Promise<void> {
+  const previous = applyStore.getState().failed?.previous;
+  if (previous === undefined) return;
+  try {
+    await api().run(previous.text, previous.path);
+    applyStore.getState().runStarted(previous);
   } catch (error) {
     fail('cannot start the run')(error);
   }
@@ -441,7 +483,7 @@ export async function exportRequested(): Promise<void> {
   }
 }
 
-/** True while edits are refused because a run is active. */
+/** True while edits are refused (attached to headless instances; a run of the studio's own stays editable). */
 export function isReadOnly(): boolean {
-  return isRunActive(runStore.getState().runState);
+  return isEditLocked(runStore.getState().runState);
 }

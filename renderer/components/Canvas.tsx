@@ -33,11 +33,11 @@ import { autoLayout } from '../canvas/auto-layout';
 import { registerCanvasCommands } from '../menu';
 import { useUi } from '../store/ui-store';
 import { runStore, studioStore, useRun, useStudio } from '../store/index';
-import { isRunActive } from '../store/run-store';
+import { isEditLocked, isRunActive } from '../store/run-store';
 import { connectionProblem } from '../store/graph-ops';
 import { uiStore } from '../store/ui-store';
 import { CanvasBackground } from './CanvasBackground';
-import { CanvasMiniMap } from './CanvasMiniMap';
+import { CanvasMiniMap, FIT_VIEW_PADDING } from './CanvasMiniMap';
 import { FlowNode } from './FlowNode';
 import { DETAIL_MIN_ZOOM, liveWriters, ZoomedOutContext } from './live-hub';
 import { LiveEdge } from './LiveEdge';
@@ -57,7 +57,7 @@ const isValidConnection: IsValidConnection = (connection) => {
 };
 
 function onConnect(connection: Connection): void {
-  if (isRunActive(runStore.getState().runState)) return;
+  if (isEditLocked(runStore.getState().runState)) return;
   const reason = studioStore.getState().edgeConnected(connection);
   if (reason !== undefined) uiStore.getState().noticeShown('error', `Connection refused: ${reason}`);
 }
@@ -86,7 +86,7 @@ export function Canvas() {
     useShallow((s) => ({ nodesChanged: s.nodesChanged, edgesChanged: s.edgesChanged, selectionCleared: s.selectionCleared })),
   );
   const running = useRun((s) => isRunActive(s.runState));
-  const attached = useRun((s) => s.runState.status === 'attached');
+  const attached = useRun((s) => isEditLocked(s.runState));
   const theme = useUi((s) => s.theme);
   const opened = useStudio((s) => s.opened);
   const flow = useReactFlow();
@@ -137,7 +137,7 @@ export function Canvas() {
   useEffect(() => {
     if (opened === 0) return;
     const timer = setTimeout(() => {
-      if (studioStore.getState().nodes.length > 0) void flow.fitView({ padding: 0.2, maxZoom: 1 });
+      if (studioStore.getState().nodes.length > 0) void flow.fitView({ padding: FIT_VIEW_PADDING, maxZoom: 1 });
       else void flow.setViewport({ x: 0, y: 0, zoom: 1 });
     }, 50);
     return () => clearTimeout(timer);
@@ -154,8 +154,8 @@ export function Canvas() {
       const type = event.dataTransfer.getData(NODE_DRAG_TYPE);
       if (type === '' || !specRegistry.has(type)) return;
       event.preventDefault();
-      if (isRunActive(runStore.getState().runState)) {
-        uiStore.getState().noticeShown('error', 'The canvas is read-only while the flow runs; stop it to edit.');
+      if (isEditLocked(runStore.getState().runState)) {
+        uiStore.getState().noticeShown('error', 'The canvas is read-only while attached to headless instances; detach to edit.');
         return;
       }
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
@@ -169,7 +169,7 @@ export function Canvas() {
     const state = studioStore.getState();
     try {
       state.layoutApplied(await autoLayout(state.nodes, state.edges));
-      requestAnimationFrame(() => void flow.fitView({ padding: 0.2, duration: 200 }));
+      requestAnimationFrame(() => void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 }));
     } catch (error) {
       uiStore.getState().noticeShown('error', `auto-layout failed: ${(error as Error).message}`);
     }
@@ -180,7 +180,7 @@ export function Canvas() {
       zoomIn: () => void flow.zoomIn({ duration: 150 }),
       zoomOut: () => void flow.zoomOut({ duration: 150 }),
       zoomReset: () => void flow.zoomTo(1, { duration: 150 }),
-      fit: () => void flow.fitView({ padding: 0.2, duration: 200 }),
+      fit: () => void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 }),
       autoLayout: () => void layout(),
     });
     return () => registerCanvasCommands(undefined);
@@ -189,7 +189,7 @@ export function Canvas() {
   return (
     <div
       ref={root}
-      className={`canvas${running ? ' read-only' : ''}${zoomedOut ? ' zoomed-out' : ''}`}
+      className={`canvas${attached ? ' read-only' : ''}${zoomedOut ? ' zoomed-out' : ''}`}
       data-testid="canvas"
       onDragOver={onDragOver}
       onDrop={onDrop}
@@ -209,8 +209,8 @@ export function Canvas() {
           onMove={onMove}
           onMoveEnd={onMoveEnd}
           isValidConnection={isValidConnection}
-          nodesDraggable={!running}
-          nodesConnectable={!running}
+          nodesDraggable={!attached}
+          nodesConnectable={!attached}
           deleteKeyCode={null}
           selectionKeyCode="Shift"
           multiSelectionKeyCode={['Meta', 'Control']}
@@ -220,14 +220,14 @@ export function Canvas() {
           proOptions={{ hideAttribution: true }}
         >
           <CanvasBackground gap={20} />
-          <Controls showInteractive={false} />
+          <Controls showInteractive={false} fitViewOptions={{ padding: FIT_VIEW_PADDING }} />
           <CanvasMiniMap />
           <TraceView />
           <Panel position="top-right" className="canvas-actions">
-            <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={running}>
+            <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={attached}>
               Auto-layout
             </button>
-            <button type="button" data-testid="fit-view" onClick={() => void flow.fitView({ padding: 0.2, duration: 200 })}>
+            <button type="button" data-testid="fit-view" onClick={() => void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 })}>
               Fit view
             </button>
           </Panel>
@@ -235,7 +235,7 @@ export function Canvas() {
             <Panel position="top-center" className="read-only-banner" data-testid="read-only-banner">
               {attached
                 ? 'Attached to headless instances: the canvas is read-only. Detach to edit.'
-                : 'The flow is running: the canvas is read-only. Stop the run to edit.'}
+                : 'The flow is running: edit it here, then Apply to put the changes live.'}
             </Panel>
           )}
           {nodes.length === 0 && (

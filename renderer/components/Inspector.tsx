@@ -13,7 +13,7 @@ import { studioApi } from '../api/studio-api';
 import { isFieldVisible, schemaFormFields, specFormFields, type FormField } from '../form/schema-form';
 import { studioStore, useRun, useStudio } from '../store/index';
 import { isWarningProblem } from '../store/problems';
-import { isRunActive } from '../store/run-store';
+import { isEditLocked, isRunActive } from '../store/run-store';
 import { AttachedInstances } from './AttachedInstances';
 import { DeliveryDetails } from './DeliveryBadge';
 import { FieldInput } from './FieldInput';
@@ -46,7 +46,8 @@ function useNodeProblems(nodeId: string): { byField: Map<string, string[]>; othe
 function NodeInspector({ nodeId }: { nodeId: string }) {
   const data = useStudio((s) => s.nodes.find((n) => n.id === nodeId)?.data);
   const focus = useStudio((s) => s.focus);
-  const readOnly = useRun((s) => isRunActive(s.runState));
+  const readOnly = useRun((s) => isEditLocked(s.runState));
+  const active = useRun((s) => isRunActive(s.runState));
   const { byField, other } = useNodeProblems(nodeId);
   const [idDraft, setIdDraft] = useState(nodeId);
   const [idError, setIdError] = useState<string | undefined>();
@@ -220,10 +221,10 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       )}
       {data.type === 'source.kafka' && (
         <div className="replay-action">
-          <button type="button" onClick={() => setReplaying(true)} disabled={readOnly} data-testid="replay-open">
+          <button type="button" onClick={() => setReplaying(true)} disabled={active} data-testid="replay-open">
             Replay from…
           </button>
-          {readOnly && (
+          {active && (
             <div className="muted small" data-testid="replay-open-reason">
               Stop the flow to replay: a consumer group&apos;s offsets move only while no run reads from it.
             </div>
@@ -237,7 +238,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
 
 function FlowInspector() {
   const meta = useStudio((s) => s.meta);
-  const readOnly = useRun((s) => isRunActive(s.runState));
+  const readOnly = useRun((s) => isEditLocked(s.runState));
   const flowProblems = useStudio(useShallow((s) => s.problems.filter((p) => p.nodeId === undefined && /^(name|description|settings)/.test(p.path))));
   const errorsOf = (path: string): string[] => flowProblems.filter((p) => p.path === path || p.path.startsWith(`${path}.`)).map((p) => p.message);
   const settings = meta.settings as Record<string, unknown>;

@@ -15,7 +15,8 @@ import {
   stopRequested,
 } from '../session';
 import { studioStore, useRun, useStudio } from '../store/index';
-import { isRunActive } from '../store/run-store';
+import { isEditLocked, isRunActive } from '../store/run-store';
+import { ApplyButton } from './ApplyButton';
 import { CompareMenu } from './CompareMenu';
 import { describeAttachment } from '../store/attach';
 import { uiStore, useUi } from '../store/ui-store';
@@ -30,7 +31,7 @@ export function describeRunState(state: RunState): string {
     case 'idle':
       return 'Not running';
     case 'starting':
-      return `Starting ${state.mode}...`;
+      return state.applied === true ? 'Applying: starting the new version...' : `Starting ${state.mode}...`;
     case 'running':
       return `Running (pid ${state.pid})`;
     case 'stopping':
@@ -77,6 +78,7 @@ export function Toolbar() {
   const previewing = useRun((s) => s.previewing);
   const connected = useUi((s) => s.connected);
   const active = isRunActive(runState);
+  const locked = isEditLocked(runState);
   return (
     <header className="toolbar" data-testid="toolbar">
       <div className="brand">Tributary</div>
@@ -99,10 +101,10 @@ export function Toolbar() {
       </div>
       <CompareMenu />
       <div className="group">
-        <button type="button" onClick={() => studioStore.getState().undoRequested()} disabled={!canUndo || active} data-testid="undo" title="Ctrl/Cmd+Z">
+        <button type="button" onClick={() => studioStore.getState().undoRequested()} disabled={!canUndo || locked} data-testid="undo" title="Ctrl/Cmd+Z">
           Undo
         </button>
-        <button type="button" onClick={() => studioStore.getState().redoRequested()} disabled={!canRedo || active} data-testid="redo" title="Ctrl/Cmd+Shift+Z">
+        <button type="button" onClick={() => studioStore.getState().redoRequested()} disabled={!canRedo || locked} data-testid="redo" title="Ctrl/Cmd+Shift+Z">
           Redo
         </button>
       </div>
@@ -121,6 +123,7 @@ export function Toolbar() {
         <button type="button" onClick={() => void stopRequested()} disabled={!active} data-testid="stop">
           {runState.status === 'attached' ? 'Detach' : 'Stop'}
         </button>
+        <ApplyButton />
         <button type="button" onClick={() => void previewRequested()} disabled={active || previewing} data-testid="preview">
           {previewing ? 'Previewing...' : 'Preview'}
         </button>

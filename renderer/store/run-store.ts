@@ -40,9 +40,17 @@ export function createRunStore(): StoreApi<RunStoreState> {
 }
 
 /**
- * True while the canvas must stay read-only: a run (not a preview) is starting, running or stopping, or the studio
- * is attached to headless instances.
+ * True while a run (not a preview) is starting, running or stopping, or the studio is attached to headless instances
+ * (live figures shown; Run, Open and New disabled).
  */
 export function isRunActive(state: RunState): boolean {
   return state.status === 'starting' || state.status === 'running' || state.status === 'stopping' || state.status === 'attached';
+}
+
+/**
+ * True while the canvas and the inspector must stay read-only: only when attached to headless instances. A run of
+ * the studio's own stays editable (edit while running); Apply puts the edits live.
+ */
+export function isEditLocked(state: RunState): boolean {
+  return state.status === 'attached';
 }

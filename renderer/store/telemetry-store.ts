@@ -7,6 +7,7 @@
  * how it writes them into the DOM in `live-writer.ts`.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { carryFrom, withCarried, type CarriedFigures } from './apply-carry';
 import type { LatencyQuantiles, NodeSamples, NodeTelemetry, PartitionTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
 
 /** Figures of one node as the canvas shows them. */
@@ -62,6 +63,11 @@ export interface TelemetryState {
   samplesPaused: boolean;
   /** A run is starting: forget the last run's figures and samples. */
   runStarted(): void;
+  /**
+   * A new version of the flow replaced the running one (Apply): the figures of the nodes not in `changedNodes` (and
+   * their history) carry on, added to the new runtime's; the changed ones restart from 0.
+   */
+  runApplied(changedNodes: readonly string[]): void;
   frameReceived(frame: TelemetryFrame): void;
   samplesReceived(samples: NodeSamples): void;
   samplesPausedChanged(paused: boolean): void;
@@ -148,6 +154,9 @@ function samePartitions(a: readonly PartitionTelemetry[], b: readonly PartitionT
 export function createTelemetryStore(): StoreApi<TelemetryState> {
   /** Edge counts of the recent frames, oldest first, for rates over {@link RATE_WINDOW_MS}. */
   let window: CountSnapshot[] = [];
+  /** The last frame received (carried figures included), and what the last Apply carries over. */
+  let last: TelemetryFrame | undefined;
+  let carried: CarriedFigures | undefined;
   return createStore<TelemetryState>()((set, get) => ({
     nodes: {},
     edges: {},
@@ -159,9 +168,19 @@ export function createTelemetryStore(): StoreApi<TelemetryState> {
     samplesPaused: false,
     runStarted() {
       window = [];
+      last = undefined;
+      carried = undefined;
       set({ nodes: {}, edges: {}, partitions: {}, sinkAck: {}, summary: null, frames: 0, samples: {}, samplesPaused: false });
     },
-    frameReceived(frame) {
+    runApplied(changedNodes) {
+      carried = last === undefined ? undefined : carryFrom(last, new Set(changedNodes));
+      if (changedNodes.length === 0) return;
+      const changed = new Set(changedNodes);
+      set((s) => ({ nodes: Object.fromEntries(Object.entries(s.nodes).filter(([id]) => !changed.has(id))) }));
+    },
+    frameReceived(received) {
+      const frame = carried === undefined ? received : withCarried(received, carried);
+      last = frame;
       const state = get();
       const nodes: Record<string, NodeLive> = {};
       for (const id in frame.nodes) nodes[id] = toNodeLive(frame.nodes[id] as NodeTelemetry, state.nodes[id]);
