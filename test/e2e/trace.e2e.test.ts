@@ -90,11 +90,17 @@ describe('studio record traces (browser mode)', () => {
     // Every hop, in path order: the fan-out's two branches under map, the error branch ending in `errors`.
     const hops = page.getByTestId('trace-hop');
     await expect.poll(() => hops.count(), { timeout: 10_000 }).toBe(5);
-    const nodes = await hops.evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+    /** One attribute of every hop row, in list order. */
+    const hopAttributes = async (name: string): Promise<(string | null)[]> => {
+      const values: (string | null)[] = [];
+      for (let i = 0; i < (await hops.count()); i++) values.push(await hops.nth(i).getAttribute(name));
+      return values;
+    };
+    const nodes = await hopAttributes('data-node');
     expect(nodes.slice(0, 2)).toEqual(['gen', 'map']);
     expect([...nodes].sort()).toEqual(['all', 'check', 'errors', 'gen', 'map']);
     expect(nodes.indexOf('errors')).toBe(nodes.indexOf('check') + 1);
-    const durations = await hops.evaluateAll((els) => els.map((e) => e.getAttribute('data-duration')));
+    const durations = await hopAttributes('data-duration');
     for (const d of durations) {
       expect(d).not.toBe('');
       expect(Number(d)).toBeGreaterThanOrEqual(0);

@@ -62,7 +62,7 @@ function runtimes(captured: Map<string, FlowRecord[]>): Map<string, NodeRuntime>
           config.traceparents.map((tp, id) => ({
             key: null,
             value: { id },
-            headers: tp === null ? {} : { traceparent: tp },
+            headers: tp === null ? {} : ({ traceparent: tp } as Record<string, string>),
             timestamp: Date.now(),
             meta: { source: ctx.nodeId },
           })),
