@@ -1,17 +1,13 @@
-/** The studio window: toolbar, palette, canvas, sample panel, problems, inspector, status bar, dialogs. */
+/** The studio window: toolbar, the resizable panels (palette, canvas, samples and problems, inspector; see Layout.tsx), status bar, dialogs. */
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect } from 'react';
 import { installShortcuts } from '../keyboard';
 import { installMenu } from '../menu';
 import { useUi } from '../store/ui-store';
 import { useStudio } from '../store/index';
-import { Canvas } from './Canvas';
-import { Inspector } from './Inspector';
+import { Layout } from './Layout';
 import { Modals } from './Modals';
 import { Notice } from './Notice';
-import { Palette } from './Palette';
-import { ProblemsPanel } from './ProblemsPanel';
-import { SamplePanel } from './SamplePanel';
 import { StatusBar } from './StatusBar';
 import { Toolbar } from './Toolbar';
 
@@ -38,13 +34,7 @@ export function App() {
     <ReactFlowProvider>
       <div className="app">
         <Toolbar />
-        <Palette />
-        <main className="center">
-          <Canvas />
-          <SamplePanel />
-          <ProblemsPanel />
-        </main>
-        <Inspector />
+        <Layout />
         <StatusBar />
         <Notice />
         <Modals />

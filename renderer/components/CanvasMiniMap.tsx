@@ -3,16 +3,26 @@
  * one element per node) at a fixed fit of the nodes' bounds, and the visible area is a composited frame
  * (`will-change: transform`) moved by a transform written straight from React Flow's store. A pan of the canvas
  * therefore repaints nothing here: React Flow's `<MiniMap>` changes its SVG `viewBox` with every pan step and repaints
- * its 500 node rectangles and mask. Drag on the minimap to pan the canvas, wheel over it to zoom (like `<MiniMap
- * pannable zoomable>`); the area outside the nodes' bounds is not shown (the frame is clipped at the minimap's edge).
+ * its 500 node rectangles and mask. Nodes are filled with their kind's colour (source, transform, sink: the nodes' own
+ * border colours), and the canvas's fit view leaves a band for the minimap (`FIT_VIEW_PADDING`), so it covers no
+ * node of a fitted flow. Drag on the minimap to pan the canvas, wheel over it to zoom (like `<MiniMap pannable
+ * zoomable>`); the area outside the nodes' bounds is not shown (the frame is clipped at the minimap's edge).
  */
 import { Panel, useStore as useFlowStore, useStoreApi as useFlowStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useMemo, useRef, type PointerEvent as ReactPointerEvent } from 'react';
 import { boundsOf, fitMinimap, rectsPath, viewportOnMinimap, type FlowRect, type MinimapFit } from '../store/canvas-geometry';
 
 /** Minimap size (px). */
-const WIDTH = 200;
-const HEIGHT = 150;
+const WIDTH = 180;
+const HEIGHT = 120;
+/** The minimap's distance from the canvas edges (px): React Flow's `<Panel>` margin. */
+const MARGIN = 15;
+
+/**
+ * The padding of every fit view of the canvas (px): the band at the bottom is as tall as the minimap and its margins,
+ * so a fitted flow lies above the minimap (bottom right) and the zoom controls (bottom left) and never under them.
+ */
+export const FIT_VIEW_PADDING = { top: '40px', left: '40px', right: '40px', bottom: `${HEIGHT + 2 * MARGIN}px` } as const;
 /** Zoom factor per wheel notch (100 px of `deltaY`) over the minimap. */
 const WHEEL_ZOOM_STEP = 1.2;
 
