@@ -6,7 +6,6 @@
  */
 import { Ajv2020, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020';
 import { z } from 'zod';
-import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
 /** The port that receives records whose value does not match the schema. */
@@ -59,16 +58,13 @@ export function checkJsonSchema(schema: Record<string, unknown>): string | undef
 /** Config of `transform.validate`; the schema must compile. */
 export const validateConfigSchema = z
   .strictObject({
-    schema: withFieldMeta(
-      z
-        .record(z.string(), z.unknown())
-        .describe(
-          'JSON Schema (draft 2020-12) the record value must match, inline, e.g. `{ "type": "object", "required": ["id"] }`. ' +
-            'Unknown keywords are refused (typos); `format` is not checked (an annotation, as in 2020-12); `$ref` may ' +
-            'only point inside the schema.',
-        ),
-      { widget: 'json-schema' },
-    ),
+    schema: z
+      .record(z.string(), z.unknown())
+      .describe(
+        'JSON Schema (draft 2020-12) the record value must match, inline, e.g. `{ "type": "object", "required": ["id"] }`. ' +
+          'Unknown keywords are refused (typos); `format` is not checked (an annotation, as in 2020-12); `$ref` may ' +
+          'only point inside the schema.',
+      ),
   })
   .superRefine((config, ctx) => {
     const problem = checkJsonSchema(config.schema);

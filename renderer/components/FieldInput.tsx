@@ -312,7 +312,7 @@ export function FieldInput({ field, values, onChange, errors, disabled, testPref
       );
       break;
     case 'json': {
-      const editor = <JsonEditor value={set ? value : undefined} onChange={onChange} testId={testId} disabled={disabled} jsonSchema={field.widget === 'json-schema'} />;
+      const editor = <JsonEditor value={set ? value : undefined} onChange={onChange} testId={testId} disabled={disabled} />;
       input = bare === true ? editor : (
         <RawYamlToggle value={value} onChange={onChange} testId={testId} disabled={disabled}>
           {editor}

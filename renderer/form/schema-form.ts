@@ -6,7 +6,7 @@
  * unit-tested in Node.
  */
 import { z } from 'zod';
-import { arrayItemOf, fieldMetaOf, objectFieldsOf, unionOptionsOf, type FieldWidget } from '../../runtime/common/field-meta';
+import { arrayItemOf, fieldMetaOf, objectFieldsOf, unionOptionsOf } from '../../runtime/common/field-meta';
 import type { NodeSpec } from '../../runtime/common/node-spec';
 import { hasReference, literalUrlPassword, SECRET_FIELD } from '../../runtime/common/secrets';
 
@@ -87,8 +87,6 @@ export interface FormField {
   /** Bounds of the number of items (`object-list`, `string-list`). */
   minItems?: number;
   maxItems?: number;
-  /** The widget hint of the field metadata (`json-schema`: a JSON editor that checks the schema itself). */
-  widget?: FieldWidget;
 }
 
 interface JsonSchema {
@@ -286,7 +284,6 @@ function fieldOf(name: string, property: JsonSchema, zodField: z.ZodType, requir
   if (meta?.secret === true) field.secret = true;
   if (meta?.advanced === true) field.advanced = true;
   if (meta?.examples !== undefined) field.examples = [...meta.examples];
-  if (meta?.widget !== undefined) field.widget = meta.widget;
   if (p.minItems !== undefined) field.minItems = p.minItems;
   if (p.maxItems !== undefined) field.maxItems = p.maxItems;
   if (kind === 'object-list') {

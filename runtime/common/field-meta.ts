@@ -49,12 +49,7 @@ export interface FieldMeta<V = unknown> {
    * none) for an object, the JSON type (`'string'`, `'integer'`) otherwise. Options left out get a derived label.
    */
   variantLabels?: Readonly<Record<string, string>>;
-  /** How the inspector edits a free-form object: `json-schema`, a JSON editor that also checks the JSON Schema itself. */
-  widget?: FieldWidget;
 }
-
-/** A widget hint for a free-form field: `json-schema` (a JSON editor with the JSON Schema meta-schema check). */
-export type FieldWidget = 'json-schema';
 
 /** The metadata as stored and read, independent of the field's type. */
 export interface StoredFieldMeta {
@@ -70,8 +65,6 @@ export interface StoredFieldMeta {
   examples?: readonly unknown[];
   /** What the inspector calls each option of a union field, by option key. */
   variantLabels?: Readonly<Record<string, string>>;
-  /** How the inspector edits a free-form object. */
-  widget?: FieldWidget;
 }
 
 /**

@@ -37,7 +37,7 @@ describe('structured field kinds', () => {
 
   it('edits HTTP headers as key/value rows, a JSON Schema with the schema check, brokers as a list of strings', () => {
     expect(field('sink.http', 'headers')).toMatchObject({ kind: 'string-map', default: {} });
-    expect(field('transform.validate', 'schema')).toMatchObject({ kind: 'json', widget: 'json-schema', required: true });
+    expect(field('transform.validate', 'schema')).toMatchObject({ kind: 'json', required: true });
     expect(field('source.kafka', 'brokers').kind).toBe('string-list');
     // Raw text of a structured field still parses as JSON.
     expect(valueFromInput(field('sink.http', 'headers'), '{"A":"b"}')).toEqual({ A: 'b' });

@@ -4,7 +4,7 @@
  * editor), add, remove, and reorder with up/down buttons or by dragging a row's handle; the compiler's problems show
  * on the row and field they are about.
  */
-import { useRef, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { isFieldVisible, type FormField } from '../../form/schema-form';
 import { itemProblems, moveItem, newListItem, removeItem } from '../../form/list-model';
 
@@ -34,18 +34,13 @@ export function ObjectListInput({ field, value, onChange, errors, testId, disabl
   const items: unknown[] = Array.isArray(value) ? value : [];
   const fields = field.itemFields ?? [];
   const problems = itemProblems(errors);
-  // Stable row keys across moves, so that an editor follows its item; a list changed elsewhere gets new keys.
-  const keys = useRef<number[]>([]);
-  const next = useRef(0);
-  if (keys.current.length !== items.length) keys.current = items.map(() => next.current++);
+  // Rows are keyed by position: an editor stays at its row and shows the item that moved there (the code editors
+  // read their test id and extensions once, at creation).
   const [dragged, setDragged] = useState<number | undefined>();
   const [over, setOver] = useState<number | undefined>();
 
-  const write = (list: unknown[], order: number[]): void => {
-    keys.current = order;
-    onChange(list.length === 0 ? undefined : list);
-  };
-  const move = (from: number, to: number): void => write(moveItem(items, from, to), moveItem(keys.current, from, to));
+  const write = (list: unknown[]): void => onChange(list.length === 0 ? undefined : list);
+  const move = (from: number, to: number): void => write(moveItem(items, from, to));
   const full = field.maxItems !== undefined && items.length >= field.maxItems;
 
   return (
@@ -55,7 +50,7 @@ export function ObjectListInput({ field, value, onChange, errors, testId, disabl
         const rowProblems = problems.items.get(i);
         return (
           <div
-            key={keys.current[i]}
+            key={i}
             className={`list-row${dragged === i ? ' dragging' : ''}${over === i && dragged !== i ? ' drop-target' : ''}${rowProblems === undefined ? '' : ' row-invalid'}`}
             data-testid={`${testId}-row-${i}`}
             onDragOver={(e) => {
@@ -113,7 +108,7 @@ export function ObjectListInput({ field, value, onChange, errors, testId, disabl
                   aria-label={`Remove item ${i + 1}`}
                   disabled={disabled}
                   data-testid={`${testId}-${i}-remove`}
-                  onClick={() => write(removeItem(items, i), removeItem(keys.current, i))}
+                  onClick={() => write(removeItem(items, i))}
                 >
                   ✕
                 </button>
@@ -162,7 +157,7 @@ export function ObjectListInput({ field, value, onChange, errors, testId, disabl
         disabled={disabled === true || full}
         title={full ? `At most ${field.maxItems} items` : undefined}
         data-testid={`${testId}-add`}
-        onClick={() => write([...items, newListItem(fields)], [...keys.current, next.current++])}
+        onClick={() => write([...items, newListItem(fields)])}
       >
         + Add {field.name.replace(/s$/, '')}
       </button>
