@@ -121,6 +121,7 @@ export async function startSession(): Promise<void> {
       if (state.applied === true) telemetryStore.getState().runApplied(applyStore.getState().applying?.changedNodes ?? []);
       else telemetryStore.getState().runStarted();
     }
+    if (state.status === 'exited' && state.mode === 'run' && state.crashed) applyStore.getState().runCrashed(state.reason);
     runStore.getState().runStateChanged(state);
   });
   backend.onTelemetry((frame) => telemetryStore.getState().frameReceived(frame));

@@ -26,10 +26,14 @@ export interface ApplyState {
   applied: string | null;
   /** The last Apply that failed: the error, and the flow that ran before it (for a retry). */
   failed: { error: string; previous: RunningFlow } | null;
+  /** The flow that ran before the last Apply, while the applied version runs. */
+  previous: RunningFlow | null;
   runStarted(running: RunningFlow): void;
   applyStarted(plan: ApplyPlan): void;
   applySucceeded(result: ApplyResult, running: RunningFlow): void;
   applyFailed(error: string): void;
+  /** The run crashed: when it was an applied version, that counts as a failed Apply (the previous flow is kept). */
+  runCrashed(reason: string): void;
 }
 
 /** Creates an apply store (nothing running). */
@@ -39,18 +43,24 @@ export function createApplyStore(): StoreApi<ApplyState> {
     applying: null,
     applied: null,
     failed: null,
+    previous: null,
     runStarted(running) {
-      set({ running, applying: null, applied: null, failed: null });
+      set({ running, applying: null, applied: null, failed: null, previous: null });
     },
     applyStarted(applying) {
       set({ applying, failed: null });
     },
     applySucceeded(result, running) {
-      set({ running, applying: null, applied: formatApplied(result, result.appliedAt), failed: null });
+      set({ running, previous: get().running, applying: null, applied: formatApplied(result, result.appliedAt), failed: null });
     },
     applyFailed(error) {
       const previous = get().running;
       set({ applying: null, applied: null, failed: previous === null ? null : { error, previous } });
+    },
+    runCrashed(reason) {
+      const { previous, applying } = get();
+      if (applying !== null || previous === null) return;
+      set({ applied: null, failed: { error: `the applied version stopped: ${reason}`, previous }, previous: null });
     },
   }));
 }

@@ -118,4 +118,31 @@ describe('Apply a changed filter mid-stream', () => {
     expect({ lost: lost.length, duplicated: duplicated.length, leaked: leaked.length }).toEqual({ lost: 0, duplicated: 0, leaked: 0 });
     expect(counts.filter((c) => c === '1')).toHaveLength(ids.filter((i) => !skipped(i)).length);
   }, 240_000);
+
+  it('shows why a new version that fails to start failed, and Apply refuses without a run', async () => {
+    const generated = (out: string): string =>
+      stringify({
+        version: 1,
+        name: 'apply-fails',
+        nodes: [
+          { id: 'gen', type: 'source.generator', config: { count: 0, ratePerSecond: 50, value: '({ i })' } },
+          { id: 'out', type: 'sink.file', config: { path: out } },
+        ],
+        edges: [{ from: 'gen', to: 'out' }],
+      });
+    await expect(backend.apply(generated(`${dir}/out.jsonl`), null)).rejects.toThrow(/no flow is running/);
+    await backend.run(generated(`${dir}/out.jsonl`), null);
+    await waitFor('the generator run to be running', async () => (await backend.runState()).status === 'running', 60_000);
+    // A file sink under /dev/null cannot open: valid, but the new version fails as it starts (before or after its
+    // first telemetry frame: Apply rejects, or the run state turns crashed) with the reason.
+    const applied = await backend.apply(generated('/dev/null/apply/out.jsonl'), null).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (applied !== undefined) expect(applied).toMatch(/\/dev\/null/);
+    await waitFor('the new version to fail', async () => (await backend.runState()).status === 'exited', 30_000);
+    const state = await backend.runState();
+    expect(state).toMatchObject({ status: 'exited', crashed: true });
+    expect(state.status === 'exited' ? state.reason : '').toMatch(/\/dev\/null/);
+  }, 120_000);
 });

@@ -3,18 +3,20 @@
 // second; changed nodes restart from 0).
 import { describe, expect, it } from 'vitest';
 import { formatApplied, planApply } from '../../runtime/common/apply-plan';
-import type { Flow } from '../../runtime/common/flow';
+import { FlowSettingsSchema, type Flow } from '../../runtime/common/flow';
 import type { NodeTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
+import { createApplyStore } from '../../renderer/store/apply-store';
 import { createTelemetryStore } from '../../renderer/store/telemetry-store';
 import { nodeTelemetry } from '../support/telemetry';
 
 const flow = (filter: string, groupId = 'g1', x = 0): Flow => ({
   version: 1,
   name: 'f',
+  settings: FlowSettingsSchema.parse({}),
   nodes: [
-    { id: 'src', type: 'source.kafka', config: { brokers: ['b:9092'], topic: 't', groupId } },
-    { id: 'filter', type: 'transform.filter', config: { expression: filter } },
-    { id: 'map', type: 'transform.map', config: { expression: 'value' } },
+    { id: 'src', type: 'source.kafka', onError: 'stop', config: { brokers: ['b:9092'], topic: 't', groupId } },
+    { id: 'filter', type: 'transform.filter', onError: 'stop', config: { expression: filter } },
+    { id: 'map', type: 'transform.map', onError: 'stop', config: { expression: 'value' } },
   ],
   edges: [
     { from: 'src', to: 'filter' },
@@ -88,5 +90,32 @@ describe('telemetry across an Apply', () => {
     store.getState().runStarted();
     store.getState().frameReceived(frame(9_000, 1_000, { src: nodeTelemetry({ in: 3 }) }, {}, 3));
     expect(store.getState().nodes.src?.in).toBe(3);
+  });
+});
+
+describe('apply store', () => {
+  const v1 = { text: 'v1', flow: flow('true'), path: null };
+  const v2 = { text: 'v2', flow: flow('value.ok'), path: null };
+
+  it('keeps the flow that ran before a failed Apply for a retry', () => {
+    const store = createApplyStore();
+    store.getState().runStarted(v1);
+    store.getState().applyStarted(planApply(v1.flow, v2.flow));
+    store.getState().runCrashed('exited with code 1'); // while applying: the Apply's own answer decides
+    expect(store.getState().failed).toBeNull();
+    store.getState().applyFailed('cannot apply: the flow has 1 problem(s)');
+    expect(store.getState().failed).toEqual({ error: 'cannot apply: the flow has 1 problem(s)', previous: v1 });
+    expect(store.getState().running).toBe(v1);
+  });
+
+  it('reports the applied version crashing as a failed Apply, the previous flow kept', () => {
+    const store = createApplyStore();
+    store.getState().runStarted(v1);
+    store.getState().applyStarted(planApply(v1.flow, v2.flow));
+    store.getState().applySucceeded({ changedNodes: ['filter'], groupChanges: [], appliedAt: new Date(2026, 0, 1, 9, 5, 7).getTime() }, v2);
+    expect(store.getState().applied).toBe('Applied: 1 node changed (filter) at 09:05:07');
+    store.getState().runCrashed('ENOTDIR: /dev/null/out.jsonl');
+    expect(store.getState().failed).toEqual({ error: 'the applied version stopped: ENOTDIR: /dev/null/out.jsonl', previous: v1 });
+    expect(store.getState().applied).toBeNull();
   });
 });
