@@ -3,8 +3,8 @@
  * indented under the hop they split from): node, the port it arrived at and the ports it left by (`error` in red),
  * the time spent there, when it started after the first hop (a small waterfall bar), and for sinks the
  * acknowledgement. The canvas highlights the same path (FlowNode, LiveEdge read {@link useTrace}). The view follows
- * newer samples of the same trace (hops recorded after the sample was taken). Its styles are one `<style>` element
- * (the CSP allows inline styles).
+ * newer samples of the same trace (hops recorded after the sample was taken). It sits below the canvas's top banners
+ * (the running flow's). Its styles are one `<style>` element (the CSP allows inline styles).
  */
 import { Panel } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
@@ -26,8 +26,7 @@ const CSS = `
 .trace-edge-path.trace-edge-error { stroke: var(--danger); }
 @keyframes trace-dash { to { stroke-dashoffset: -13; } }
 .trace-view { background: var(--panel); border: 1px solid var(--border); border-left: 4px solid var(--accent); border-radius: 8px;
-  box-shadow: var(--shadow); padding: 6px 10px; width: 360px; max-width: 40vw; font-size: 12px; }
-.canvas.read-only .trace-view { margin-top: 56px; }
+  box-shadow: var(--shadow); padding: 6px 10px; width: 360px; max-width: 40vw; font-size: 12px; margin-top: 52px; }
 .trace-view-head { display: flex; align-items: center; gap: 8px; }
 .trace-view-head strong { font-weight: 600; }
 .trace-view-head .trace-id { font-family: var(--mono); font-size: 11px; color: var(--muted); }

@@ -84,7 +84,12 @@ describe('studio record traces (browser mode)', () => {
     await page.getByTestId('node-errors').locator('.flow-node-header').click();
     await page.getByTestId('sample-side-in').click();
     await expect.poll(() => page.getByTestId('sample-trace').count(), { timeout: 60_000 }).toBeGreaterThan(0);
-    await page.getByTestId('sample-trace').first().click();
+    // Hold the list still (it refreshes twice a second) and trace its first traced record.
+    await page.getByTestId('sample-pause').check();
+    await session.screenshot('samples');
+    const trace = page.getByTestId('sample-trace').first();
+    await trace.scrollIntoViewIfNeeded();
+    await trace.click();
     await page.getByTestId('trace-view').waitFor();
 
     // Every hop, in path order: the fan-out's two branches under map, the error branch ending in `errors`.
