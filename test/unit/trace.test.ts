@@ -175,6 +175,58 @@ describe('record traces', () => {
     expect(accepted).toHaveLength(4);
   });
 
+  it('keeps the order of chunks in flight together: a traced chunk through a synchronous transform is not overtaken', async () => {
+    // Like source.kafka, the source hands the engine several chunks of one partition without waiting for each.
+    const pipelined = defineNodeSpec({
+      type: 'source.trace-pipelined',
+      kind: 'source',
+      version: 1,
+      title: 'Pipelined',
+      description: 'Test source: 100 chunks handed to the engine at once.',
+      inputs: [],
+      outputs: [{ name: 'out', description: 'records' }],
+      config: z.strictObject({}),
+    });
+    const captured = new Map<string, FlowRecord[]>();
+    const map = runtimes(captured);
+    map.set(
+      pipelined.type,
+      defineSource(pipelined, (_config, ctx) => ({
+        async run() {
+          const chunks = Array.from({ length: 100 }, (_, c) =>
+            Array.from({ length: 10 }, (_, j) => ({ key: null, value: { id: c * 10 + j }, headers: {}, timestamp: Date.now(), meta: { source: ctx.nodeId } })),
+          );
+          await Promise.all(chunks.map((chunk) => ctx.deliver(chunk)));
+        },
+        async stop() {},
+      })),
+    );
+    const specs = new Map<string, NodeSpec>(specRegistry);
+    specs.set(captureSpec.type, captureSpec);
+    specs.set(pipelined.type, pipelined);
+    const flow: FlowInput = {
+      version: 1,
+      name: 'order',
+      settings: { batchSize: 10, traceSampleRate: 0.05 },
+      nodes: [
+        { id: 'src', type: pipelined.type, config: {} },
+        { id: 'map', type: 'transform.map', config: { expression: '({ id: value.id })' } },
+        { id: 'all', type: captureSpec.type, config: { name: 'all' } },
+      ],
+      edges: [
+        { from: 'src', to: 'map' },
+        { from: 'map', to: 'all' },
+      ],
+    };
+    const compiled = compileFlow(FlowSchema.parse(flow), specs);
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
+    const hops: TraceHop[] = [];
+    await new Engine(compiled.plan, { runtimes: map, logger, tracing: { onHop: (hop) => hops.push(hop) } }).run();
+    const ids = captured.get('all')!.map((r) => (r.value as { id: number }).id);
+    expect(hops.length).toBeGreaterThan(0);
+    expect(ids).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
   it('traces nothing at rate 0 and about the rate otherwise, picking with a skip count', async () => {
     const off = await run(fanOutFlow(200, 0));
     expect(off.engine.tracer).toBeUndefined();
