@@ -38,6 +38,23 @@ export interface NodeTelemetry {
   counters?: Record<string, number>;
 }
 
+/** Telemetry of a node that has seen nothing yet: every count, rate and latency empty, no output port counted. */
+export function emptyNodeTelemetry(): NodeTelemetry {
+  return {
+    in: 0,
+    out: {},
+    errors: 0,
+    dropped: 0,
+    rateIn1s: 0,
+    rateIn10s: 0,
+    rateOut1s: 0,
+    rateOut10s: 0,
+    batchLatency: { p50: null, p99: null },
+    history: [],
+    backpressured: false,
+  };
+}
+
 /** Position and lag of one partition read by a Kafka source. */
 export interface PartitionTelemetry {
   topic: string;

@@ -16,7 +16,7 @@
  * - partitions: each comes from the reachable instance that owns it, marked with its `owner`; when two claim the same
  *   partition (a rebalance under way), the newer frame wins.
  */
-import type { LatencyQuantiles, NodeSamples, NodeTelemetry, PartitionTelemetry, SampleRecord, TelemetryFrame } from '../common/telemetry';
+import { emptyNodeTelemetry, type LatencyQuantiles, type NodeSamples, type NodeTelemetry, type PartitionTelemetry, type SampleRecord, type TelemetryFrame } from '../common/telemetry';
 
 /** Records kept per node and direction in combined samples: as many as one instance keeps (runtime/engine/telemetry.ts). */
 export const COMBINED_SAMPLE_SIZE = 20;
@@ -54,22 +54,6 @@ function addHistory(a: number[], b: readonly number[]): number[] {
   for (let i = 0; i < a.length; i++) sum[length - a.length + i]! += a[i]!;
   for (let i = 0; i < b.length; i++) sum[length - b.length + i]! += b[i]!;
   return sum;
-}
-
-function emptyNode(): NodeTelemetry {
-  return {
-    in: 0,
-    out: {},
-    errors: 0,
-    dropped: 0,
-    rateIn1s: 0,
-    rateIn10s: 0,
-    rateOut1s: 0,
-    rateOut10s: 0,
-    batchLatency: { p50: null, p99: null },
-    history: [],
-    backpressured: false,
-  };
 }
 
 function addNode(sum: NodeTelemetry, t: NodeTelemetry, reachable: boolean): void {
@@ -113,7 +97,7 @@ export function combineFrames(instances: readonly InstanceFrame[]): TelemetryFra
     combined.time = Math.max(combined.time, frame.time);
     combined.uptimeMs = Math.max(combined.uptimeMs, frame.uptimeMs);
     for (const [id, t] of Object.entries(frame.nodes)) {
-      const sum = (combined.nodes[id] ??= emptyNode());
+      const sum = (combined.nodes[id] ??= emptyNodeTelemetry());
       addNode(sum, t, reachable);
       if (t.lastError !== undefined) sum.lastError = t.lastError;
     }
