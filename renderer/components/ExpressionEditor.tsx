@@ -43,19 +43,19 @@ function useInputRecords(nodeId: string): { records: readonly SampleRecord[]; fr
 
 /**
  * The result under the editor, evaluated by the backend on the latest record 200 ms after the text last changed; a
- * refused expression is answered at once by the same check. The node's variables are `null` in a preview (a sample
+ * refused expression is answered at once by the same check, with or without a record. The node's variables are `null` in a preview (a sample
  * does not hold their values).
  */
 function useEvaluation(source: string, latest: SampleRecord | undefined, variables: readonly string[]): ExpressionEvaluation | undefined {
   const [result, setResult] = useState<ExpressionEvaluation | undefined>(undefined);
   useEffect(() => {
-    if (latest === undefined || source.trim() === '') {
-      setResult(undefined);
-      return;
-    }
-    const problem = expressionProblem(source);
+    const problem = source.trim() === '' ? undefined : expressionProblem(source);
     if (problem !== undefined) {
       setResult({ ok: false, message: problem.message, column: problem.column });
+      return;
+    }
+    if (latest === undefined || source.trim() === '') {
+      setResult(undefined);
       return;
     }
     let current = true;

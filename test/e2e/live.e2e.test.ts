@@ -193,7 +193,7 @@ describe('studio live telemetry (browser mode, real Kafka + Redis)', () => {
     await expression.fill('value.amount * 3 + value.');
     await page.getByTestId('completion-value.name').waitFor();
     await page.getByTestId('completion-value.amount').click();
-    await expect.poll(() => expression.inputValue()).toBe('value.amount * 3 + value.amount');
+    await expect.poll(() => expression.textContent()).toBe('value.amount * 3 + value.amount');
     await expect.poll(() => page.getByTestId('field-expression-result').textContent()).toMatch(/^= \d+$/);
     await expression.fill('value.amount *');
     await expect.poll(() => page.getByTestId('field-expression-result').textContent()).toContain('error at column 15');
