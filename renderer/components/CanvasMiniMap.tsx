@@ -46,7 +46,7 @@ function kindRects(state: ReactFlowState): Map<string, FlowRect[]> {
   return byKind;
 }
 
-/** The canvas minimap (bottom right). */
+/** The canvas minimap (bottom right; not shown for an empty flow). */
 export function CanvasMiniMap() {
   const flowStore = useFlowStoreApi();
   // The node lookup is updated in place; `nodes` changes (a new array) whenever a node moves, is measured, added or removed.
@@ -141,7 +141,7 @@ export function CanvasMiniMap() {
 
   return (
     <Panel position="bottom-right" className="canvas-minimap-panel">
-      <div ref={root} className="canvas-minimap nopan nowheel" data-testid="minimap" style={{ width: WIDTH, height: HEIGHT }} onPointerDown={onPointerDown}>
+      <div ref={root} className="canvas-minimap nopan nowheel" data-testid="minimap" style={{ width: WIDTH, height: HEIGHT, display: nodes.length === 0 ? 'none' : undefined }} onPointerDown={onPointerDown}>
         <svg width={WIDTH} height={HEIGHT} role="img" aria-label="Minimap of the flow">
           {paths.map(({ kind, d }) => (
             <path key={kind} className={`canvas-minimap-nodes kind-${kind}`} d={d} />

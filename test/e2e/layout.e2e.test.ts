@@ -71,7 +71,7 @@ describe('studio layout', () => {
       // 1280×720 the preview of this test did not report back in two runs on the loaded test machine, not yet explained).
       if (viewport.width !== 1440) return;
       await page.getByTestId('preview').click();
-      await expect.poll(() => page.getByTestId('preview-panel').count(), { timeout: 90_000 }).toBe(1);
+      await expect.poll(() => page.getByTestId('preview-panel').count(), { timeout: 180_000 }).toBe(1);
       await page.getByTestId('node-price').click();
       await expect.poll(() => page.getByTestId('sample-node').textContent()).toBe('price');
       await page.waitForTimeout(300);
