@@ -1,17 +1,15 @@
 // sink.redis against the real local Redis: every command writes exactly what it should, reply errors and bad
 // expressions become rejections for exactly their records, and an unreachable server is a retriable failure.
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../../runtime/common/errors';
 import type { FlowRecord, NodeContext, SinkRuntime } from '../../runtime/engine/types';
 import { redisSinkRuntime } from '../../nodes/sink/redis.runtime';
 import { redisSinkSpec } from '../../nodes/sink/redis.spec';
-import { deleteKeys, redisUrl, testRedis, uniqueName } from '../support/services';
+import { redisUrl } from '../support/services';
+import { redisTestScope } from '../support/redis-scope';
 import { testNodeContext } from '../support/node-context';
 
-const prefix = `${uniqueName('redis-sink')}:`;
-let redis: Redis;
-const opened: SinkRuntime[] = [];
+const { redis, prefix, P, track } = redisTestScope('redis-sink');
 
 function context(): NodeContext {
   return testNodeContext('redis1', redisSinkSpec);
@@ -26,7 +24,7 @@ async function create(config: unknown): Promise<SinkRuntime> {
 /** Parses `config` with the spec (url defaults to the test Redis), creates and opens the sink. */
 async function sink(config: Record<string, unknown>, open = true): Promise<SinkRuntime> {
   const runtime = await create(redisSinkSpec.config.parse({ url: redisUrl, ...config }));
-  opened.push(runtime);
+  track(runtime);
   if (open) await runtime.open!();
   return runtime;
 }
@@ -35,18 +33,6 @@ function record(value: unknown, key: string | null = null): FlowRecord {
   return { key, value, headers: {}, timestamp: 1_700_000_000_000, meta: { source: 'src' } };
 }
 
-/** JS string literal of the key prefix, for key expressions. */
-const P = JSON.stringify(prefix);
-
-beforeAll(() => {
-  redis = testRedis();
-});
-
-afterAll(async () => {
-  for (const runtime of opened) await runtime.close?.();
-  await deleteKeys(redis, `${prefix}*`);
-  await redis.quit();
-});
 
 describe('sink.redis against a real Redis', () => {
   it('set: writes JSON.stringify(value) by default, with EX ttlSeconds', async () => {

@@ -1,18 +1,15 @@
 // sink.redis xadd with id from-offset against the real local Redis: entry ids come from the Kafka offset, so a replayed
 // batch is refused by Redis and counted as already written (not an error), a partly written batch is completed, the
 // records of one offset (a flatten's elements) get ids of their own, and a second partition into one stream is refused.
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowRecord, SinkRuntime } from '../../runtime/engine/types';
+import { describe, expect, it } from 'vitest';
+import type { FlowRecord } from '../../runtime/engine/types';
 import { redisSinkRuntime } from '../../nodes/sink/redis.runtime';
 import { redisSinkSpec } from '../../nodes/sink/redis.spec';
-import { deleteKeys, redisUrl, testRedis, uniqueName } from '../support/services';
+import { redisUrl } from '../support/services';
+import { redisTestScope } from '../support/redis-scope';
 import { testNodeContext } from '../support/node-context';
 
-const prefix = `${uniqueName('redis-xadd-ids')}:`;
-const P = JSON.stringify(prefix);
-let redis: Redis;
-const opened: SinkRuntime[] = [];
+const { redis, prefix, P, track } = redisTestScope('redis-xadd-ids');
 
 /** An opened `sink.redis` xadd with id from-offset into `<prefix><name>:<partition>`, and its counters. */
 async function streamSink(name: string, key = `${P} + ${JSON.stringify(`${name}:`)} + meta.partition`) {
@@ -20,7 +17,7 @@ async function streamSink(name: string, key = `${P} + ${JSON.stringify(`${name}:
   const ctx = testNodeContext('stream', redisSinkSpec);
   const config = redisSinkSpec.config.parse({ url: redisUrl, command: 'xadd', key, id: 'from-offset' });
   const sink = await redisSinkRuntime.create(config, ctx);
-  opened.push(sink);
+  track(sink);
   await sink.open!();
   return { sink, counters: ctx.counters };
 }
@@ -34,16 +31,6 @@ function record(partition: number, offset: number, value: Record<string, unknown
 async function entries(stream: string): Promise<[string, string[]][]> {
   return (await redis.xrange(stream, '-', '+')) as [string, string[]][];
 }
-
-beforeAll(() => {
-  redis = testRedis();
-});
-
-afterAll(async () => {
-  for (const sink of opened) await sink.close?.();
-  await deleteKeys(redis, `${prefix}*`);
-  await redis.quit();
-});
 
 describe('sink.redis xadd id from-offset', () => {
   it('ids are <offset+1>-<n>; a replay of the batch is refused by Redis and counted as already written', async () => {
@@ -106,7 +93,7 @@ describe('sink.redis xadd id from-offset', () => {
     if (redisSinkRuntime.kind !== 'sink') throw new Error('sink.redis is not a sink runtime');
     const config = redisSinkSpec.config.parse({ url: redisUrl, command: 'xadd', key: `${P} + 'auto'` });
     const sink = await redisSinkRuntime.create(config, testNodeContext('auto', redisSinkSpec));
-    opened.push(sink);
+    track(sink);
     const batch = [record(0, 0, { n: 0 }), record(0, 1, { n: 1 })];
     expect(await sink.write(batch)).toEqual([]);
     expect(await sink.write(batch)).toEqual([]);
