@@ -9,7 +9,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { autocompletion } from '@codemirror/autocomplete';
 import { javascript } from '@codemirror/lang-javascript';
-import { lintGutter } from '@codemirror/lint';
 import type { ExpressionEvaluation } from '../../runtime/common/studio-api';
 import type { SampleRecord } from '../../runtime/common/telemetry';
 import { specRegistry } from '../../nodes/specs';
@@ -109,7 +108,6 @@ export function ExpressionEditor({ value, onCommit, testId, nodeId, disabled, pl
     () => [
       javascript(),
       expressionLinter,
-      lintGutter(),
       autocompletion({
         override: [expressionCompletionSource(() => scope.current)],
         icons: false,
