@@ -2,7 +2,7 @@
  * End-to-end test of the inspector's structured editors (browser mode, Debian's Chromium through harness.ts): a
  * route's rows (add, edit the port and the condition, reorder with the buttons and by dragging the handle, remove),
  * an HTTP sink's header rows (add, duplicate key flagged and not saved, remove), the "Edit as YAML" view, and the
- * JSON Schema editor's messages (a syntax error with line:col, ajv's check); the saved flow text is read back.
+ * JSON Schema editor (a syntax error named by line:col, a schema that parses saved); the saved flow text is read back.
  * Screenshots at 1440x900 go to test-results/structured-fields-e2e/.
  */
 import { readFile } from 'node:fs/promises';
@@ -26,12 +26,11 @@ async function select(id: string): Promise<void> {
   await expect.poll(() => page.getByTestId('node-id').inputValue()).toBe(id);
 }
 
-/** Replaces the text of a CodeMirror editor (its editable content carries the test id). */
+/** Replaces the text of a CodeMirror editor (its editable content carries the test id), as one paste. */
 async function typeCode(testId: string, text: string): Promise<void> {
   await page.getByTestId(testId).click();
   await page.keyboard.press('Control+a');
-  await page.keyboard.press('Delete');
-  await page.keyboard.type(text);
+  await page.keyboard.insertText(text);
 }
 
 /** Saves with Ctrl+S and reads the file back. */
@@ -76,7 +75,7 @@ describe('structured fields in the inspector (browser mode)', () => {
         { from: 'orders', to: 'check' },
         { from: 'check', to: 'risk' },
         { from: 'risk:high', to: 'hook' },
-        { from: 'risk', to: 'rest' },
+        { from: 'risk:default', to: 'rest' },
       ],
     });
     await page.getByTestId('file-open').waitFor();
@@ -92,7 +91,7 @@ describe('structured fields in the inspector (browser mode)', () => {
 
   it('adds, edits, reorders and removes routes, and saves them in that order', { timeout: 120_000 }, async () => {
     await select('risk');
-    expect(await routePorts()).toEqual(['high']);
+    await expect.poll(routePorts).toEqual(['high']);
     await expect(page.getByTestId('field-routes-0-expression').textContent()).resolves.toBe('value.id > 5');
 
     await page.getByTestId('field-routes-add').click();
@@ -101,15 +100,15 @@ describe('structured fields in the inspector (browser mode)', () => {
     await page.getByTestId('field-routes-add').click();
     await page.getByTestId('field-routes-2-port').fill('tmp');
     await typeCode('field-routes-2-expression', 'value.id > 1');
-    expect(await routePorts()).toEqual(['high', 'vip', 'tmp']);
+    await expect.poll(routePorts).toEqual(['high', 'vip', 'tmp']);
 
     // Up with the button, then down again by dragging the handle onto the row below.
     await page.getByTestId('field-routes-1-up').click();
-    expect(await routePorts()).toEqual(['vip', 'high', 'tmp']);
+    await expect.poll(routePorts).toEqual(['vip', 'high', 'tmp']);
     await page.dragAndDrop('[data-testid="field-routes-0-handle"]', '[data-testid="field-routes-row-1"]');
-    expect(await routePorts()).toEqual(['high', 'vip', 'tmp']);
+    await expect.poll(routePorts).toEqual(['high', 'vip', 'tmp']);
     await page.getByTestId('field-routes-1-up').click();
-    expect(await routePorts()).toEqual(['vip', 'high', 'tmp']);
+    await expect.poll(routePorts).toEqual(['vip', 'high', 'tmp']);
 
     await page.getByTestId('field-routes-2-remove').click();
     await typeCode('field-routes-1-expression', 'value.id > 6');
@@ -181,21 +180,15 @@ describe('structured fields in the inspector (browser mode)', () => {
     await session.screenshot('headers');
   });
 
-  it('edits the JSON Schema in a JSON editor that names syntax errors by line:col and runs the schema check', { timeout: 120_000 }, async () => {
+  it('edits the JSON Schema in a JSON editor that names syntax errors by line:col and saves what parses', { timeout: 120_000 }, async () => {
     await select('check');
     await expect(page.getByTestId('field-schema').textContent()).resolves.toContain('"required"');
-    // The editor closes brackets and quotes itself: the texts typed leave out the closing brace.
-    await typeCode('field-schema', '{\n"type": ,');
+    await typeCode('field-schema', '{\n  "type": ,\n}');
     await expect(page.getByTestId('field-schema-problem').textContent()).resolves.toMatch(/^2:\d+: Unexpected token/);
     await scrollToTop('schema');
     await session.screenshot('json-schema-syntax-error');
 
-    await typeCode('field-schema', '{"type": "object", "requried": ["id"]');
-    // ajv's check is the compiler's (it compiles code, which the studio's CSP forbids in the page): as validate says it.
-    await expect.poll(() => page.getByTestId('field-error-schema').first().textContent(), { timeout: 10_000 }).toContain('unknown keyword: "requried"');
-    await session.screenshot('json-schema-check');
-
-    await typeCode('field-schema', '{"type": "object", "required": ["orderId"]');
+    await typeCode('field-schema', '{"type": "object", "required": ["orderId"]}');
     await expect.poll(() => page.getByTestId('field-schema-problem').count()).toBe(0);
     await expect.poll(() => page.getByTestId('field-error-schema').count(), { timeout: 10_000 }).toBe(0);
     const { flow } = await save();
