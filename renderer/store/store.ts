@@ -12,6 +12,7 @@ import { updateFlowText } from '../../runtime/common/flow-document';
 import { specRegistry } from '../../nodes/specs';
 import { emptyFlow, flowToGraph, formatOfPath, graphToFlow, makeEdge, type FlowMeta, type FlowNodeData, type Graph, type GraphEdge, type GraphNode } from './convert';
 import { connectionProblem, freshNodeId, pasteCopies, type ClipboardContent } from './graph-ops';
+import { edgesWithInsertion } from './quick-add';
 import { computeProblems, problemCounts } from './problems';
 
 /** How long edits with the same tag (typing in one field) merge into one undo step (ms). */
@@ -35,6 +36,16 @@ export interface GraphSlice {
   edges: GraphEdge[];
   /** A node type was dropped from the palette at a canvas position; returns the new node's id. */
   nodeDropped(type: string, position: { x: number; y: number }): string;
+  /**
+   * A node type was dropped onto an edge: the node is added and inserted into the edge (from -> node -> to), one undo
+   * step. A node that cannot go into an edge (a source, a sink) is just placed; `reason` says why it was not inserted.
+   */
+  nodeDroppedOnEdge(type: string, position: { x: number; y: number }, edgeId: string): { id: string; reason?: string };
+  /**
+   * An existing node (dragged onto an edge) is inserted into it; returns the reason when refused (then nothing
+   * changes). With `sameStep` the change joins the previous undo step (the drag that brought the node there).
+   */
+  nodeInsertedIntoEdge(nodeId: string, edgeId: string, sameStep?: boolean): string | undefined;
   /** An output port was wired to an input port; returns the reason when refused (then nothing changes). */
   edgeConnected(connection: Connection): string | undefined;
   /** Nodes (and edges) were deleted: the given ids, or the selection when omitted. Edges touching them go too. */
@@ -173,6 +184,25 @@ const createGraphSlice: Slice<GraphSlice> = (set, get) => ({
       edges: s.edges.map((e) => (e.selected === true ? { ...e, selected: false } : e)),
     }));
     return id;
+  },
+  nodeDroppedOnEdge(type, position, edgeId) {
+    const id = get().nodeDropped(type, position);
+    const { nodes, edges } = get();
+    const node = nodes.find((n) => n.id === id) as GraphNode;
+    const split = edgesWithInsertion(nodes, edges, edgeId, node);
+    if (typeof split === 'string') return { id, reason: split };
+    set({ edges: split });
+    return { id };
+  },
+  nodeInsertedIntoEdge(nodeId, edgeId, sameStep) {
+    const { nodes, edges } = get();
+    const node = nodes.find((n) => n.id === nodeId);
+    if (node === undefined) return `there is no node "${nodeId}"`;
+    const split = edgesWithInsertion(nodes, edges, edgeId, node);
+    if (typeof split === 'string') return split;
+    if (sameStep !== true) remember(set, get);
+    set({ edges: split, dirty: true });
+    return undefined;
   },
   edgeConnected(connection) {
     const { nodes, edges } = get();
