@@ -41,27 +41,33 @@ function useInputRecords(nodeId: string): { records: readonly SampleRecord[]; fr
 }
 
 /**
- * The result under the editor, evaluated by the backend on the latest record 200 ms after the text last changed; a
+ * The result under the editor, evaluated by the backend on the latest record 200 ms after the text last changed (or
+ * records first arrived); a
  * refused expression is answered at once by the same check, with or without a record. The node's variables are `null` in a preview (a sample
  * does not hold their values).
  */
 function useEvaluation(source: string, latest: SampleRecord | undefined, variables: readonly string[]): ExpressionEvaluation | undefined {
   const [result, setResult] = useState<ExpressionEvaluation | undefined>(undefined);
+  // Read when the timer fires: new live samples (twice a second) must not cancel the evaluation of what was typed.
+  const record = useRef(latest);
+  record.current = latest;
+  const hasRecord = latest !== undefined;
   useEffect(() => {
     const problem = source.trim() === '' ? undefined : expressionProblem(source);
     if (problem !== undefined) {
       setResult({ ok: false, message: problem.message, column: problem.column });
       return;
     }
-    if (latest === undefined || source.trim() === '') {
+    if (!hasRecord || source.trim() === '') {
       setResult(undefined);
       return;
     }
     let current = true;
     const timer = setTimeout(() => {
-      const record = { value: latest.value, key: latest.key, headers: latest.headers, meta: latest.meta };
+      const on = record.current;
+      if (on === undefined) return;
       studioApi()
-        .evaluateExpression(source, [record], Object.fromEntries(variables.map((name) => [name, null])))
+        .evaluateExpression(source, [{ value: on.value, key: on.key, headers: on.headers, meta: on.meta }], Object.fromEntries(variables.map((name) => [name, null])))
         .then(
           (results) => {
             const first = results[0];
@@ -75,7 +81,7 @@ function useEvaluation(source: string, latest: SampleRecord | undefined, variabl
       current = false;
       clearTimeout(timer);
     };
-  }, [source, latest, variables]);
+  }, [source, hasRecord, variables]);
   return result;
 }
 
