@@ -48,6 +48,9 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
         item('Save As…', { command: 'saveAs' }, 'CmdOrCtrl+Shift+S'),
         item('Export Headless Config…', { command: 'exportHeadless' }, 'CmdOrCtrl+E'),
         { type: 'separator' },
+        item('Compare with Saved', { command: 'compareSaved' }),
+        item('Compare with File…', { command: 'compareFile' }),
+        { type: 'separator' },
         { role: 'quit' },
       ],
     },
@@ -87,7 +90,13 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
     },
     {
       label: '&Run',
-      submenu: [item('Run', { command: 'run' }, 'F5'), item('Stop', { command: 'stop' }, 'Shift+F5'), item('Preview', { command: 'preview' }, 'CmdOrCtrl+P')],
+      submenu: [
+        item('Run', { command: 'run' }, 'F5'),
+        item('Stop', { command: 'stop' }, 'Shift+F5'),
+        item('Preview', { command: 'preview' }, 'CmdOrCtrl+P'),
+        { type: 'separator' },
+        item('Attach…', { command: 'attach' }),
+      ],
     },
   );
   return template;

@@ -16,7 +16,9 @@ import {
   saveRequested,
   stopRequested,
 } from './session';
-import { studioStore } from './store/index';
+import { compareWithFileRequested, compareWithSavedRequested } from './components/CompareSession';
+import { runStore, studioStore } from './store/index';
+import { menuCommandRefusal } from './store/menu-availability';
 import { uiStore } from './store/ui-store';
 
 /** Canvas commands, registered by the canvas (they need its React Flow instance). */
@@ -63,6 +65,16 @@ export async function runMenuCommand(command: MenuCommand): Promise<void> {
       return;
     case 'exportHeadless':
       return exportRequested();
+    case 'compareSaved': {
+      // Like the toolbar entry: refused (with a notice) when the flow has no saved file.
+      const refusal = menuCommandRefusal('compareSaved', { runState: runStore.getState().runState, path: state.path });
+      if (refusal === undefined) await compareWithSavedRequested();
+      else uiStore.getState().noticeShown('error', refusal);
+      return;
+    }
+    case 'compareFile':
+      await compareWithFileRequested();
+      return;
     case 'undo':
     case 'redo':
     case 'selectAll':
@@ -94,6 +106,13 @@ export async function runMenuCommand(command: MenuCommand): Promise<void> {
       return stopRequested();
     case 'preview':
       return previewRequested();
+    case 'attach': {
+      // Like the toolbar button, disabled while a run or an attachment is active.
+      const refusal = menuCommandRefusal('attach', { runState: runStore.getState().runState, path: state.path });
+      if (refusal === undefined) uiStore.getState().modalOpened({ kind: 'attach' });
+      else uiStore.getState().noticeShown('error', refusal);
+      return;
+    }
   }
 }
 

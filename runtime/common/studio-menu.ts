@@ -17,6 +17,8 @@ export const MENU_COMMANDS = [
   'save',
   'saveAs',
   'exportHeadless',
+  'compareSaved',
+  'compareFile',
   'undo',
   'redo',
   'selectAll',
@@ -30,6 +32,7 @@ export const MENU_COMMANDS = [
   'run',
   'stop',
   'preview',
+  'attach',
 ] as const;
 
 /** A menu command name. */
@@ -44,6 +47,8 @@ export type StudioTheme = 'light' | 'dark' | 'system';
  * - `save` with `thenClose: true` comes from the unsaved-changes prompt on close: save (Save As when the flow has no
  *   path), then call `setDocumentState({ dirty: false, ... })` and `window.close()`; do nothing more when cancelled.
  * - `theme` carries the chosen theme.
+ * - `compareSaved`, `compareFile` and `attach` are the toolbar's "Compare with saved", "Compare with file…" and
+ *   "Attach…"; the renderer refuses them when the toolbar button is disabled (no saved file; a run is active).
  * - `undo`, `redo`, `selectAll`, `delete` have accelerators (Ctrl/Cmd+Z, ...), so they arrive even while a text field
  *   has focus: apply them to that field then (`document.execCommand('undo')`, ...), else to the canvas.
  */
