@@ -7,7 +7,7 @@ import { useMemo, useState, type DragEvent } from 'react';
 import type { NodeKind, NodeSpec } from '../../runtime/common/node-spec';
 import { nodeSpecs } from '../../nodes/specs';
 import { runStore, studioStore } from '../store/index';
-import { isRunActive } from '../store/run-store';
+import { isEditLocked } from '../store/run-store';
 import { NODE_DRAG_TYPE } from './Canvas';
 
 const GROUPS: { kind: NodeKind; title: string }[] = [
@@ -41,7 +41,8 @@ export function Palette() {
   };
 
   const addInView = (type: string): void => {
-    if (isRunActive(runStore.getState().runState)) return;
+    // Edits are allowed while the studio's own run is active (Apply puts them live), not while attached.
+    if (isEditLocked(runStore.getState().runState)) return;
     const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
     const center = canvas === undefined ? { x: 0, y: 0 } : { x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 };
     const at = flow.screenToFlowPosition(center);
