@@ -6,7 +6,7 @@
 import { formatProblems } from '../runtime/common/errors';
 import { parseFlowText } from '../runtime/common/flow-loader';
 import type { LiteralSecret } from '../runtime/common/secrets';
-import type { FlowFile, StudioApi } from '../runtime/common/studio-api';
+import type { FlowFile, RunState, StudioApi } from '../runtime/common/studio-api';
 import { onConnectionChange, studioApi } from './api/studio-api';
 import { applyStore, pendingPlan, type RunningFlow } from './store/apply-store';
 import { graphToFlow } from './store/convert';
@@ -112,6 +112,17 @@ function loadFile(file: FlowFile): void {
   }
 }
 
+/**
+ * Takes the flow the backend's run runs (run state `running` carries its text) as the running flow, so that a studio
+ * reloaded during a run shows Apply when the editor differs from it. A text that does not parse is ignored.
+ */
+function runReported(state: RunState): void {
+  if (state.status !== 'running' || state.mode !== 'run' || state.flow === undefined) return;
+  const { text, path } = state.flow;
+  const parsed = parseFlowText(text, { env: {}, substitute: false, ...(path === null ? {} : { fileName: path }) });
+  if (parsed.ok) applyStore.getState().runReported({ text, path, flow: parsed.flow });
+}
+
 /** Starts the session: connection state, run state, problems, autosave, then recovery / demo / empty flow. */
 export async function startSession(): Promise<void> {
   onConnectionChange((connected) => uiStore.getState().connectionChanged(connected));
@@ -122,6 +133,7 @@ export async function startSession(): Promise<void> {
       else telemetryStore.getState().runStarted();
     }
     if (state.status === 'exited' && state.mode === 'run' && state.crashed) applyStore.getState().runCrashed(state.reason);
+    runReported(state);
     runStore.getState().runStateChanged(state);
   });
   backend.onTelemetry((frame) => telemetryStore.getState().frameReceived(frame));
@@ -129,7 +141,10 @@ export async function startSession(): Promise<void> {
   watchProblems(studioStore);
   watchAutosave();
   watchOpenFile();
-  backend.runState().then((s) => runStore.getState().runStateChanged(s), () => undefined);
+  backend.runState().then((s) => {
+    runReported(s);
+    runStore.getState().runStateChanged(s);
+  }, () => undefined);
   void refreshRecent();
 
   try {

@@ -29,6 +29,11 @@ export interface ApplyState {
   /** The flow that ran before the last Apply, while the applied version runs. */
   previous: RunningFlow | null;
   runStarted(running: RunningFlow): void;
+  /**
+   * The backend reported the flow its run runs (run state `running`, e.g. after a page reload): taken as the running
+   * flow when it differs from the known one, unless an Apply is under way (that Apply then sets it).
+   */
+  runReported(running: RunningFlow): void;
   applyStarted(plan: ApplyPlan): void;
   applySucceeded(result: ApplyResult, running: RunningFlow): void;
   applyFailed(error: string): void;
@@ -46,6 +51,11 @@ export function createApplyStore(): StoreApi<ApplyState> {
     previous: null,
     runStarted(running) {
       set({ running, applying: null, applied: null, failed: null, previous: null });
+    },
+    runReported(running) {
+      const { applying, running: known } = get();
+      if (applying !== null || (known?.text === running.text && known.path === running.path)) return;
+      set({ running });
     },
     applyStarted(applying) {
       set({ applying, failed: null });

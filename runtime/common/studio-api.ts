@@ -52,7 +52,11 @@ export type RunState =
   | { status: 'idle' }
   /** `applied`: a new version of the running flow is starting (Apply): the live view carries on. */
   | { status: 'starting'; mode: 'run' | 'preview'; startedAt: number; applied?: true }
-  | { status: 'running'; mode: 'run' | 'preview'; startedAt: number; pid: number }
+  /**
+   * `flow`: the text and file of the flow a run (mode `run`) runs, so that a studio reloaded during the run can tell
+   * whether the editor differs from it (Apply).
+   */
+  | { status: 'running'; mode: 'run' | 'preview'; startedAt: number; pid: number; flow?: { text: string; path: string | null } }
   | { status: 'stopping'; mode: 'run' | 'preview'; pid: number }
   | {
       status: 'exited';

@@ -227,7 +227,7 @@ export class RunSupervisor {
 
     const markRunning = (): void => {
       if (this.run_ === run && this.state_.status === 'starting' && child.pid !== undefined && child.exitCode === null) {
-        this.setState({ status: 'running', mode: 'run', startedAt, pid: child.pid });
+        this.setState({ status: 'running', mode: 'run', startedAt, pid: child.pid, flow: { text: run.text, path: run.path } });
         this.samples.resume();
       }
     };

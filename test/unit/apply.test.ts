@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatApplied, planApply } from '../../runtime/common/apply-plan';
 import { FlowSettingsSchema, type Flow } from '../../runtime/common/flow';
 import type { NodeTelemetry, TelemetryFrame } from '../../runtime/common/telemetry';
-import { createApplyStore } from '../../renderer/store/apply-store';
+import { createApplyStore, pendingPlan } from '../../renderer/store/apply-store';
 import { createTelemetryStore } from '../../renderer/store/telemetry-store';
 import { nodeTelemetry } from '../support/telemetry';
 
@@ -117,5 +117,26 @@ describe('apply store', () => {
     store.getState().runCrashed('ENOTDIR: /dev/null/out.jsonl');
     expect(store.getState().failed).toEqual({ error: 'the applied version stopped: ENOTDIR: /dev/null/out.jsonl', previous: v1 });
     expect(store.getState().applied).toBeNull();
+  });
+
+  it('takes the running flow from the backend after a reload, so Apply shows when the editor differs', () => {
+    const store = createApplyStore(); // a reloaded studio: it did not press Run itself
+    expect(pendingPlan(store.getState().running, v2.flow)).toBeNull();
+    store.getState().runReported(v1);
+    expect(store.getState().running).toBe(v1);
+    expect(pendingPlan(store.getState().running, v2.flow)?.changed).toBe(true);
+    expect(pendingPlan(store.getState().running, v1.flow)?.changed).toBe(false);
+    store.getState().runReported({ ...v1 }); // the same flow again: kept as it is
+    expect(store.getState().running).toBe(v1);
+  });
+
+  it('ignores the reported flow while an Apply is under way (the Apply sets it, keeping the previous one)', () => {
+    const store = createApplyStore();
+    store.getState().runStarted(v1);
+    store.getState().applyStarted(planApply(v1.flow, v2.flow));
+    store.getState().runReported(v2);
+    expect(store.getState().running).toBe(v1);
+    store.getState().applySucceeded({ changedNodes: ['filter'], groupChanges: [], appliedAt: 0 }, v2);
+    expect(store.getState().previous).toBe(v1);
   });
 });

@@ -84,7 +84,7 @@ describe('RunSupervisor', () => {
     expect(s.state.status).toBe('starting');
     await expect(s.run(VALID, null)).rejects.toThrow(/a flow is already running \(pid \d+\); stop it before starting another/);
     const running = await stateWhere(s, (state) => state.status === 'running');
-    expect(running).toMatchObject({ status: 'running', mode: 'run', pid: expect.any(Number) });
+    expect(running).toMatchObject({ status: 'running', mode: 'run', pid: expect.any(Number), flow: { text: VALID, path: null } });
     const samples = await new Promise<NodeSamples>((resolve) => {
       const off = s.samples.subscribe('gen', (got) => {
         off();
