@@ -232,7 +232,9 @@ export function Canvas() {
             </button>
           </Panel>
           {running && (
-            <Panel position="top-center" className="read-only-banner" data-testid="read-only-banner">
+            // Attached: a warning (nothing can be edited). Running: a quiet info strip in the corner, transparent to
+            // the pointer, so it neither draws the eye nor hides or blocks the nodes being edited.
+            <Panel position={attached ? 'top-center' : 'top-left'} className={attached ? 'read-only-banner' : 'run-info-strip'} data-testid="read-only-banner">
               {attached
                 ? 'Attached to headless instances: the canvas is read-only. Detach to edit.'
                 : 'The flow is running: edit it here, then Apply to put the changes live.'}
