@@ -164,11 +164,12 @@ function rewordDescriptions(schema: z.ZodType, text: (i: number) => string): num
   return count;
 }
 
-/** The form model without the descriptions, nested fields (object children, union variant editors) included. */
+/** The form model without the descriptions, nested fields (object children, list item fields, union variant editors) included. */
 function behaviour(fields: readonly FormField[]): unknown[] {
-  return fields.map(({ description: _description, children, variants, ...rest }) => ({
+  return fields.map(({ description: _description, children, itemFields, variants, ...rest }) => ({
     ...rest,
     children: children === undefined ? undefined : behaviour(children),
+    itemFields: itemFields === undefined ? undefined : behaviour(itemFields),
     variants: variants?.map(({ editor, ...variant }) => ({ ...variant, editor: editor === undefined ? undefined : behaviour([editor]) })),
   }));
 }
@@ -211,7 +212,7 @@ describe.each([
     rewordDescriptions(redis.config, text);
     rewordDescriptions(window.config, text);
     const redisFields = specFormFields({ ...redis });
-    expect(visibleFields(redisFields, { command: 'xadd' })).toEqual(['url', 'command', 'key', 'fieldsExpression', 'maxLen', 'ttlSeconds']);
+    expect(visibleFields(redisFields, { command: 'xadd' })).toEqual(['url', 'command', 'key', 'fieldsExpression', 'maxLen', 'id', 'ttlSeconds']);
     expect(visibleFields(redisFields, { command: 'zadd' })).toEqual(['url', 'command', 'key', 'scoreExpression', 'memberExpression', 'ttlSeconds']);
     expect(redisFields.find((f) => f.name === 'command')?.options?.find((o) => o.value === 'zadd')?.description).toMatch(/^ZADD key score member/);
     const windowFields = specFormFields({ ...window });

@@ -39,7 +39,17 @@ describe('parseFlowText: valid flows', () => {
     expect(flow).toEqual({
       version: 1,
       name: 'orders',
-      settings: { shutdownTimeoutMs: 30_000, maxBlockMs: 10_000, maxInFlightRecords: 4_000, batchSize: 1_000, telemetry: true, unreadyAfterMs: 30_000, sourceUnavailableTimeoutMs: 300_000 },
+      settings: {
+        shutdownTimeoutMs: 30_000,
+        maxBlockMs: 10_000,
+        maxInFlightRecords: 4_000,
+        batchSize: 1_000,
+        delivery: 'at-least-once',
+        telemetry: true,
+        traceSampleRate: 0.01,
+        unreadyAfterMs: 30_000,
+        sourceUnavailableTimeoutMs: 300_000,
+      },
       nodes: [
         { id: 'src', type: 'source.kafka', config: { topic: 'orders' }, onError: 'stop' },
         { id: 'out', type: 'sink.console', config: {}, onError: 'stop' },

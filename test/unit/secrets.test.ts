@@ -224,7 +224,7 @@ describe('secretDisplay', () => {
     expect(secretDisplay(url, 'redis://u:${PW}@h:6379')).toEqual({ mode: 'plain', literal: false });
     expect(secretDisplay(url, 'redis://127.0.0.1:6379')).toEqual({ mode: 'plain', literal: false });
     const headers = specFormFields(specRegistry.get('sink.http')!).find((f) => f.name === 'headers')!;
-    expect(headers.kind).toBe('json');
+    expect(headers.kind).toBe('string-map');
     expect(secretDisplay(headers, { Authorization: 'Bearer abc' })).toEqual({ mode: 'masked', literal: true });
     expect(secretDisplay(headers, { Authorization: 'Bearer ${TOKEN}', 'X-Trace': 'on' })).toEqual({ mode: 'plain', literal: false });
   });
