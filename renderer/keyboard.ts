@@ -1,13 +1,26 @@
 /**
  * Keyboard shortcuts: Ctrl/Cmd+S save, +Z undo, +Shift+Z (or +Y) redo, +C copy, +V paste, +A select all, Delete /
- * Backspace delete the selection. Ignored while typing in a field (except save).
+ * Backspace delete the selection, `/` opens the quick-add box on the canvas. Ignored while typing in a field (except save).
  */
 import { isReadOnly, saveRequested } from './session';
 import { studioStore } from './store/index';
+import { quickAddStore } from './store/quick-add-store';
 
 function typing(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}
+
+/**
+ * `/` with the canvas focused (or nothing focused): opens the quick-add box at the canvas centre. Returns false (not a
+ * shortcut) when the focus is elsewhere, e.g. a panel's button.
+ */
+function quickAddFromKeyboard(target: EventTarget | null): boolean {
+  const canvas = document.querySelector('[data-testid="canvas"]');
+  if (canvas === null || !(target === document.body || (target instanceof Node && canvas.contains(target)))) return false;
+  const box = canvas.getBoundingClientRect();
+  quickAddStore.getState().opened({ x: box.left + box.width / 2, y: box.top + box.height / 3 });
+  return true;
 }
 
 /** Handles one keydown; returns true when it was a shortcut. */
@@ -41,6 +54,7 @@ export function handleShortcut(event: KeyboardEvent): boolean {
     state.allSelected();
     return true;
   }
+  if (!mod && event.key === '/' && !readOnly && quickAddFromKeyboard(event.target)) return true;
   if (!mod && (event.key === 'Delete' || event.key === 'Backspace')) {
     if (!readOnly) state.nodesDeleted();
     return true;

@@ -1,6 +1,7 @@
 /**
- * The canvas: React Flow over the store's nodes and edges. Drop palette entries to add nodes, drag from an output port
- * to an input port to connect (refused connections say why), minimap, fit view, auto-layout. Read-only while a run is
+ * The canvas: React Flow over the store's nodes and edges. Drop palette entries to add nodes (dropped on an edge, or a
+ * node with no edges dragged onto one, they are inserted into it), double-click the pane to quick-add, drag from an
+ * output port to an input port to connect (refused connections say why), minimap, fit view, auto-layout. Read-only while a run is
  * active. Telemetry never passes through here: nodes and edges read their own figures from the telemetry store, so the
  * `nodes` / `edges` arrays (and this component) do not change on a telemetry frame.
  *
@@ -25,8 +26,10 @@ import {
   type IsValidConnection,
   type NodeTypes,
   type OnMove,
+  type OnNodeDrag,
+  type ReactFlowInstance,
 } from '@xyflow/react';
-import { useCallback, useEffect, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { specRegistry } from '../../nodes/specs';
 import { autoLayout } from '../canvas/auto-layout';
@@ -35,12 +38,15 @@ import { useUi } from '../store/ui-store';
 import { runStore, studioStore, useRun, useStudio } from '../store/index';
 import { isEditLocked, isRunActive } from '../store/run-store';
 import { connectionProblem } from '../store/graph-ops';
+import { nearestEdge } from '../store/quick-add-edge';
+import { quickAddStore } from '../store/quick-add-store';
 import { uiStore } from '../store/ui-store';
 import { CanvasBackground } from './CanvasBackground';
 import { CanvasMiniMap, FIT_VIEW_PADDING } from './CanvasMiniMap';
 import { FlowNode } from './FlowNode';
 import { DETAIL_MIN_ZOOM, liveWriters, ZoomedOutContext } from './live-hub';
 import { LiveEdge } from './LiveEdge';
+import { QuickAdd } from './QuickAdd';
 import { TraceView } from './TraceView';
 
 /** The drag-and-drop data type of palette entries (its value is the node type). */
@@ -74,6 +80,17 @@ function onConnectEnd(_event: MouseEvent | TouchEvent, state: FinalConnectionSta
   const { nodes, edges } = studioStore.getState();
   const reason = connectionProblem(nodes, edges, connection) ?? 'connect an output port (right) to an input port (left)';
   uiStore.getState().noticeShown('error', `Connection refused: ${reason}`);
+}
+
+/** How near an edge's path a drop must be to insert the node into that edge (screen px). */
+const EDGE_DROP_PX = 12;
+
+/** The edge whose path passes nearest a client point, within {@link EDGE_DROP_PX}; undefined when none. */
+function edgeAt(flow: Pick<ReactFlowInstance, 'screenToFlowPosition' | 'getZoom'>, canvas: HTMLElement | null, client: { x: number; y: number }): string | undefined {
+  if (canvas === null) return undefined;
+  // Each live edge's path carries the edge id as its element id; its coordinates are flow units.
+  const paths = canvas.querySelectorAll<SVGPathElement>('path.live-edge-path');
+  return nearestEdge(paths, flow.screenToFlowPosition(client), EDGE_DROP_PX / flow.getZoom());
 }
 
 /** Live figures are also written for nodes this far outside the visible area (screen px), so a short pan shows them. */
@@ -160,10 +177,38 @@ export function Canvas() {
       }
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       // Snap to a 20 px grid so that files stay tidy.
-      studioStore.getState().nodeDropped(type, { x: Math.round(at.x / 20) * 20, y: Math.round(at.y / 20) * 20 });
+      const position = { x: Math.round(at.x / 20) * 20, y: Math.round(at.y / 20) * 20 };
+      // Dropped on an edge: inserted into it (a source or a sink is just placed, with the reason).
+      const edge = edgeAt(flow, root.current, { x: event.clientX, y: event.clientY });
+      if (edge === undefined) studioStore.getState().nodeDropped(type, position);
+      else {
+        const { reason } = studioStore.getState().nodeDroppedOnEdge(type, position, edge);
+        if (reason !== undefined) uiStore.getState().noticeShown('info', `Placed, not inserted into the edge: ${reason}.`);
+      }
     },
     [flow],
   );
+
+  // A node with no edges dragged onto an edge and released there is inserted into it, in the drag's undo step.
+  const onNodeDragStop = useCallback<OnNodeDrag>(
+    (event, node, dragged) => {
+      if (dragged.length !== 1 || isEditLocked(runStore.getState().runState)) return;
+      if (studioStore.getState().edges.some((e) => e.source === node.id || e.target === node.id)) return;
+      const pointer = 'changedTouches' in event ? event.changedTouches[0] : event;
+      const edge = pointer === undefined ? undefined : edgeAt(flow, root.current, { x: pointer.clientX, y: pointer.clientY });
+      if (edge === undefined) return;
+      const reason = studioStore.getState().nodeInsertedIntoEdge(node.id, edge, true);
+      if (reason !== undefined) uiStore.getState().noticeShown('info', `Not inserted into the edge: ${reason}.`);
+    },
+    [flow],
+  );
+
+  // A double-click on the empty pane opens the quick-add box there.
+  const onDoubleClick = useCallback((event: ReactMouseEvent) => {
+    if (!(event.target instanceof Element) || !event.target.classList.contains('react-flow__pane')) return;
+    if (isEditLocked(runStore.getState().runState)) return;
+    quickAddStore.getState().opened({ x: event.clientX, y: event.clientY });
+  }, []);
 
   const layout = useCallback(async () => {
     const state = studioStore.getState();
@@ -193,6 +238,7 @@ export function Canvas() {
       data-testid="canvas"
       onDragOver={onDragOver}
       onDrop={onDrop}
+      onDoubleClick={onDoubleClick}
     >
       <ZoomedOutContext value={zoomedOut}>
         <ReactFlow
@@ -205,6 +251,8 @@ export function Canvas() {
           onConnect={onConnect}
           onConnectEnd={onConnectEnd}
           onPaneClick={actions.selectionCleared}
+          onNodeDragStop={onNodeDragStop}
+          zoomOnDoubleClick={false}
           onMoveStart={onMoveStart}
           onMove={onMove}
           onMoveEnd={onMoveEnd}
@@ -246,6 +294,7 @@ export function Canvas() {
             </Panel>
           )}
         </ReactFlow>
+        <QuickAdd />
       </ZoomedOutContext>
     </div>
   );
