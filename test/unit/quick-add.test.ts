@@ -1,11 +1,12 @@
 /**
- * Quick add and drop-on-edge in the store: the search ranks node types, a transform dropped on an edge splits it
- * (from -> new -> to) as one undo step, a dragged node with no edges is inserted the same way, and a source or sink
- * dropped on an edge is just placed with the reason.
+ * Quick add and drop-on-edge: the search ranks node types, the hit test finds the edge nearest a drop point, a
+ * transform dropped on an edge splits it (from -> new -> to) as one undo step, a dragged node with no edges is inserted
+ * the same way, and a source or sink dropped on an edge is just placed with the reason.
  */
 import { describe, expect, it } from 'vitest';
 import { specRegistry } from '../../nodes/specs';
 import { quickAddMatches } from '../../renderer/store/quick-add';
+import { nearestEdge, type EdgePath } from '../../renderer/store/quick-add-edge';
 import { createStudioStore, type StudioStore } from '../../renderer/store/store';
 
 /** generator -> console, built through the store's events. */
@@ -31,7 +32,21 @@ describe('quick-add search', () => {
   });
 });
 
+/** A straight path from `a` to `b`, shaped like an SVG path element for the hit test. */
+function line(id: string, a: { x: number; y: number }, b: { x: number; y: number }): EdgePath {
+  const length = Math.hypot(b.x - a.x, b.y - a.y);
+  return { id, getTotalLength: () => length, getPointAtLength: (l) => ({ x: a.x + ((b.x - a.x) * l) / length, y: a.y + ((b.y - a.y) * l) / length }) };
+}
+
 describe('drop on edge', () => {
+  it('finds the edge passing nearest the drop point, within the tolerance', () => {
+    const paths = [line('top', { x: 0, y: 0 }, { x: 200, y: 0 }), line('low', { x: 0, y: 30 }, { x: 200, y: 30 })];
+    expect(nearestEdge(paths, { x: 100, y: 10 }, 12)).toBe('top');
+    expect(nearestEdge(paths, { x: 100, y: 22 }, 12)).toBe('low');
+    expect(nearestEdge(paths, { x: 100, y: 50 }, 12)).toBeUndefined();
+    expect(nearestEdge(paths, { x: 230, y: 0 }, 12)).toBeUndefined();
+  });
+
   it('splits the edge around a dropped transform, with its example config, as one undo step', () => {
     const store = twoNodes();
     const before = wiring(store);
