@@ -67,7 +67,8 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
     if (focus === null || focus.nodeId !== nodeId || focus.field === undefined) return;
     const target = root.current?.querySelector<HTMLElement>(`[data-field="${CSS.escape(focus.field)}"]`);
     target?.scrollIntoView({ block: 'center' });
-    target?.querySelector<HTMLElement>('input, textarea, select')?.focus();
+    // The first control of the field; a code field's control is CodeMirror's contenteditable content.
+    target?.querySelector<HTMLElement>('input, textarea, select, [contenteditable="true"]')?.focus();
   }, [focus, nodeId]);
 
   if (data === undefined) return null;

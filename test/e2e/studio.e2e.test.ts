@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +108,9 @@ describe('studio (browser mode)', () => {
     await expect.poll(() => page.getByTestId('dirty-indicator').count()).toBe(0);
     await screenshot('saved');
 
-    expect(await readFile(file, 'utf8')).toBe(EXPECTED_YAML);
+    // A new file gets a reference to the flow JSON Schema, relative to the file, as its first line.
+    const schema = relative(work, join(ROOT, 'schema/flow.schema.json'));
+    expect(await readFile(file, 'utf8')).toBe(`# yaml-language-server: $schema=${schema}\n${EXPECTED_YAML}`);
     const validate = await exec(process.execPath, [join(ROOT, 'bin/tributary.js'), 'validate', file], { cwd: ROOT });
     expect(validate.stdout).toContain('valid (3 nodes, 2 edges)');
   });
@@ -127,7 +129,7 @@ describe('studio (browser mode)', () => {
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
     await expect.poll(() => page.getByTestId('file-name').textContent()).toBe('e2e.flow.yaml');
     await page.getByTestId('node-map').click();
-    await expect(page.getByTestId('field-expression').inputValue()).resolves.toBe('({ ...value, doubled: value.amount * 2 })');
+    await expect(page.getByTestId('field-expression').textContent()).resolves.toBe('({ ...value, doubled: value.amount * 2 })');
     await screenshot('reopened');
   });
 
