@@ -109,3 +109,20 @@ export async function openStudio(options: {
     throw error;
   }
 }
+
+/**
+ * Replaces the whole text of the CodeMirror editor `testId` (its `.cm-content`) by typing `text` key by key, as a user
+ * would; unlike `fill()` (a paste), typing opens the completion list.
+ */
+export async function typeInEditor(page: Page, testId: string, text: string): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.getByTestId(testId).click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(text);
+}
+
+/** The entry `label` of the open completion list (its `completion-<label>` marker is an empty span inside it). */
+export function completionOption(page: Page, label: string): ReturnType<Page['locator']> {
+  return page.locator('.cm-tooltip-autocomplete li').filter({ has: page.getByTestId(`completion-${label}`) });
+}

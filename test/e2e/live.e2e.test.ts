@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countKeys, groupProgress, seedTopic, waitFor } from '../support/runtime';
 import { createTopic, deleteKeys, kafkaBrokers, redisUrl, testRedis, uniqueName } from '../support/services';
-import { openStudio, type StudioSession } from './harness';
+import { completionOption, openStudio, typeInEditor, type StudioSession } from './harness';
 
 
 const RECORDS = 20_000;
@@ -190,9 +190,10 @@ describe('studio live telemetry (browser mode, real Kafka + Redis)', () => {
     const expression = page.getByTestId('field-expression');
     // Evaluated on the preview's input (the first records of the topic), not on the last run's samples.
     await expect.poll(() => page.getByTestId('field-expression-result').textContent()).toMatch(/^= \{"id":\d{1,3},.*"doubled":\d+/);
-    await expression.fill('value.amount * 3 + value.');
-    await page.getByTestId('completion-value.name').waitFor();
-    await page.getByTestId('completion-value.amount').click();
+    // Typed, as a user would: completion opens on typing (a fill() is a paste).
+    await typeInEditor(page, 'field-expression', 'value.amount * 3 + value.');
+    await completionOption(page, 'value.name').waitFor();
+    await completionOption(page, 'value.amount').click();
     await expect.poll(() => expression.textContent()).toBe('value.amount * 3 + value.amount');
     await expect.poll(() => page.getByTestId('field-expression-result').textContent()).toMatch(/^= \d+$/);
     await expression.fill('value.amount *');
