@@ -112,6 +112,8 @@ export function Canvas() {
   const zoomedOut = useFlowStore((s) => s.transform[2] < DETAIL_MIN_ZOOM);
   const flowStore = useFlowStoreApi();
   const root = useRef<HTMLDivElement>(null);
+  /** True while the view is a fitted one: refitted when the canvas changes size (see below). */
+  const fitted = useRef(false);
 
   // The live writer's view of the canvas: visible area and node bounds in flow coordinates, from React Flow's store.
   useEffect(() => {
@@ -142,6 +144,7 @@ export function Canvas() {
   // click on the pane still reaches the pane; not for wheel zooms, whose events must keep reaching the pane.
   const onMoveStart = useCallback<OnMove>(() => root.current?.setAttribute('data-moving', 'move'), []);
   const onMove = useCallback<OnMove>((event) => {
+    if (event !== null) fitted.current = false; // the user panned or zoomed: the view is theirs now
     if (event !== null && event.type !== 'wheel' && root.current?.getAttribute('data-moving') === 'move') root.current.setAttribute('data-moving', 'drag');
     liveWriters.viewportChanged();
   }, []);
@@ -154,11 +157,39 @@ export function Canvas() {
   useEffect(() => {
     if (opened === 0) return;
     const timer = setTimeout(() => {
-      if (studioStore.getState().nodes.length > 0) void flow.fitView({ padding: FIT_VIEW_PADDING, maxZoom: 1 });
-      else void flow.setViewport({ x: 0, y: 0, zoom: 1 });
+      if (studioStore.getState().nodes.length > 0) {
+        void flow.fitView({ padding: FIT_VIEW_PADDING, maxZoom: 1 });
+        fitted.current = true;
+      } else void flow.setViewport({ x: 0, y: 0, zoom: 1 });
     }, 50);
     return () => clearTimeout(timer);
   }, [opened, flow]);
+
+  // While the view is the fitted one (the user has not panned, zoomed, added or moved nodes since), a change of the
+  // canvas's size (the bottom area opening, a panel dragged, the window resized) fits it again, so the flow never ends
+  // up under the minimap or out of sight.
+  useEffect(() => {
+    const element = root.current;
+    if (element === null || typeof ResizeObserver === 'undefined') return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const observer = new ResizeObserver(() => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (fitted.current && studioStore.getState().nodes.length > 0) void flow.fitView({ padding: FIT_VIEW_PADDING, maxZoom: 1, duration: 150 });
+      }, 80);
+    });
+    observer.observe(element);
+    // Adding, removing or moving nodes makes the view the user's too: a refit would move what they are working on.
+    const unsubscribe = studioStore.subscribe((state, previous) => {
+      if (state.nodes === previous.nodes || !fitted.current) return;
+      if (state.nodes.length !== previous.nodes.length || state.nodes.some((node, i) => node.position !== previous.nodes[i]?.position)) fitted.current = false;
+    });
+    return () => {
+      if (timer !== undefined) clearTimeout(timer);
+      observer.disconnect();
+      unsubscribe();
+    };
+  }, [flow]);
 
   const onDragOver = useCallback((event: DragEvent) => {
     if (!event.dataTransfer.types.includes(NODE_DRAG_TYPE)) return;
@@ -214,6 +245,7 @@ export function Canvas() {
     const state = studioStore.getState();
     try {
       state.layoutApplied(await autoLayout(state.nodes, state.edges));
+      fitted.current = true;
       requestAnimationFrame(() => void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 }));
     } catch (error) {
       uiStore.getState().noticeShown('error', `auto-layout failed: ${(error as Error).message}`);
@@ -225,7 +257,10 @@ export function Canvas() {
       zoomIn: () => void flow.zoomIn({ duration: 150 }),
       zoomOut: () => void flow.zoomOut({ duration: 150 }),
       zoomReset: () => void flow.zoomTo(1, { duration: 150 }),
-      fit: () => void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 }),
+      fit: () => {
+        fitted.current = true;
+        void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 });
+      },
       autoLayout: () => void layout(),
     });
     return () => registerCanvasCommands(undefined);
@@ -275,7 +310,14 @@ export function Canvas() {
             <button type="button" data-testid="auto-layout" onClick={() => void layout()} disabled={attached}>
               Auto-layout
             </button>
-            <button type="button" data-testid="fit-view" onClick={() => void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 })}>
+            <button
+              type="button"
+              data-testid="fit-view"
+              onClick={() => {
+                fitted.current = true;
+                void flow.fitView({ padding: FIT_VIEW_PADDING, duration: 200 });
+              }}
+            >
               Fit view
             </button>
           </Panel>

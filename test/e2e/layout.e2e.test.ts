@@ -77,6 +77,15 @@ describe('studio layout', () => {
       await page.waitForTimeout(300);
       const selected = await box(page, '[data-testid="canvas"] .react-flow__pane');
       expect((selected.width * selected.height) / (viewport.width * viewport.height)).toBeGreaterThanOrEqual(0.6);
+      // The canvas got shorter: the fitted view is fitted again, so still no node lies under the minimap.
+      await expect
+        .poll(async () => {
+          const map = await box(page, '[data-testid="minimap"]');
+          const under: string[] = [];
+          for (const id of DEMO_NODES) if (intersects(await box(page, `[data-testid="node-${id}"]`), map)) under.push(id);
+          return under;
+        })
+        .toEqual([]);
       await session.screenshot(`samples-${viewport.width}x${viewport.height}`);
     }, 300_000);
   }

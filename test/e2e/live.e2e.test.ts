@@ -6,7 +6,7 @@
  * that Stop exits cleanly. Then Preview on the same flow (samples for every node, Redis untouched, expression results
  * as you type), and a runtime killed from outside (crash shown with its reason, and the studio runs again).
  *
- * Screenshots go to test-results/live-e2e/ (git-ignored); docs/images/live-canvas.png is a copy of `live-canvas`.
+ * Screenshots go to test-results/live-e2e/ (git-ignored); docs/images/live-canvas.png and node-samples.png are copies of `live-canvas` and `live-done-samples-table` (1440×900).
  */
 import type { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
@@ -56,7 +56,7 @@ describe('studio live telemetry (browser mode, real Kafka + Redis)', () => {
     redis = testRedis();
     await createTopic(topic, 4);
     await seedTopic(topic, RECORDS, (i) => ({ id: i, amount: i % 100, name: `item-${i}` }));
-    session = await openStudio({ shots: 'live-e2e', viewport: { width: 1680, height: 1000 }, prefix: 'tributary-live-e2e-' });
+    session = await openStudio({ shots: 'live-e2e', viewport: { width: 1440, height: 900 }, prefix: 'tributary-live-e2e-' });
     page = session.page;
     await page.getByTestId('node-orders').waitFor();
   }, 300_000);
@@ -99,6 +99,9 @@ describe('studio live telemetry (browser mode, real Kafka + Redis)', () => {
     await page.getByTestId('field-command').selectOption('set');
     await page.getByTestId('field-key').fill(`'${keyPrefix}:' + value.id`);
     await expect.poll(() => page.getByTestId('problem-count').textContent()).toBe('0');
+    // The whole flow in view, as a user would look at it (the nodes were dropped at fixed points).
+    await page.getByTestId('fit-view').click();
+    await page.waitForTimeout(300);
     await screenshot('built');
 
     await select('map');
