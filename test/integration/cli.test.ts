@@ -193,7 +193,9 @@ describe('tributary validate', () => {
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split('\n');
     expect(lines.some((l) => new RegExp(`^${file}:\\d+:\\d+: warning: node route: .*"us".*\\[E_GRAPH\\]$`).test(l))).toBe(true);
-    expect(lines[lines.length - 1]).toMatch(/: valid \(3 nodes, 2 edges\)$/);
+    // The summary line, then the delivery guarantee of each sink under it.
+    expect(lines.find((l) => l.startsWith(`${file}: `))).toMatch(/: valid \(3 nodes, 2 edges\)$/);
+    expect(lines.slice(-2)).toEqual(['  delivery at-least-once, per sink:', '  out (sink.console): at-least-once: duplicates after a crash (a replay prints the records again)']);
     const json = await runCli(['validate', '--format', 'json', file]);
     expect(json.code).toBe(0);
     const reports = JSON.parse(json.stdout) as { severity: string; node: string }[];
