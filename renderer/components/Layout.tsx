@@ -4,8 +4,7 @@
  * (drag them past their minimum size; the bottom area also by a click on its header), and both groups' sizes are
  * remembered in localStorage across launches (Electron keeps it too). Defaults and ids: `store/layout.ts`.
  */
-import type { RefObject } from 'react';
-import { Group, Panel, Separator, useDefaultLayout, usePanelRef, type PanelImperativeHandle } from 'react-resizable-panels';
+import { Group, Panel, Separator, useDefaultLayout, usePanelRef } from 'react-resizable-panels';
 import { BOTTOM_HEADER_PX, BOTTOM_MIN_OPEN_PX, LAYOUT_STORAGE_IDS, PANEL_DEFAULTS } from '../store/layout';
 import { Canvas } from './Canvas';
 import { Inspector } from './Inspector';
@@ -16,7 +15,7 @@ import { Palette } from './Palette';
 const storage = typeof localStorage === 'undefined' ? undefined : localStorage;
 
 /** Canvas over the bottom area (samples, problems). */
-function CenterColumn({ palette }: { palette: RefObject<PanelImperativeHandle | null> }) {
+function CenterColumn() {
   const bottom = usePanelRef();
   const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: LAYOUT_STORAGE_IDS.center, storage });
   return (
@@ -35,7 +34,7 @@ function CenterColumn({ palette }: { palette: RefObject<PanelImperativeHandle | 
         minSize={`${BOTTOM_MIN_OPEN_PX}px`}
         maxSize="70%"
       >
-        <LayoutBottom panel={bottom} palette={palette} />
+        <LayoutBottom panel={bottom} />
       </Panel>
     </Group>
   );
@@ -43,16 +42,15 @@ function CenterColumn({ palette }: { palette: RefObject<PanelImperativeHandle | 
 
 /** The window below the toolbar and above the status bar. */
 export function Layout() {
-  const palette = usePanelRef();
   const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: LAYOUT_STORAGE_IDS.columns, storage });
   return (
     <Group orientation="horizontal" id="layout-columns" className="layout-columns" defaultLayout={defaultLayout} onLayoutChanged={onLayoutChanged}>
-      <Panel id="panel-palette" className="layout-side" panelRef={palette} defaultSize={`${PANEL_DEFAULTS.palette}%`} minSize="120px" maxSize="35%" collapsible collapsedSize="0px">
+      <Panel id="panel-palette" className="layout-side" defaultSize={`${PANEL_DEFAULTS.palette}%`} minSize="120px" maxSize="35%" collapsible collapsedSize="0px">
         <Palette />
       </Panel>
       <Separator id="separator-palette" className="layout-separator" />
       <Panel id="panel-center" className="layout-center-panel" minSize="35%">
-        <CenterColumn palette={palette} />
+        <CenterColumn />
       </Panel>
       <Separator id="separator-inspector" className="layout-separator" />
       <Panel id="panel-inspector" className="layout-side" defaultSize={`${PANEL_DEFAULTS.inspector}%`} minSize="200px" maxSize="50%" collapsible collapsedSize="0px">

@@ -3,9 +3,9 @@
  * only their header bars show, each with its count; a click on a header (not on its controls) or on the toggle opens
  * or closes the area. It opens by itself when there is something new to show: when problems appear (0 -> some), and
  * when a node with samples is selected, but then only as far as the canvas keeps 60 % of the window
- * (`bottomOpenBudget`): where that leaves less than the area's minimum, the palette collapses to give its width to
- * the canvas (it comes back when the area is closed with its toggle), and where even that is not enough the area stays
- * collapsed and the sample header shows the counts.
+ * (`bottomOpenBudget`); where that leaves less than the area's minimum it stays collapsed and the sample header shows
+ * the counts. It never rearranges the other panels: the palette and the inspector stay as the user left them (a
+ * palette that vanished by itself would leave nothing to drag nodes from). Once opened by the user it stays open.
  */
 import { useEffect, useRef, useState, type MouseEvent, type RefObject } from 'react';
 import type { PanelImperativeHandle } from 'react-resizable-panels';
@@ -28,29 +28,22 @@ function useSelectedSamples(): { nodeId: string | undefined; count: number } {
   return { nodeId, count: Math.max(live, preview) };
 }
 
-/**
- * The height (px) the bottom area may open to by itself, from the current sizes of the window, canvas and column.
- * @param extraWidth px the canvas is about to gain (a side panel collapsing)
- */
-function budget(extraWidth = 0): number {
+/** The height (px) the bottom area may open to by itself, from the current sizes of the window, canvas and column. */
+function budget(): number {
   const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
   const column = document.getElementById('layout-center')?.getBoundingClientRect();
   if (canvas === undefined || column === undefined) return BOTTOM_HEADER_PX;
   // The column holds the canvas, a 1 px separator and the bottom area; 2 px more for the rounding of panel sizes.
-  return bottomOpenBudget({ width: window.innerWidth, height: window.innerHeight }, canvas.width + extraWidth, column.height - 3);
+  return bottomOpenBudget({ width: window.innerWidth, height: window.innerHeight }, canvas.width, column.height - 3);
 }
 
 /** Interactive elements in a header bar keep their clicks (they do not toggle the area). */
 const CONTROLS = 'button, input, select, label, a, summary';
 
-/**
- * The bottom area; `panel` is its panel in the center column, `palette` the palette's panel (collapsed to make room
- * for samples when the canvas would otherwise fall below its share, and expanded again when the area is closed).
- */
-export function LayoutBottom({ panel, palette }: { panel: RefObject<PanelImperativeHandle | null>; palette: RefObject<PanelImperativeHandle | null> }) {
+/** The bottom area; `panel` is its panel in the center column. */
+export function LayoutBottom({ panel }: { panel: RefObject<PanelImperativeHandle | null> }) {
   const [collapsed, setCollapsed] = useState(true);
   const lastOpen = useRef(BOTTOM_DEFAULT_OPEN_PX);
-  const paletteYielded = useRef(false);
   const problems = useStudio((s) => s.problems.length);
   const { nodeId, count } = useSelectedSamples();
 
@@ -85,18 +78,11 @@ export function LayoutBottom({ panel, palette }: { panel: RefObject<PanelImperat
     previousProblems.current = problems;
   }, [problems]);
 
-  // Selecting a node with samples opens the area as far as the canvas keeps its share of the window; when that is
-  // too little, the palette makes room first (its width goes to the canvas).
+  // Selecting a node with samples opens the area as far as the canvas keeps its share of the window (else the sample
+  // header shows the counts, a click away).
   useEffect(() => {
     if (nodeId === undefined || count === 0 || panel.current?.isCollapsed() !== true) return;
-    if (open(budget())) return;
-    const side = palette.current;
-    if (side === null || side.isCollapsed()) return;
-    const width = side.getSize().inPixels;
-    if (Math.min(lastOpen.current, budget(width)) < BOTTOM_MIN_OPEN_PX) return;
-    side.collapse();
-    paletteYielded.current = true;
-    open(budget(width));
+    open(budget());
   }, [nodeId, count > 0]);
 
   const toggle = (): void => {
@@ -107,8 +93,6 @@ export function LayoutBottom({ panel, palette }: { panel: RefObject<PanelImperat
       return;
     }
     handle.collapse();
-    if (paletteYielded.current) palette.current?.expand();
-    paletteYielded.current = false;
   };
 
   const onHeaderClick = (event: MouseEvent<HTMLDivElement>): void => {

@@ -126,3 +126,12 @@ export async function typeInEditor(page: Page, testId: string, text: string): Pr
 export function completionOption(page: Page, label: string): ReturnType<Page['locator']> {
   return page.locator('.cm-tooltip-autocomplete li').filter({ has: page.getByTestId(`completion-${label}`) });
 }
+
+/**
+ * Opens the bottom area (samples and problems) with its toggle, as a user would, when it is collapsed: the studio opens
+ * it by itself only as far as the canvas keeps 60 % of the window.
+ */
+export async function openBottomArea(page: Page): Promise<void> {
+  if ((await page.getByTestId('layout-bottom').getAttribute('data-collapsed')) === 'true') await page.getByTestId('bottom-toggle').click();
+  await page.locator('[data-testid="layout-bottom"][data-collapsed="false"]').waitFor();
+}

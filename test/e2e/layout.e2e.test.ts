@@ -3,11 +3,12 @@
  * pane) has at least 60 % of the window and no node of the demo flow intersects the minimap; the bottom area starts
  * collapsed to its header and opens on its toggle; dragging a separator with the mouse resizes the inspector and
  * collapses the palette, and both sizes are remembered after a reload; selecting a node with samples (after a preview, at
- * 1440×900) leaves the canvas its 60 %: the palette gives its width to the canvas. Screenshots: test-results/layout-e2e/.
+ * 1440×900) leaves the canvas its 60 % and the palette where it was; opened by its toggle, the bottom area leaves no
+ * node under the minimap (the fitted view is fitted again). Screenshots: test-results/layout-e2e/.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openStudio, type StudioSession } from './harness';
+import { openBottomArea, openStudio, type StudioSession } from './harness';
 
 const DEMO_NODES = ['orders', 'price', 'large', 'print'];
 
@@ -77,7 +78,11 @@ describe('studio layout', () => {
       await page.waitForTimeout(300);
       const selected = await box(page, '[data-testid="canvas"] .react-flow__pane');
       expect((selected.width * selected.height) / (viewport.width * viewport.height)).toBeGreaterThanOrEqual(0.6);
-      // The canvas got shorter: the fitted view is fitted again, so still no node lies under the minimap.
+      // No other panel is rearranged to make room: the palette (what nodes are dragged from) stays open.
+      expect((await box(page, '#panel-palette')).width).toBeGreaterThan(100);
+      // Opened by the user, the area makes the canvas shorter: the fitted view is fitted again, so still no node lies
+      // under the minimap.
+      await openBottomArea(page);
       await expect
         .poll(async () => {
           const map = await box(page, '[data-testid="minimap"]');

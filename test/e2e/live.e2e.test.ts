@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countKeys, groupProgress, seedTopic, waitFor } from '../support/runtime';
 import { createTopic, deleteKeys, kafkaBrokers, redisUrl, testRedis, uniqueName } from '../support/services';
-import { completionOption, openStudio, typeInEditor, type StudioSession } from './harness';
+import { completionOption, openBottomArea, openStudio, typeInEditor, type StudioSession } from './harness';
 
 
 const RECORDS = 20_000;
@@ -138,6 +138,7 @@ describe('studio live telemetry (browser mode, real Kafka + Redis)', () => {
     await expect.poll(() => count('node-lag-kafka'), { timeout: 60_000 }).toBe(0);
 
     // The map node's samples: mapped fields, as JSON and as a table; search filter; pause.
+    await openBottomArea(page);
     await expect.poll(() => page.getByTestId('sample-panel').getAttribute('data-source')).toBe('live');
     await expect.poll(() => page.getByTestId('sample-node').textContent()).toBe('map');
     await expect.poll(async () => Number(await page.getByTestId('sample-body').getAttribute('data-count')), { timeout: 20_000 }).toBeGreaterThan(0);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFlow } from '../support/runtime';
-import { openStudio, type StudioSession } from './harness';
+import { openBottomArea, openStudio, type StudioSession } from './harness';
 
 let session: StudioSession;
 let page: Page;
@@ -82,6 +82,7 @@ describe('studio record traces (browser mode)', () => {
 
     // The error sink's samples: records that went through the error port; traced ones offer "Trace".
     await page.getByTestId('node-errors').locator('.flow-node-header').click();
+    await openBottomArea(page);
     await page.getByTestId('sample-side-in').click();
     await expect.poll(() => page.getByTestId('sample-trace').count(), { timeout: 60_000 }).toBeGreaterThan(0);
     // Hold the list still (it refreshes twice a second) and trace its first traced record.
