@@ -22,9 +22,7 @@ export const kafkaSinkConfigSchema = z.strictObject({
     .string()
     .min(1)
     .max(249)
-    // `${VAR}` references are allowed: the runtime checks the name after substitution; the studio checks the text as
-    // written, with its references kept.
-    .regex(/^(?:[A-Za-z0-9._-]|\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[A-Za-z0-9._-]*)?\})+$/, 'topic names use only letters, digits, ".", "_" and "-"')
+    .regex(/^[A-Za-z0-9._-]+$/, 'topic names use only letters, digits, ".", "_" and "-"')
     .describe('Topic to produce to; created on first write when the cluster allows automatic topic creation.')
     .apply(withFieldMeta, { examples: ['orders-enriched'] }),
   key: z

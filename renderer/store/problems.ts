@@ -7,7 +7,9 @@ import { compileFlow } from '../../runtime/common/compile';
 import type { Problem } from '../../runtime/common/errors';
 import { parseFlowText } from '../../runtime/common/flow-loader';
 import { serializeFlow } from '../../runtime/common/flow-serializer';
-import { findLiteralSecrets, literalSecretProblems } from '../../runtime/common/secrets';
+import type { Flow } from '../../runtime/common/flow';
+import { parsePath, valueAt } from '../../runtime/common/flow-path';
+import { findLiteralSecrets, hasReference, literalSecretProblems } from '../../runtime/common/secrets';
 import { locateProblems } from '../../runtime/common/yaml-locator';
 import { specRegistry } from '../../nodes/specs';
 import { graphToFlow, type Graph } from './convert';
@@ -23,7 +25,22 @@ export function computeProblems(graph: Graph): Problem[] {
   const parsed = parseFlowText(text, { env: {}, substitute: false });
   if (!parsed.ok) return [...parsed.problems, ...warnings];
   const compiled = compileFlow(parsed.flow, specRegistry);
-  return compiled.ok ? warnings : [...locateProblems(text, compiled.problems), ...warnings];
+  if (compiled.ok) return warnings;
+  return [...locateProblems(text, compiled.problems.filter((p) => !aboutReference(parsed.flow, p))), ...warnings];
+}
+
+/**
+ * True for a config problem about a value that holds a `${VAR}` reference: the studio checks the flow as written, with
+ * its references kept, so `topic: "${TOPIC:-orders}"` or `port: "${PORT}"` cannot be judged here; `tributary validate`
+ * and the runtime check them once substituted.
+ */
+function aboutReference(flow: Flow, problem: Problem): boolean {
+  if (problem.code !== 'E_CONFIG' || problem.nodeId === undefined) return false;
+  const path = parsePath(problem.path);
+  const node = flow.nodes.find((n) => n.id === problem.nodeId);
+  if (path === undefined || path[0] !== 'config' || node === undefined) return false;
+  const { found, value } = valueAt(node.config, path.slice(1));
+  return found && typeof value === 'string' && hasReference(value);
 }
 
 /** True when a problem is only a warning (it does not keep the flow from running). */
