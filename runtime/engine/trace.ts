@@ -19,7 +19,7 @@ import { randomFillSync } from 'node:crypto';
 import type { Plan, PlanNode } from '../common/flow';
 import { ERROR_PORT } from '../common/node-spec';
 import type { Deliver, Outlet, Process, SinkWrite } from './observer';
-import { parseTraceparent, type HopKind, type RecordTrace, type TraceHop } from './trace-context';
+import { parseTraceparent, type HopKind, type RecordTrace, type TraceHop, type TraceParent } from './trace-context';
 import type { BatchScope, FlowRecord, PortBatches, SinkRejection } from './types';
 
 /** Most hops kept per trace; a record multiplied beyond it (a flatten into thousands) stops being traced. */
@@ -135,22 +135,22 @@ export class Tracer {
       const header = batch[i]!.headers.traceparent;
       if (header !== undefined && batch[i]!.trace === undefined) {
         const parent = parseTraceparent(header);
-        if (parent?.sampled === true) this.start(source, batch[i]!);
+        if (parent?.sampled === true) this.start(source, batch[i]!, parent);
       }
     }
     let i = this.skip;
     while (i < batch.length) {
-      if (batch[i]!.trace === undefined) this.start(source, batch[i]!);
+      const record = batch[i]!;
+      if (record.trace === undefined) this.start(source, record, parseTraceparent(record.headers.traceparent));
       i += 1 + this.gap();
     }
     this.skip = i - batch.length;
     const last = batch[batch.length - 1];
-    if (this.lastOfBatch && last !== undefined && last.trace === undefined) this.start(source, last);
+    if (this.lastOfBatch && last !== undefined && last.trace === undefined) this.start(source, last, parseTraceparent(last.headers.traceparent));
   }
 
-  /** Starts a trace at `record` (continuing its valid `traceparent`, if any) with its source hop. */
-  private start(source: PlanNode, record: FlowRecord): void {
-    const upstream = parseTraceparent(record.headers.traceparent);
+  /** Starts a trace at `record` with its source hop, continuing `upstream` (its parsed valid `traceparent`, if any). */
+  private start(source: PlanNode, record: FlowRecord, upstream: TraceParent | undefined): void {
     const trace: RecordTrace = { traceId: upstream?.traceId ?? this.ids.traceId(), remoteParentSpanId: upstream?.spanId, hops: [] };
     record.trace = this.hop(trace, undefined, source.id, 'source', undefined, undefined);
   }
