@@ -1,8 +1,9 @@
 /**
  * The canvas: React Flow over the store's nodes and edges. Drop palette entries to add nodes (dropped on an edge, or a
  * node with no edges dragged onto one, they are inserted into it), double-click the pane to quick-add, drag from an
- * output port to an input port to connect (refused connections say why), minimap, fit view, auto-layout. Read-only while a run is
- * active. Telemetry never passes through here: nodes and edges read their own figures from the telemetry store, so the
+ * output port to an input port to connect (refused connections say why), minimap, fit view, auto-layout. Editable while
+ * the studio's own run is active (Apply puts the edits live); read-only only while attached to headless instances
+ * (`isEditLocked`). Telemetry never passes through here: nodes and edges read their own figures from the telemetry store, so the
  * `nodes` / `edges` arrays (and this component) do not change on a telemetry frame.
  *
  * For a smooth canvas with hundreds of nodes: once a drag pan moves, a transparent layer covers the canvas so that each
