@@ -300,17 +300,33 @@ async function seed(kafka: Kafka, admin: Admin, topic: string, n: number): Promi
   log(`data: produced ${n} records into ${topic} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** Writes the benchmark flow file: source.kafka -> transform.map -> transform.filter -> sink.redis. */
-function writeFlow(dir: string, name: string, topic: string, groupId: string, fromBeginning: boolean, traceSampleRate?: number): string {
+/** The sink node of a benchmark flow (id `store`). */
+interface BenchSink {
+  type: 'sink.redis' | 'sink.kafka';
+  config: Record<string, unknown>;
+}
+
+/**
+ * Writes a benchmark flow file, `<dir>/<name>.flow.yaml`: source.kafka (reading `topic` as `groupId`) ->
+ * transform.map -> transform.filter -> `store`, with `settings` when given.
+ */
+function writeBenchFlow(
+  dir: string,
+  name: string,
+  flowName: string,
+  settings: Record<string, unknown> | undefined,
+  source: { topic: string; groupId: string; fromBeginning: boolean },
+  store: BenchSink,
+): string {
   const flow = {
     version: 1,
-    name: 'bench',
-    ...(traceSampleRate === undefined ? {} : { settings: { traceSampleRate } }),
+    name: flowName,
+    ...(settings === undefined ? {} : { settings }),
     nodes: [
-      { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, topic, groupId, fromBeginning, format: 'json' } },
+      { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, ...source, format: 'json' } },
       { id: 'map', type: 'transform.map', config: { expression: FLOW_EXPRESSIONS.map } },
       { id: 'filter', type: 'transform.filter', config: { expression: FLOW_EXPRESSIONS.filter } },
-      { id: 'store', type: 'sink.redis', config: { url: REDIS_URL, command: 'set', key: FLOW_EXPRESSIONS.key } },
+      { id: 'store', ...store },
     ],
     edges: [
       { from: 'source', to: 'map' },
@@ -323,30 +339,23 @@ function writeFlow(dir: string, name: string, topic: string, groupId: string, fr
   return file;
 }
 
+/** Writes the benchmark flow file: source.kafka -> transform.map -> transform.filter -> sink.redis. */
+function writeFlow(dir: string, name: string, topic: string, groupId: string, fromBeginning: boolean, traceSampleRate?: number): string {
+  return writeBenchFlow(dir, name, 'bench', traceSampleRate === undefined ? undefined : { traceSampleRate }, { topic, groupId, fromBeginning }, {
+    type: 'sink.redis',
+    config: { url: REDIS_URL, command: 'set', key: FLOW_EXPRESSIONS.key },
+  });
+}
+
 /**
  * Writes the Kafka-to-Kafka flow file: the benchmark flow with `sink.kafka` into `output` instead of Redis, with
  * `settings.delivery` `delivery`.
  */
 function writeKafkaFlow(dir: string, name: string, topic: string, groupId: string, output: string, delivery: 'at-least-once' | 'exactly-once'): string {
-  const flow = {
-    version: 1,
-    name: 'bench-kafka',
-    settings: { delivery },
-    nodes: [
-      { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, topic, groupId, fromBeginning: true, format: 'json' } },
-      { id: 'map', type: 'transform.map', config: { expression: FLOW_EXPRESSIONS.map } },
-      { id: 'filter', type: 'transform.filter', config: { expression: FLOW_EXPRESSIONS.filter } },
-      { id: 'store', type: 'sink.kafka', config: { brokers: BROKERS, topic: output, key: FLOW_EXPRESSIONS.key } },
-    ],
-    edges: [
-      { from: 'source', to: 'map' },
-      { from: 'map', to: 'filter' },
-      { from: 'filter', to: 'store' },
-    ],
-  };
-  const file = join(dir, `${name}.flow.yaml`);
-  writeFileSync(file, stringify(flow));
-  return file;
+  return writeBenchFlow(dir, name, 'bench-kafka', { delivery }, { topic, groupId, fromBeginning: true }, {
+    type: 'sink.kafka',
+    config: { brokers: BROKERS, topic: output, key: FLOW_EXPRESSIONS.key },
+  });
 }
 
 /** Records of `topic` a read_committed reader sees (kcat, one byte per record). */
