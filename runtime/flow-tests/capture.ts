@@ -38,7 +38,10 @@ export interface CapturedCase {
   inputs: number;
   /** Expected records written (every sink and error port together). */
   outputs: number;
-  /** Sampled records left out: outputs that join no kept input, and inputs whose outputs may have been pushed out. */
+  /**
+   * Sampled records left out: outputs that join no kept input, inputs whose outputs may have been pushed out, and
+   * records a sink's target refused (its `error` port: a test's sinks accept every record, so no case can expect them).
+   */
   leftOut: number;
   /** Sinks and error ports not checked by the case: those of windows and of the nodes downstream of one. */
   unchecked: string[];
@@ -110,16 +113,20 @@ export function captureCase(name: string, now: number, nodes: readonly CaptureNo
   }
   const rings: OutputRing[] = [];
   const unchecked: string[] = [];
+  let refused = 0;
   for (const node of nodes) {
     const s = samples.get(node.id);
     if (node.aggregated === true) {
       if (node.kind !== 'source') unchecked.push(node.kind === 'sink' ? node.id : `${node.id}.error`);
       continue;
     }
-    if (node.kind === 'sink') rings.push({ key: node.id, ring: s?.in ?? [], records: s?.in ?? [] });
-    if (node.kind === 'transform' || (s?.out ?? []).some((r) => r.port === 'error')) {
-      const out = s?.out ?? [];
-      rings.push({ key: `${node.id}.error`, ring: out, records: out.filter((r) => r.port === 'error') });
+    const failed = (s?.out ?? []).filter((r) => r.port === 'error');
+    if (node.kind === 'sink') {
+      rings.push({ key: node.id, ring: s?.in ?? [], records: s?.in ?? [] });
+      // What a live target refused: a test's sinks accept every record, so no case can expect it.
+      refused += failed.length;
+    } else if (node.kind === 'transform' || failed.length > 0) {
+      rings.push({ key: `${node.id}.error`, ring: s?.out ?? [], records: failed });
     }
   }
   // Per lane, the groups a full ring may have lost outputs of: up to the lane's oldest group in the ring, or the
@@ -144,7 +151,7 @@ export function captureCase(name: string, now: number, nodes: readonly CaptureNo
     }
   }
   const kept = new Set<string>();
-  let leftOut = 0;
+  let leftOut = refused;
   for (const [id, group] of groups) {
     if (group.broken || group.index <= (cut.get(group.lane) ?? -1)) leftOut += group.records.length;
     else kept.add(id);

@@ -355,6 +355,20 @@ describe('capturing a case from samples', () => {
     expect(captured.testCase.inputs.src!.map((r) => r.key)).toEqual(['k0']);
   });
 
+  it("leaves out what a sink's target refused: a test's sinks accept every record", () => {
+    const src = [0, 1].map((o) => ({ ...sample(o), port: 'out' }));
+    const refused = { ...sample(1), port: 'error', error: { nodeId: 'out', code: 'E_SINK', message: 'refused' } };
+    const samples = new Map([
+      ['src', samplesOf('src', [], src)],
+      ['keep', samplesOf('keep', src, src)],
+      ['out', samplesOf('out', src, [refused])],
+    ]);
+    const captured = captureCase('c', 0, nodes, samples, 20);
+    expect(captured.testCase.expect['out.error']).toBeUndefined();
+    expect(captured.testCase.expect.out!.map((r) => r.key)).toEqual(['k0', 'k1']);
+    expect(captured).toMatchObject({ inputs: 2, leftOut: 1 });
+  });
+
   it('leaves out a group with a truncated value', () => {
     const src = [{ ...sample(0), port: 'out' }, { ...sample(1, { truncated: true }), port: 'out' }];
     const samples = new Map([
