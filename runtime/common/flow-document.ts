@@ -7,6 +7,7 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode, type Pair, type Scalar } from 'yaml';
 import { diffArrays } from 'diff';
 import type { Flow } from './flow';
+import { sameValue } from './flow-diff';
 import { flowFileObject, serializeFlow } from './flow-serializer';
 
 /** A plain value as written to a flow file. */
@@ -30,17 +31,6 @@ function isRecord(value: Plain): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep equality of plain JSON-like values. */
-function samePlain(a: Plain, b: Plain): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => samePlain(item, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && samePlain(a[key], b[key]));
-  }
-  return false;
-}
-
 /** A new node for `value`, keeping the comments that were attached to the node it replaces. */
 function replacement(doc: Document, old: YamlNode | null, value: Plain): YamlNode {
   const created = doc.createNode(value) as YamlNode;
@@ -62,7 +52,7 @@ function replacement(doc: Document, old: YamlNode | null, value: Plain): YamlNod
  */
 function merge(doc: Document, node: YamlNode | null, value: Plain, path: string[]): YamlNode {
   if (node === null || isAlias(node)) return replacement(doc, node, value);
-  if (samePlain(node.toJSON(), value)) return node;
+  if (sameValue(node.toJSON(), value)) return node;
   if (isMap(node) && isRecord(value)) {
     const pairs = node.items as Pair<YamlNode, YamlNode | null>[];
     const kept: Pair<YamlNode, YamlNode | null>[] = [];
@@ -168,5 +158,5 @@ function withOriginalPadding(doc: Document, original: string): string {
   }
   const text = out.join('\n');
   const check = parseDocument(text, { uniqueKeys: false });
-  return check.errors.length === 0 && samePlain(check.toJSON(), doc.toJSON()) ? text : rendered;
+  return check.errors.length === 0 && sameValue(check.toJSON(), doc.toJSON()) ? text : rendered;
 }
