@@ -11,7 +11,8 @@ import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
 import { combineFrames, combineSamples, type InstanceFrame } from './attach-combine';
 import { InstanceClient, INSTANCE_REQUEST_TIMEOUT_MS, normalizeInstanceUrl, readInstanceList } from './attach-client';
 import { errorMessage } from './error-message';
-import { SAMPLES_INTERVAL_MS } from './sample-poller';
+import { notify } from './notify';
+import { SamplePoller } from './sample-poller';
 
 /** Interval between two polls of every instance's `/live` (ms). */
 export const ATTACH_POLL_INTERVAL_MS = 500;
@@ -30,17 +31,6 @@ interface Attached extends InstanceFrame {
   state: AttachedInstance;
 }
 
-/** Calls every listener; a listener that throws does not stop the others. */
-function notify<T>(listeners: Iterable<(value: T) => void>, value: T): void {
-  for (const listener of listeners) {
-    try {
-      listener(value);
-    } catch {
-      // A listener's failure is its own.
-    }
-  }
-}
-
 /** The label of an instance in the combined view: `host:pid` once known, else its URL. */
 function labelOf(state: AttachedInstance): string {
   return state.identity === undefined ? state.url : `${state.identity.host}:${state.identity.pid}`;
@@ -56,8 +46,10 @@ export class AttachSession {
   private lastStateKey = '';
   private readonly stateListeners = new Set<(state: RunState) => void>();
   private readonly telemetryListeners = new Set<(frame: TelemetryFrame) => void>();
-  private readonly sampleListeners = new Map<string, Set<(samples: NodeSamples) => void>>();
-  private sampleTimer: NodeJS.Timeout | undefined;
+  private readonly samples = new SamplePoller(
+    (nodeId) => void this.pollSamples(nodeId),
+    () => this.active,
+  );
   private readonly intervalMs: number;
   private readonly requestTimeoutMs: number;
 
@@ -125,7 +117,7 @@ export class AttachSession {
     this.emitFrame();
     this.pollTimer = setInterval(() => void this.poll(), this.intervalMs);
     this.pollTimer.unref();
-    this.resumeSamples();
+    this.samples.resume();
     const result: AttachResult = { flow, instances: this.instances.map((i) => ({ ...i.state })) };
     if (differing > 0) result.warning = `${differing} of ${ok.length} instances run a different text of flow "${flow.name}"; the canvas shows ${all[0]}'s`;
     return result;
@@ -136,9 +128,8 @@ export class AttachSession {
     if (!this.active) return;
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
-    clearInterval(this.sampleTimer);
-    this.sampleTimer = undefined;
     this.instances = [];
+    this.samples.pauseIfIdle();
     notify(this.stateListeners, { status: 'idle' } satisfies RunState);
   }
 
@@ -187,30 +178,10 @@ export class AttachSession {
 
   /**
    * Subscribes to a node's samples combined from every reachable instance: asked at once, then every
-   * {@link SAMPLES_INTERVAL_MS} while attached.
+   * `SAMPLES_INTERVAL_MS` (runtime/studio/sample-poller.ts) while attached.
    */
   subscribeSamples(nodeId: string, listener: (samples: NodeSamples) => void): Unsubscribe {
-    let set = this.sampleListeners.get(nodeId);
-    if (set === undefined) this.sampleListeners.set(nodeId, (set = new Set()));
-    set.add(listener);
-    this.resumeSamples();
-    void this.pollSamples(nodeId);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.sampleListeners.get(nodeId) === set) this.sampleListeners.delete(nodeId);
-      if (this.sampleListeners.size === 0) {
-        clearInterval(this.sampleTimer);
-        this.sampleTimer = undefined;
-      }
-    };
-  }
-
-  private resumeSamples(): void {
-    if (this.sampleTimer !== undefined || this.sampleListeners.size === 0 || !this.active) return;
-    this.sampleTimer = setInterval(() => {
-      for (const nodeId of this.sampleListeners.keys()) void this.pollSamples(nodeId);
-    }, SAMPLES_INTERVAL_MS);
-    this.sampleTimer.unref();
+    return this.samples.subscribe(nodeId, listener);
   }
 
   private async pollSamples(nodeId: string): Promise<void> {
@@ -218,7 +189,7 @@ export class AttachSession {
     const answers = await Promise.allSettled(this.instances.filter((i) => i.reachable).map((i) => i.client.samples(nodeId)));
     const samples = answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== undefined ? [a.value] : []));
     if (samples.length === 0 || !this.active) return;
-    notify(this.sampleListeners.get(nodeId) ?? [], combineSamples(nodeId, samples));
+    this.samples.deliver(nodeId, combineSamples(nodeId, samples));
   }
 
   /** Detaches and drops every listener. */
@@ -226,6 +197,6 @@ export class AttachSession {
     this.detach();
     this.stateListeners.clear();
     this.telemetryListeners.clear();
-    this.sampleListeners.clear();
+    this.samples.dispose();
   }
 }

@@ -15,6 +15,7 @@ import type { ParentMessage, RuntimeMessage } from '../run-protocol';
 import { errorMessage } from './error-message';
 import { assertRunnable } from './flow-validation';
 import { ERROR_LEVEL, formatLogLine, logReason, parseLogLine } from './log-lines';
+import { notify } from './notify';
 import { forkRuntime, writeTempFlow, type RuntimeChildOptions } from './runtime-child';
 import { SamplePoller } from './sample-poller';
 
@@ -57,17 +58,6 @@ interface Run {
   path: string | null;
   /** True once an Apply replaces this run: its stopping and exit are not reported (the live view carries on). */
   replaced: boolean;
-}
-
-/** Calls every listener; a listener that throws does not stop the others. */
-function notify<T>(listeners: Iterable<(value: T) => void>, value: T): void {
-  for (const listener of listeners) {
-    try {
-      listener(value);
-    } catch {
-      // A listener's failure is its own.
-    }
-  }
 }
 
 /** Why a run ended, in one line, and whether it crashed. */

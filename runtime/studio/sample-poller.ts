@@ -5,6 +5,7 @@
  */
 import type { Unsubscribe } from '../common/studio-api';
 import type { NodeSamples } from '../common/telemetry';
+import { notify } from './notify';
 
 /** Interval between sample requests to the runtime per subscribed node (ms). */
 export const SAMPLES_INTERVAL_MS = 500;
@@ -42,13 +43,7 @@ export class SamplePoller {
 
   /** Hands the runtime's answer to the node's listeners; a listener that throws does not stop the others. */
   deliver(nodeId: string, samples: NodeSamples): void {
-    for (const listener of this.listeners.get(nodeId) ?? []) {
-      try {
-        listener(samples);
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
+    notify(this.listeners.get(nodeId) ?? [], samples);
   }
 
   /** Starts the timer when a run is active and some node is subscribed (call it when a run starts running). */
