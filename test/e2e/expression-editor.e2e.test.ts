@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFlow } from '../support/runtime';
-import { openStudio, ROOT, type StudioSession } from './harness';
+import { completionOption, openStudio, ROOT, typeInEditor, type StudioSession } from './harness';
 
 const run = promisify(execFile);
 
@@ -43,10 +43,6 @@ function flowWith(expression: string): unknown {
 
 let session: StudioSession;
 
-/** The completion option `label` of the open completion list (its marker is an empty span inside the option). */
-function option(label: string) {
-  return page.locator('.cm-tooltip-autocomplete li').filter({ has: page.getByTestId(`completion-${label}`) });
-}
 let page: Page;
 
 /** Sets the whole text of the expression editor at once (as a paste would). */
@@ -56,12 +52,8 @@ async function fillExpression(text: string): Promise<void> {
 }
 
 /** Replaces the whole text of the expression editor by typing `text` (keystrokes, as a user would). */
-async function typeExpression(text: string): Promise<void> {
-  await page.mouse.move(0, 0);
-  await page.getByTestId('field-expression').focus();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Backspace');
-  await page.keyboard.type(text);
+function typeExpression(text: string): Promise<void> {
+  return typeInEditor(page, 'field-expression', text);
 }
 
 describe('expression editor (CodeMirror, browser mode)', () => {
@@ -125,18 +117,18 @@ describe('expression editor (CodeMirror, browser mode)', () => {
     await expect.poll(() => page.getByTestId('field-expression-result').textContent(), { timeout: 60_000 }).toMatch(/^= \{"id":\d+,"customer":\{.*"eur":/);
 
     await typeExpression('value.');
-    await option('value.amountCents').waitFor();
-    expect(await option('value.customer').count()).toBe(1);
-    await option('value.customer').click();
+    await completionOption(page, 'value.amountCents').waitFor();
+    expect(await completionOption(page, 'value.customer').count()).toBe(1);
+    await completionOption(page, 'value.customer').click();
     await page.keyboard.type('.');
-    await option('value.customer.tier').waitFor();
+    await completionOption(page, 'value.customer.tier').waitFor();
     await session.screenshot('completion');
-    await option('value.customer.name').click();
+    await completionOption(page, 'value.customer.name').click();
     await expect.poll(() => page.getByTestId('field-expression').textContent()).toBe('value.customer.name');
     await expect.poll(() => page.getByTestId('field-expression-result').textContent()).toMatch(/^= "c\d"$/);
 
     await typeExpression('fn.');
-    await option('fn.upper').waitFor();
+    await completionOption(page, 'fn.upper').waitFor();
     await page.keyboard.press('Escape');
   }, 120_000);
 
