@@ -71,6 +71,23 @@ export function redisKey(value: MappedValue): string {
   return 'bench:' + value.id;
 }
 
+/**
+ * The hand-written variants' record steps for one Kafka message value: parse (JSON), map, filter.
+ * @returns the mapped value to write, or undefined when the value is absent, not JSON (a real pipeline would send it
+ *   to a dead-letter topic) or filtered out
+ */
+export function mapMessageValue(raw: Buffer | null | undefined): MappedValue | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  let value: BenchRecord;
+  try {
+    value = JSON.parse(raw.toString('utf8')) as BenchRecord;
+  } catch {
+    return undefined;
+  }
+  const mapped = mapValue(value);
+  return keep(mapped) ? mapped : undefined;
+}
+
 /** How many of records `0..n-1` pass the filter: the number of Redis keys a correct run leaves behind. */
 export function expectedKeys(n: number): number {
   let count = 0;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { keep, mapValue, printReport, quantile, readVariantConfig, redisKey, type BenchRecord } from '../lib';
+import { mapMessageValue, printReport, quantile, readVariantConfig, redisKey } from '../lib';
 
 const config = readVariantConfig();
 const kafka = new Kafka({ clientId: 'bench-handwritten', brokers: config.brokers, logLevel: logLevel.WARN });
@@ -48,15 +48,8 @@ await consumer.run({
     const pipeline = redis.pipeline();
     const timestamps: number[] = [];
     for (const message of batch.messages) {
-      if (message.value === null) continue;
-      let value: BenchRecord;
-      try {
-        value = JSON.parse(message.value.toString('utf8')) as BenchRecord;
-      } catch {
-        continue; // a real pipeline would send it to a dead-letter topic
-      }
-      const mapped = mapValue(value);
-      if (!keep(mapped)) continue;
+      const mapped = mapMessageValue(message.value);
+      if (mapped === undefined) continue;
       pipeline.set(redisKey(mapped), JSON.stringify(mapped));
       if (measureLatency) timestamps.push(Number(message.timestamp));
     }

@@ -8,7 +8,7 @@
  */
 import { Consumer, type Message } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
-import { keep, mapValue, readVariantConfig, redisKey, type BenchRecord } from '../lib';
+import { mapMessageValue, readVariantConfig, redisKey } from '../lib';
 
 const config = readVariantConfig();
 const consumer = new Consumer({ clientId: 'bench-platformatic', groupId: config.groupId, bootstrapBrokers: config.brokers });
@@ -51,15 +51,8 @@ async function drain(): Promise<void> {
       while ((message = stream.read() as Message | null) !== null) {
         read++;
         lastOfPartition.set(message.partition, message);
-        if (message.value === undefined || message.value === null) continue;
-        let value: BenchRecord;
-        try {
-          value = JSON.parse(message.value.toString('utf8')) as BenchRecord;
-        } catch {
-          continue; // a real pipeline would send it to a dead-letter topic
-        }
-        const mapped = mapValue(value);
-        if (!keep(mapped)) continue;
+        const mapped = mapMessageValue(message.value);
+        if (mapped === undefined) continue;
         pipeline.set(redisKey(mapped), JSON.stringify(mapped));
       }
       if (read === 0) return;
