@@ -98,7 +98,10 @@ export interface SavedTestCase {
   inputs: number;
   /** Expected records in the case (every sink and error port). */
   outputs: number;
-  /** Sampled records left out: outputs not joined to a sampled input, inputs whose outputs may be gone from the samples. */
+  /**
+   * Sampled records left out: outputs not joined to a sampled input, inputs whose outputs may be gone from the samples,
+   * and records a sink's target refused (a test's sinks accept every record).
+   */
   leftOut: number;
   /** Sinks and error ports the case does not check: a window's and those downstream of one (aggregates). */
   unchecked: string[];
