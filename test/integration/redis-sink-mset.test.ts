@@ -8,23 +8,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord, SinkRuntime } from '../../runtime/engine/types';
 import { MSET_RECORDS, redisSinkRuntime } from '../../nodes/sink/redis.runtime';
 import { redisSinkSpec } from '../../nodes/sink/redis.spec';
-import { deleteKeys, redisUrl, testRedis, uniqueName } from '../support/services';
+import { redisUrl } from '../support/services';
 import { testNodeContext } from '../support/node-context';
+import { redisTestScope } from '../support/redis-scope';
 import { redisAnswers, startPrivateRedis } from '../support/private-redis';
 import { tempDir, waitFor } from '../support/runtime';
 
 /** This file's private redis-server (task port range 19420–19439). */
 const PRIVATE_PORT = 19421;
 const privateUrl = `redis://127.0.0.1:${PRIVATE_PORT}`;
-const prefix = `${uniqueName('redis-mset')}:`;
-const P = JSON.stringify(prefix);
-const opened: SinkRuntime[] = [];
-let redis: Redis;
+const { redis, prefix, P, track } = redisTestScope('redis-mset');
+/** Sinks on the private redis-server, closed before it stops. */
+const privateSinks: SinkRuntime[] = [];
 
 async function sink(config: Record<string, unknown>): Promise<SinkRuntime> {
   if (redisSinkRuntime.kind !== 'sink') throw new Error('sink.redis is not a sink runtime');
   const runtime = await redisSinkRuntime.create(redisSinkSpec.config.parse({ url: redisUrl, ...config }), testNodeContext('redis1', redisSinkSpec));
-  opened.push(runtime);
+  if (config.url === privateUrl) privateSinks.push(runtime);
+  else track(runtime);
   await runtime.open!();
   return runtime;
 }
@@ -32,16 +33,6 @@ async function sink(config: Record<string, unknown>): Promise<SinkRuntime> {
 function record(value: unknown): FlowRecord {
   return { key: null, value, headers: {}, timestamp: 1_700_000_000_000, meta: { source: 'src' } };
 }
-
-beforeAll(() => {
-  redis = testRedis();
-});
-
-afterAll(async () => {
-  for (const runtime of opened) await runtime.close?.();
-  await deleteKeys(redis, `${prefix}*`);
-  await redis.quit();
-});
 
 describe('sink.redis set as MSET', () => {
   it('writes a batch larger than one MSET exactly as SETs in order would', async () => {
@@ -83,7 +74,7 @@ describe('sink.redis set when Redis refuses MSET', () => {
   });
 
   afterAll(async () => {
-    for (const runtime of opened.splice(0)) await runtime.close?.();
+    for (const runtime of privateSinks.splice(0)) await runtime.close?.();
     admin?.disconnect();
     server?.kill('SIGKILL');
   });
