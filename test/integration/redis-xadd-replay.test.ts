@@ -4,18 +4,16 @@
 // hold every record once, with ids <offset+1>-0, while the auto streams hold every record twice (the replay the test
 // makes, seen by the sink that cannot refuse it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { redisTestScope } from '../support/redis-scope';
 import { adminOffsets, produceAt, range } from '../support/replay';
 import { killAllCli, runCli, startCli, tempDir, waitFor, writeFlow } from '../support/runtime';
-import { createTopic, deleteKeys, kafkaBrokers, redisUrl, testRedis, uniqueName } from '../support/services';
+import { createTopic, kafkaBrokers, redisUrl, uniqueName } from '../support/services';
 
 const COUNT = 300;
 const PARTITIONS = 3;
 const topic = uniqueName('xadd-replay');
 const groupId = uniqueName('xadd-replay-group');
-const prefix = `${uniqueName('xadd-replay')}:`;
-const P = JSON.stringify(prefix);
-let redis: Redis;
+const { redis, prefix, P } = redisTestScope('xadd-replay');
 let file: string;
 
 /** Runs the flow until its group committed every record, then stops it with SIGTERM (exit 0). */
@@ -35,7 +33,6 @@ async function ids(name: string, partition: number): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  redis = testRedis();
   await createTopic(topic, PARTITIONS);
   await produceAt(topic, range(0, COUNT), () => Date.now());
   file = writeFlow(tempDir('tributary-xadd-replay-'), 'xadd-replay.flow.yaml', {
@@ -54,11 +51,7 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(async () => {
-  killAllCli();
-  await deleteKeys(redis, `${prefix}*`);
-  await redis.quit();
-});
+afterAll(() => killAllCli());
 
 describe('sink.redis xadd id from-offset through a replay of the whole flow', () => {
   it('writes every record once after the group is moved back and the flow runs again; id auto writes them twice', async () => {
