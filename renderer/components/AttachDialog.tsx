@@ -10,6 +10,7 @@ import { loadFlowText } from '../session';
 import { parseInstanceUrls } from '../store/attach';
 import { telemetryStore, useStudio } from '../store/index';
 import { uiStore } from '../store/ui-store';
+import { Dialog } from './Dialog';
 
 /**
  * Attaches and opens the flow the instances run.
@@ -45,64 +46,61 @@ export function AttachDialog() {
   const close = (): void => uiStore.getState().modalClosed();
   const nothing = parseInstanceUrls(urls).length === 0 && listFile.trim() === '';
   return (
-    <div className="modal-backdrop">
-      <div className="modal attach" role="dialog" aria-label="Attach to headless instances" data-testid="attach-dialog">
-        <h2>Attach to headless instances</h2>
-        <p className="muted small">
-          Watch instances started with <code>tributary run --metrics-port N</code> and <code>TRIBUTARY_METRICS_TOKEN</code> set: their flow
-          opens read-only and the canvas shows their figures combined (counts and rates summed, each partition from the instance that owns it).
-        </p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (busy || nothing) return;
-            setBusy(true);
-            setError(undefined);
-            void attach(parseInstanceUrls(urls), token, listFile).then((message) => {
-              setBusy(false);
-              setError(message);
-            });
-          }}
-        >
-          <label>
-            Instance URLs, one per line
-            <textarea
-              autoFocus
-              rows={4}
-              value={urls}
-              onChange={(e) => setUrls(e.target.value)}
-              placeholder={'http://10.0.0.5:9464\nhttp://10.0.0.6:9464'}
-              data-testid="attach-urls"
-            />
-          </label>
-          <label>
-            or a list file (one URL per line, # comments)
-            <input value={listFile} onChange={(e) => setListFile(e.target.value)} placeholder="/path/to/instances.txt" data-testid="attach-list-file" />
-          </label>
-          <label>
-            Token (the instances&apos; TRIBUTARY_METRICS_TOKEN; empty: the studio&apos;s own)
-            <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" data-testid="attach-token" />
-          </label>
-          {dirty && (
-            <p className="replay-warning" data-testid="attach-dirty">
-              The flow open now has unsaved changes: attaching replaces it on the canvas. Save it first to keep them.
-            </p>
-          )}
-          {error !== undefined && (
-            <p className="field-error" role="alert" data-testid="attach-error">
-              {error}
-            </p>
-          )}
-          <div className="buttons">
-            <button type="button" onClick={close} data-testid="attach-cancel">
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={busy || nothing} data-testid="attach-confirm">
-              {busy ? 'Attaching...' : dirty ? 'Discard changes and attach' : 'Attach'}
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+    <Dialog title="Attach to headless instances" testId="attach-dialog">
+      <p className="muted small">
+        Watch instances started with <code>tributary run --metrics-port N</code> and <code>TRIBUTARY_METRICS_TOKEN</code> set: their flow
+        opens read-only and the canvas shows their figures combined (counts and rates summed, each partition from the instance that owns it).
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (busy || nothing) return;
+          setBusy(true);
+          setError(undefined);
+          void attach(parseInstanceUrls(urls), token, listFile).then((message) => {
+            setBusy(false);
+            setError(message);
+          });
+        }}
+      >
+        <label>
+          Instance URLs, one per line
+          <textarea
+            autoFocus
+            rows={4}
+            value={urls}
+            onChange={(e) => setUrls(e.target.value)}
+            placeholder={'http://10.0.0.5:9464\nhttp://10.0.0.6:9464'}
+            data-testid="attach-urls"
+          />
+        </label>
+        <label>
+          or a list file (one URL per line, # comments)
+          <input value={listFile} onChange={(e) => setListFile(e.target.value)} placeholder="/path/to/instances.txt" data-testid="attach-list-file" />
+        </label>
+        <label>
+          Token (the instances&apos; TRIBUTARY_METRICS_TOKEN; empty: the studio&apos;s own)
+          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" data-testid="attach-token" />
+        </label>
+        {dirty && (
+          <p className="replay-warning" data-testid="attach-dirty">
+            The flow open now has unsaved changes: attaching replaces it on the canvas. Save it first to keep them.
+          </p>
+        )}
+        {error !== undefined && (
+          <p className="field-error" role="alert" data-testid="attach-error">
+            {error}
+          </p>
+        )}
+        <div className="buttons">
+          <button type="button" onClick={close} data-testid="attach-cancel">
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy || nothing} data-testid="attach-confirm">
+            {busy ? 'Attaching...' : dirty ? 'Discard changes and attach' : 'Attach'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }

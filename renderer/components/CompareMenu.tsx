@@ -8,6 +8,7 @@ import { compareStore, useCompare } from '../store/compare-store';
 import { useStudio } from '../store/index';
 import { CompareOverlay } from './CompareOverlay';
 import { CompareStyles } from './CompareStyles';
+import { Dialog } from './Dialog';
 
 /** Browser mode's "Compare with file…": a path field and the recent files. */
 function CompareDialog() {
@@ -15,39 +16,36 @@ function CompareDialog() {
   const [path, setPath] = useState('');
   const close = (): void => compareStore.getState().dialogToggled(false);
   return (
-    <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-label="Compare with a flow file" data-testid="compare-dialog">
-        <h2>Compare with a flow file</h2>
-        {recent.length > 0 && (
-          <ul className="recent">
-            {recent.map((p, i) => (
-              <li key={p}>
-                <button type="button" className="link" onClick={() => void comparePathChosen(p)} data-testid={`compare-recent-${i}`}>
-                  {p}
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (path.trim() !== '') void comparePathChosen(path);
-          }}
-        >
-          <label htmlFor="compare-path">Path of a *.flow.yaml or *.flow.json file (compared with the canvas)</label>
-          <input id="compare-path" autoFocus value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/my.flow.yaml" data-testid="compare-path" />
-          <div className="buttons">
-            <button type="button" onClick={close} data-testid="compare-cancel">
-              Cancel
-            </button>
-            <button type="submit" className="primary" data-testid="compare-confirm">
-              Compare
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+    <Dialog title="Compare with a flow file" testId="compare-dialog">
+      {recent.length > 0 && (
+        <ul className="recent">
+          {recent.map((p, i) => (
+            <li key={p}>
+              <button type="button" className="link" onClick={() => void comparePathChosen(p)} data-testid={`compare-recent-${i}`}>
+                {p}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim() !== '') void comparePathChosen(path);
+        }}
+      >
+        <label htmlFor="compare-path">Path of a *.flow.yaml or *.flow.json file (compared with the canvas)</label>
+        <input id="compare-path" autoFocus value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/my.flow.yaml" data-testid="compare-path" />
+        <div className="buttons">
+          <button type="button" onClick={close} data-testid="compare-cancel">
+            Cancel
+          </button>
+          <button type="submit" className="primary" data-testid="compare-confirm">
+            Compare
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

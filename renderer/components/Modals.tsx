@@ -3,24 +3,14 @@
  * running a flow from outside the studio, unsaved-changes confirmation, the headless export, and before a save the
  * secrets written literally (store as `${VAR}` references or keep), then the `export` lines that set them.
  */
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { formatPath } from '../../runtime/common/flow-path';
 import { isVariableName, type LiteralSecret } from '../../runtime/common/secrets';
 import { newRequested, openPath, openRequested, recoveryAnswered, reloadChangedFile, runRequested, saveAsPathChosen, secretsAnswered } from '../session';
 import { useStudio } from '../store/index';
 import { AttachDialog } from './AttachDialog';
+import { Dialog } from './Dialog';
 import { uiStore, useUi } from '../store/ui-store';
-
-function Dialog({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
-  return (
-    <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-label={title} data-testid={testId}>
-        <h2>{title}</h2>
-        {children}
-      </div>
-    </div>
-  );
-}
 
 const close = (): void => uiStore.getState().modalClosed();
 
