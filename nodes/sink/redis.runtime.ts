@@ -184,6 +184,8 @@ function commandBuilder(config: RedisSinkConfig, nodeId: string): ((record: Flow
   const withExpire = (key: string, command: RedisCommand): RedisCommand[] =>
     ttl === undefined ? [command] : [command, ['expire', [key, ttl]]];
   const ids = config.command === 'xadd' && config.id === 'from-offset' ? offsetIds() : undefined;
+  /** `xadd`'s trimming arguments, the same for every record (spread into each command). */
+  const trim: readonly (string | number)[] = config.maxLen === undefined ? [] : ['MAXLEN', '~', config.maxLen];
 
   const build = (record: FlowRecord): RedisCommand[] => {
     switch (config.command) {
@@ -202,7 +204,6 @@ function commandBuilder(config: RedisSinkConfig, nodeId: string): ((record: Flow
       }
       case 'xadd': {
         const key = keyFor(record);
-        const trim = config.maxLen === undefined ? [] : ['MAXLEN', '~', config.maxLen];
         const fields = fieldsFor(record);
         return withExpire(key, ['xadd', [key, ...trim, ids === undefined ? '*' : ids.next(key, record), ...fields]]);
       }
