@@ -153,22 +153,20 @@ function testRuntimes(plan: Plan, testCase: TestCase, capture: (key: string, rec
 }
 
 /**
- * Replaces `Date.now()` and the argument-less `new Date()` with `now` until the returned function is called.
- * Timers (`setTimeout`, `performance.now()`) keep real time, so the engine's retries and shutdown timeout still work.
+ * Replaces `Date.now()`, the argument-less `new Date()` and `Date()` (a function call: the time as a string) with
+ * `now` until the returned function is called. Timers (`setTimeout`, `performance.now()`) keep real time, so the
+ * engine's retries and shutdown timeout still work.
  */
 export function pinTime(now: number): () => void {
   const RealDate = globalThis.Date;
-  class PinnedDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(now);
-      else super(...(args as [string | number | Date]));
-    }
-
-    static override now(): number {
-      return now;
-    }
-  }
-  globalThis.Date = PinnedDate as DateConstructor;
+  const pinnedNow = (): number => now;
+  // A proxy rather than a subclass: a class cannot be called without `new`, and `Date()` is a function call.
+  const PinnedDate = new Proxy(RealDate, {
+    construct: (target, args, newTarget) => Reflect.construct(target, args.length === 0 ? [now] : args, newTarget) as object,
+    apply: () => new RealDate(now).toString(),
+    get: (target, property, receiver) => (property === 'now' ? pinnedNow : Reflect.get(target, property, receiver) as unknown),
+  });
+  globalThis.Date = PinnedDate;
   return () => {
     globalThis.Date = RealDate;
   };

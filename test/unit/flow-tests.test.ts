@@ -265,6 +265,8 @@ describe('running cases', () => {
       expect(Date.now()).toBe(1234);
       expect(new Date().getTime()).toBe(1234);
       expect(new Date(5).getTime()).toBe(5);
+      expect(Date()).toBe(new Date(1234).toString());
+      expect(new Date()).toBeInstanceOf(Date);
     } finally {
       release();
     }
