@@ -72,16 +72,9 @@ function addNode(sum: NodeTelemetry, t: NodeTelemetry, reachable: boolean): void
   sum.backpressured ||= t.backpressured;
 }
 
-/**
- * Combines the instances' frames into one (see the module doc for each figure).
- * @returns undefined while no instance has sent a frame yet
- */
-export function combineFrames(instances: readonly InstanceFrame[]): TelemetryFrame | undefined {
-  const withFrames = instances.filter((i): i is InstanceFrame & { frame: TelemetryFrame } => i.frame !== null);
-  if (withFrames.length === 0) return undefined;
-  // Oldest frame first, so that later (newer) ones win partitions claimed twice and the last error.
-  withFrames.sort((a, b) => a.frame.time - b.frame.time);
-  const combined: TelemetryFrame = {
+/** A frame with no node, edge or partition and every figure at zero (time 0): what the instances' frames are summed into. */
+export function emptyFrame(): TelemetryFrame {
+  return {
     time: 0,
     uptimeMs: 0,
     nodes: {},
@@ -92,6 +85,18 @@ export function combineFrames(instances: readonly InstanceFrame[]): TelemetryFra
     totals: { in: 0, delivered: 0, errors: 0 },
     inFlight: 0,
   };
+}
+
+/**
+ * Combines the instances' frames into one (see the module doc for each figure).
+ * @returns undefined while no instance has sent a frame yet
+ */
+export function combineFrames(instances: readonly InstanceFrame[]): TelemetryFrame | undefined {
+  const withFrames = instances.filter((i): i is InstanceFrame & { frame: TelemetryFrame } => i.frame !== null);
+  if (withFrames.length === 0) return undefined;
+  // Oldest frame first, so that later (newer) ones win partitions claimed twice and the last error.
+  withFrames.sort((a, b) => a.frame.time - b.frame.time);
+  const combined = emptyFrame();
   const owned = new Map<string, Map<string, PartitionTelemetry>>();
   for (const { label, frame, reachable } of withFrames) {
     combined.time = Math.max(combined.time, frame.time);

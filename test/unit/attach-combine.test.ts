@@ -2,7 +2,7 @@
 // rates and lag from the reachable ones, each partition from its owner, latencies the worst, samples merged by time.
 import { describe, expect, it } from 'vitest';
 import type { NodeSamples, PartitionTelemetry, SampleRecord, TelemetryFrame } from '../../runtime/common/telemetry';
-import { combineFrames, combineSamples, type InstanceFrame } from '../../runtime/studio/attach-combine';
+import { combineFrames, combineSamples, emptyFrame, type InstanceFrame } from '../../runtime/studio/attach-combine';
 import { nodeTelemetry } from '../support/telemetry';
 
 function partition(p: number, lag: number, over: Partial<PartitionTelemetry> = {}): PartitionTelemetry {
@@ -10,18 +10,7 @@ function partition(p: number, lag: number, over: Partial<PartitionTelemetry> = {
 }
 
 function frame(time: number, over: Partial<TelemetryFrame> = {}): TelemetryFrame {
-  return {
-    time,
-    uptimeMs: time - 1000,
-    nodes: {},
-    edges: {},
-    partitions: {},
-    sinkAck: {},
-    endToEnd: { p50: null, p99: null },
-    totals: { in: 0, delivered: 0, errors: 0 },
-    inFlight: 0,
-    ...over,
-  };
+  return { ...emptyFrame(), time, uptimeMs: time - 1000, ...over };
 }
 
 const a: InstanceFrame = {
