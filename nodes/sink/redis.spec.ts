@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { withFieldMeta } from '../../runtime/common/field-meta';
 import { DEFAULT_INPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
-/** Redis commands `sink.redis` can issue, one per record. */
+/** The `command` options of `sink.redis`: the Redis command of each record (`set` without TTL goes out as batched `MSET`s). */
 export const REDIS_SINK_COMMANDS = ['set', 'hset', 'xadd', 'publish', 'incrby', 'zadd'] as const;
 
 /** How `sink.redis` `xadd` chooses entry ids: Redis assigns them, or they derive from the record's Kafka offset. */
