@@ -170,26 +170,25 @@ export function procCpuUs(pid: number): number | undefined {
   }
 }
 
-/** Peak resident set size (VmHWM) of a process in bytes from `/proc/<pid>/status`, or undefined when it is gone. */
-export function procPeakRss(pid: number | 'self'): number | undefined {
+/** A size field (`VmHWM`, `VmRSS`, ...) of `/proc/<pid>/status` in bytes, or undefined when the process is gone. */
+function procStatusBytes(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
     return match === null ? undefined : Number(match[1]) * 1024;
   } catch {
     return undefined;
   }
 }
 
+/** Peak resident set size (VmHWM) of a process in bytes from `/proc/<pid>/status`, or undefined when it is gone. */
+export function procPeakRss(pid: number | 'self'): number | undefined {
+  return procStatusBytes(pid, 'VmHWM');
+}
+
 /** Current resident set size (VmRSS) of a process in bytes from `/proc/<pid>/status`, or undefined when it is gone. */
 export function procRss(pid: number | 'self'): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return match === null ? undefined : Number(match[1]) * 1024;
-  } catch {
-    return undefined;
-  }
+  return procStatusBytes(pid, 'VmRSS');
 }
 
 /** Exact quantile `q` (0..1) of an ascending sorted array. */
