@@ -1,13 +1,12 @@
 /**
  * The toolbar's Compare menu: "Compare with saved" and "Compare with file…" (CompareSession.ts),
- * the browser-mode path dialog for the latter, and the comparison's canvas overlay and styles.
+ * the browser-mode path dialog for the latter, and the comparison's canvas overlay (its styles are in styles.css).
  */
 import { useEffect, useRef, useState } from 'react';
 import { comparePathChosen, compareWithFileRequested, compareWithSavedRequested } from './CompareSession';
 import { compareStore, useCompare } from '../store/compare-store';
 import { useStudio } from '../store/index';
 import { CompareOverlay } from './CompareOverlay';
-import { CompareStyles } from './CompareStyles';
 import { Dialog } from './Dialog';
 
 /** Browser mode's "Compare with file…": a path field and the recent files. */
@@ -70,7 +69,6 @@ export function CompareMenu() {
   };
   return (
     <div className="group compare-menu" ref={root}>
-      <CompareStyles />
       <button
         type="button"
         className={comparing ? 'comparing' : undefined}
