@@ -8,13 +8,12 @@
  * flow can still be compared. A file that does not parse is refused with one line per problem, as `validate` prints
  * them.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { formatProblems, type Problem } from './common/errors';
-import { MAX_FLOW_BYTES, type Flow } from './common/flow';
+import { FlowProblemsError, formatProblems } from './common/errors';
+import type { Flow } from './common/flow';
 import { diffFlows, flowLines, formatFlowDiff, isEmptyDiff } from './common/flow-diff';
 import { parseFlowText } from './common/flow-loader';
-import { decodeFileText } from './common/utf8-decode';
+import { readFlowFileText } from './flow-file-read';
 
 /** Exit codes of `tributary diff`, as diff(1): 0 no change, 1 changes, 2 trouble (a file refused, bad usage). */
 export const DiffExitCode = { same: 0, different: 1, trouble: 2 } as const;
@@ -39,28 +38,22 @@ function nothing(other: Flow): Flow {
 
 /**
  * Reads and parses one flow file (`${VAR}` references kept, no compilation).
+ * @returns the flow and the file's text
  * @param file the path to read
  * @param label the name the problem lines give the file (the repository path when git passes a temporary file)
  * @throws RefusedFlowError with one `file:line:col: ...` line per problem
  */
-export async function readFlowForDiff(file: string, label = file): Promise<Flow> {
-  const refuse = (problem: Problem): never => {
-    throw new RefusedFlowError(formatProblems([problem], label));
-  };
+export async function readFlowForDiff(file: string, label = file): Promise<{ flow: Flow; text: string }> {
+  let text: string;
   try {
-    const size = (await stat(file)).size;
-    if (size > MAX_FLOW_BYTES) refuse({ code: 'E_FLOW_LIMIT', path: '', message: `flow files are limited to 5 MB (this one is ${size} bytes)` });
+    text = await readFlowFileText(file);
   } catch (error) {
-    if (error instanceof RefusedFlowError) throw error;
-    refuse({ code: 'E_FLOW_PARSE', path: '', message: `cannot read the flow file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    if (error instanceof FlowProblemsError) throw new RefusedFlowError(formatProblems(error.problems, label));
+    throw error;
   }
-  const decoded = decodeFileText(await readFile(file));
-  if (!decoded.ok) {
-    refuse({ code: 'E_FLOW_PARSE', path: '', message: `the flow file is not valid UTF-8 (byte ${decoded.offset}); save it as UTF-8`, line: decoded.line, column: decoded.column });
-  }
-  const parsed = parseFlowText(decoded.ok ? decoded.text : '', { fileName: label, env: {}, substitute: false });
+  const parsed = parseFlowText(text, { fileName: label, env: {}, substitute: false });
   if (!parsed.ok) throw new RefusedFlowError(formatProblems(parsed.problems, label));
-  return parsed.flow;
+  return { flow: parsed.flow, text };
 }
 
 /** One side of a comparison: the file to read and the name to show. */
@@ -76,7 +69,7 @@ interface Side {
  * @throws RefusedFlowError when a file is refused (the problems of both files, old first)
  */
 export async function diffFiles(before: Side, after: Side): Promise<{ lines: string[]; changed: boolean }> {
-  const read = async (side: Side): Promise<Flow | string[]> => {
+  const read = async (side: Side): Promise<{ flow: Flow; text: string } | string[]> => {
     if (side.file === NULL_FILE) return [];
     try {
       return await readFlowForDiff(side.file, side.label);
@@ -90,10 +83,11 @@ export async function diffFiles(before: Side, after: Side): Promise<{ lines: str
   if (refused.length > 0) throw new RefusedFlowError(refused);
   // Both sides missing cannot happen (git never compares /dev/null with itself); an empty list is a missing side.
   if (Array.isArray(a) && Array.isArray(b)) return { lines: [], changed: false };
-  const diff = diffFlows(Array.isArray(a) ? nothing(b as Flow) : a, Array.isArray(b) ? nothing(a as Flow) : b);
+  const [flowA, flowB] = [Array.isArray(a) ? undefined : a.flow, Array.isArray(b) ? undefined : b.flow];
+  const diff = diffFlows(flowA ?? nothing(flowB!), flowB ?? nothing(flowA!));
   const header = [`--- ${before.label}`, `+++ ${after.label}`];
   if (!isEmptyDiff(diff)) return { lines: [...header, ...formatFlowDiff(diff)], changed: true };
-  const [textA, textB] = await Promise.all([before, after].map((s) => (s.file === NULL_FILE ? '' : readFile(s.file, 'utf8'))));
+  const [textA, textB] = [Array.isArray(a) ? '' : a.text, Array.isArray(b) ? '' : b.text];
   return { lines: textA === textB ? [] : [...header, '  (no semantic change: the files differ in formatting, comments or defaults spelled out)'], changed: false };
 }
 
@@ -119,7 +113,7 @@ async function diffAction(files: string[], options: DiffOptions): Promise<never>
   try {
     if (options.textconv === true) {
       if (files.length !== 1) usage(`--textconv takes one flow file (git passes it), got ${files.length}`);
-      print(flowLines(await readFlowForDiff(files[0]!)), process.stdout);
+      print(flowLines((await readFlowForDiff(files[0]!)).flow), process.stdout);
       process.exit(DiffExitCode.same);
     }
     if (files.length === 2) {

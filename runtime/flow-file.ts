@@ -2,17 +2,16 @@
  * Reading flow files from disk (Node-only): size limit, parsing with `${VAR}` substitution, `--set` overrides and
  * compilation against the registered node specs.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { specRegistry } from '../nodes/specs';
 import { compileFlow } from './common/compile';
 import { FlowProblemsError, TributaryError, isWarning, type Problem } from './common/errors';
-import { MAX_FLOW_BYTES, type Flow, type Plan } from './common/flow';
+import type { Flow, Plan } from './common/flow';
 import { byPosition, parseFlowText } from './common/flow-loader';
 import { parsePath, valueAt } from './common/flow-path';
 import { findLiteralSecretsInText, literalSecretProblems } from './common/secrets';
-import { decodeFileText } from './common/utf8-decode';
 import { locateProblems } from './common/yaml-locator';
+import { readFlowFileText } from './flow-file-read';
 
 /** A loaded flow: the parsed file, and its plan when it compiles. */
 export interface LoadedFlow {
@@ -142,29 +141,7 @@ export async function loadFlowFile(
   file: string,
   options: { env?: Record<string, string | undefined>; set?: string[] } = {},
 ): Promise<LoadedFlow> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (error) {
-    const problem: Problem = { code: 'E_FLOW_PARSE', path: '', message: `cannot read the flow file: ${(error as Error).message}` };
-    throw new FlowProblemsError([problem], file);
-  }
-  if (size > MAX_FLOW_BYTES) {
-    const problem: Problem = { code: 'E_FLOW_LIMIT', path: '', message: `flow files are limited to 5 MB (this one is ${size} bytes)` };
-    throw new FlowProblemsError([problem], file);
-  }
-  const decoded = decodeFileText(await readFile(file));
-  if (!decoded.ok) {
-    const problem: Problem = {
-      code: 'E_FLOW_PARSE',
-      path: '',
-      message: `the flow file is not valid UTF-8 (byte ${decoded.offset}); save it as UTF-8`,
-      line: decoded.line,
-      column: decoded.column,
-    };
-    throw new FlowProblemsError([problem], file);
-  }
-  const text = decoded.text;
+  const text = await readFlowFileText(file);
   const check = checkFlowText(text, { fileName: file, env: options.env ?? process.env, ...(options.set === undefined ? {} : { set: options.set }) });
   if (check.flow === undefined || check.plan === undefined) throw new FlowProblemsError([...check.errors, ...check.warnings], file);
   return { file, text, flow: check.flow, plan: check.plan, warnings: check.warnings };
