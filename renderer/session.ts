@@ -309,11 +309,13 @@ let pendingSecrets: { exports: string[] } | { kept: LiteralSecret[] } | undefine
 
 /**
  * After a save to `path`: the document is clean, the autosave is dropped, the user is told, recent files refresh. A
- * new file is read back, since the backend gives new files a schema reference line: later saves keep it.
+ * save to another path than the open one (a new flow's first save, Save As) is read back, since the backend gives a
+ * new file a schema reference line: later saves keep it.
  */
 async function saved(path: string, text?: string): Promise<void> {
   let written = text;
-  if (studioStore.getState().sourceText === null || text === undefined) {
+  const before = studioStore.getState();
+  if (before.sourceText === null || before.path !== path || text === undefined) {
     written = await api()
       .openFlow(path)
       .then((file) => file?.text ?? text, () => text);
