@@ -4,7 +4,7 @@
  * the time spent there, when it started after the first hop (a small waterfall bar), and for sinks the
  * acknowledgement. The canvas highlights the same path (FlowNode, LiveEdge read {@link useTrace}). The view follows
  * newer samples of the same trace (hops recorded after the sample was taken). It sits below the canvas's top banners
- * (the running flow's). Its styles are one `<style>` element (the CSP allows inline styles).
+ * (the running flow's). Its styles, and the highlights', are in styles.css.
  */
 import { Panel } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
@@ -12,42 +12,6 @@ import type { SampleTrace } from '../../runtime/common/telemetry';
 import { formatMs } from '../store/samples';
 import { telemetryStore } from '../store/index';
 import { traceRows, traceStore, useTrace } from '../store/trace-store';
-
-const CSS = `
-.flow-node.traced { box-shadow: 0 0 0 3px color-mix(in srgb, var(--accent) 75%, transparent), var(--shadow); }
-.flow-node.traced.traced-error { box-shadow: 0 0 0 3px color-mix(in srgb, var(--danger) 75%, transparent), var(--shadow); }
-.flow-node.trace-dim { opacity: 0.45; }
-.flow-port.port-traced > span { font-weight: 700; color: var(--accent); }
-.flow-port.port-traced.port-error > span { color: var(--danger); }
-.flow-port.port-traced .flow-handle { background: var(--accent); border-color: var(--accent); }
-.flow-port.port-traced.port-error .flow-handle { background: var(--danger); border-color: var(--danger); }
-.trace-edge-path { stroke: var(--accent); stroke-width: 4px; fill: none; stroke-dasharray: 8 5; pointer-events: none;
-  animation: trace-dash 0.8s linear infinite; }
-.trace-edge-path.trace-edge-error { stroke: var(--danger); }
-@keyframes trace-dash { to { stroke-dashoffset: -13; } }
-.trace-view { background: var(--panel); border: 1px solid var(--border); border-left: 4px solid var(--accent); border-radius: 8px;
-  box-shadow: var(--shadow); padding: 6px 10px; width: 360px; max-width: 40vw; font-size: 12px; margin-top: 52px; }
-.trace-view-head { display: flex; align-items: center; gap: 8px; }
-.trace-view-head strong { font-weight: 600; }
-.trace-view-head .trace-id { font-family: var(--mono); font-size: 11px; color: var(--muted); }
-.trace-view-head button { margin-left: auto; }
-.trace-hops { margin: 6px 0 0; padding: 6px 0 0; border-top: 1px solid var(--border); list-style: none; max-height: 30vh;
-  overflow: auto; }
-.trace-hop { display: grid; grid-template-columns: minmax(0, 1fr) 56px 60px; gap: 6px; align-items: center; padding: 2px 0; }
-.trace-hop-name { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.trace-hop-name b { font-weight: 600; }
-.trace-hop-ports { font-family: var(--mono); font-size: 11px; color: var(--muted); }
-.trace-hop-ports .trace-port-error { color: var(--danger); font-weight: 600; }
-.trace-hop-time { font-family: var(--mono); font-size: 11px; text-align: right; }
-.trace-bar { position: relative; height: 8px; background: var(--panel-2); border-radius: 4px; overflow: hidden; }
-.trace-bar > span { position: absolute; top: 0; bottom: 0; min-width: 2px; background: var(--accent); border-radius: 4px; }
-.trace-hop.hop-error .trace-bar > span { background: var(--danger); }
-.trace-hop-ack { grid-column: 1 / -1; font-size: 11px; color: var(--ok); padding-left: 14px; }
-.trace-hop-ack.not-acked { color: var(--muted); }
-.trace-hop-error { grid-column: 1 / -1; font-size: 11px; color: var(--danger); padding-left: 14px; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
-.sample-trace { margin-left: 8px; font-size: 11px; padding: 0 6px; line-height: 18px; }
-`;
 
 /** The traces carried by the latest samples of every node. */
 function sampleTraces(samples: ReturnType<typeof telemetryStore.getState>['samples']): SampleTrace[] {
@@ -59,7 +23,7 @@ function sampleTraces(samples: ReturnType<typeof telemetryStore.getState>['sampl
   return traces;
 }
 
-/** The trace panel on the canvas, shown while a trace is chosen; its styles always (the highlights use them). */
+/** The trace panel on the canvas, shown while a trace is chosen. */
 export function TraceView() {
   const trace = useTrace((s) => s.trace);
   const rows = useMemo(() => (trace === null ? [] : traceRows(trace)), [trace]);
@@ -74,7 +38,6 @@ export function TraceView() {
   const total = Math.max(1, ...rows.map((r) => r.offsetMs + (r.hop.durationMs ?? 0)));
   return (
     <>
-      <style>{CSS}</style>
       {trace !== null && (
         <Panel position="top-left" className="trace-view" data-testid="trace-view" data-trace={trace.traceId}>
           <div className="trace-view-head">
