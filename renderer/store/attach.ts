@@ -3,8 +3,10 @@
  * status (how many instances, how many do not answer) and, per node, which instance holds which partitions and
  * group membership. Pure functions of the run state `attached`.
  */
-import type { AttachedInstance } from '../../runtime/common/attach-protocol';
+import { byTopicPartition, instanceLabel } from '../../runtime/common/attach-protocol';
 import type { RunState } from '../../runtime/common/studio-api';
+
+export { instanceLabel };
 
 /** The run state while attached. */
 export type AttachedState = Extract<RunState, { status: 'attached' }>;
@@ -14,11 +16,6 @@ export function describeAttachment(state: AttachedState): string {
   const n = state.instances.length;
   const down = state.instances.filter((i) => !i.reachable).length;
   return `Attached to ${n} instance${n === 1 ? '' : 's'} of ${state.flow}${down > 0 ? ` (${down} not answering)` : ''}`;
-}
-
-/** The label of an instance: `host:pid` once it answered, else its URL. */
-export function instanceLabel(instance: AttachedInstance): string {
-  return instance.identity === undefined ? instance.url : `${instance.identity.host}:${instance.identity.pid}`;
 }
 
 /** What one instance holds of a node: its group member id and its partitions (`topic[p]` sorted), if any. */
@@ -35,7 +32,7 @@ export function nodeOwnership(state: AttachedState, nodeId: string): NodeOwnersh
   return state.instances.map((instance) => {
     const parts = instance.identity?.partitions[nodeId] ?? [];
     const member = instance.identity?.members[nodeId];
-    const sorted = [...parts].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    const sorted = [...parts].sort(byTopicPartition);
     return {
       label: instanceLabel(instance),
       url: instance.url,

@@ -73,3 +73,13 @@ export interface AttachResult {
   /** Set when the instances do not all run the same flow text (e.g. a rolling deploy): the first one's is shown. */
   warning?: string;
 }
+
+/** How an attached instance is named to the user: `host:pid` once it answered, else its URL. */
+export function instanceLabel(instance: AttachedInstance): string {
+  return instance.identity === undefined ? instance.url : `${instance.identity.host}:${instance.identity.pid}`;
+}
+
+/** Orders partitions by topic, then partition number (for display, and so combined frames are stable). */
+export function byTopicPartition(a: { topic: string; partition: number }, b: { topic: string; partition: number }): number {
+  return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
+}

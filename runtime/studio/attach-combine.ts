@@ -16,6 +16,7 @@
  * - partitions: each comes from the reachable instance that owns it, marked with its `owner`; when two claim the same
  *   partition (a rebalance under way), the newer frame wins.
  */
+import { byTopicPartition } from '../common/attach-protocol';
 import { emptyNodeTelemetry, type LatencyQuantiles, type NodeSamples, type NodeTelemetry, type PartitionTelemetry, type SampleRecord, type TelemetryFrame } from '../common/telemetry';
 
 /** Records kept per node and direction in combined samples: as many as one instance keeps (runtime/engine/telemetry.ts). */
@@ -121,7 +122,7 @@ export function combineFrames(instances: readonly InstanceFrame[]): TelemetryFra
     }
   }
   for (const [id, byKey] of owned) {
-    combined.partitions[id] = [...byKey.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    combined.partitions[id] = [...byKey.values()].sort(byTopicPartition);
   }
   return combined;
 }

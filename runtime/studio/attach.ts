@@ -5,7 +5,7 @@
  * same telemetry frames a run of the studio's own produces; samples subscribed for a node are asked of every reachable
  * instance and combined. Its state is the run state `attached` (the instances, their identity and reachability).
  */
-import type { AttachedInstance, AttachResult, LiveFlow } from '../common/attach-protocol';
+import { instanceLabel, type AttachedInstance, type AttachResult, type LiveFlow } from '../common/attach-protocol';
 import type { RunState, Unsubscribe } from '../common/studio-api';
 import type { NodeSamples, TelemetryFrame } from '../common/telemetry';
 import { combineFrames, combineSamples, type InstanceFrame } from './attach-combine';
@@ -29,11 +29,6 @@ export interface AttachOptions {
 interface Attached extends InstanceFrame {
   client: InstanceClient;
   state: AttachedInstance;
-}
-
-/** The label of an instance in the combined view: `host:pid` once known, else its URL. */
-function labelOf(state: AttachedInstance): string {
-  return state.identity === undefined ? state.url : `${state.identity.host}:${state.identity.pid}`;
 }
 
 /** An attachment to headless instances; at most one at a time. */
@@ -108,7 +103,7 @@ export class AttachSession {
     const differing = ok.filter((o) => o.flow.text !== flow.text).length;
     this.instances = ok.map((o, i) => {
       const state: AttachedInstance = { url: all[i]!, reachable: true, identity: o.snapshot.identity };
-      return { client: clients[i]!, state, label: labelOf(state), frame: o.snapshot.frame, reachable: true };
+      return { client: clients[i]!, state, label: instanceLabel(state), frame: o.snapshot.frame, reachable: true };
     });
     this.flowName = flow.name;
     this.startedAt = Date.now();
@@ -150,7 +145,7 @@ export class AttachSession {
             instance.reachable = false;
             instance.state = { ...instance.state, reachable: false, error: errorMessage(error) };
           }
-          instance.label = labelOf(instance.state);
+          instance.label = instanceLabel(instance.state);
         }),
       );
     } finally {

@@ -172,13 +172,16 @@ describe('exactly-once Kafka to Kafka', () => {
     reportReliability('exactly-once: 10 SIGKILLs and a rebalance', 'exactly once, per-key order', { ...reading, killedAt });
     expect(reading).toEqual({ records: EXPECTED, duplicates: 0, lost: 0, outOfOrder: 0, wrongKeys: 0 });
     // Both instances owned partitions (the second one's join was a rebalance), and neither committed offsets outside a
-    // transaction: no OffsetCommit request at all, only TxnOffsetCommit.
+    // transaction: no OffsetCommit request at all, only TxnOffsetCommit. Which of the two committed the last records
+    // depends on how far the first one got before the rebalance (it may read everything left), so the transactional
+    // commit is asserted of the pair.
     for (const instance of [first!, second!]) {
       const audit = auditCommits(instance.output.stderr);
       expect(audit.assignments).toBeGreaterThanOrEqual(1);
       expect(audit.committed).toBe(0);
-      expect(instance.output.stderr.includes('Request TxnOffsetCommit'), 'the instance committed a transaction').toBe(true);
     }
+    const transactional = [first!, second!].filter((instance) => instance.output.stderr.includes('Request TxnOffsetCommit'));
+    expect(transactional.length, 'an instance committed its offsets in a transaction').toBeGreaterThanOrEqual(1);
     expect(first!.output.stderr.match(/"event":"joined"/g)?.length).toBeGreaterThanOrEqual(2);
   }, 600_000);
 
