@@ -144,7 +144,12 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
   loadEnvFileOrExit(options.envFile);
   const logSettings = logSettingsOrExit(options);
   const loaded = await loadOrExit(file, options.set);
-  const [{ createLogger }, { Engine }, { nodeRuntimes }] = await Promise.all([import('./logger'), import('./engine/engine'), import('../nodes/runtimes')]);
+  // Only the runtimes of the flow's node types are imported (an idle kafka -> console runtime loads no ioredis, ajv...).
+  const [{ createLogger }, { Engine }, nodeRuntimes] = await Promise.all([
+    import('./logger'),
+    import('./engine/engine'),
+    import('../nodes/runtime-loaders').then((m) => m.loadNodeRuntimes(loaded.plan.nodes.map((node) => node.spec.type))),
+  ]);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
   const watchdog = await startWatchdog(loaded, logSettings, logger);
   const traces = await (await import('./run-tracing'))
@@ -282,7 +287,12 @@ async function previewCommand(file: string, options: { records: number; json: bo
   loadEnvFileOrExit(options.envFile);
   const logSettings = logSettingsOrExit(options, options.json ? 'warn' : undefined);
   const loaded = await loadOrExit(file, options.set);
-  const [{ createLogger }, { Engine }, { nodeRuntimes }] = await Promise.all([import('./logger'), import('./engine/engine'), import('../nodes/runtimes')]);
+  // Only the runtimes of the flow's node types are imported (an idle kafka -> console runtime loads no ioredis, ajv...).
+  const [{ createLogger }, { Engine }, nodeRuntimes] = await Promise.all([
+    import('./logger'),
+    import('./engine/engine'),
+    import('../nodes/runtime-loaders').then((m) => m.loadNodeRuntimes(loaded.plan.nodes.map((node) => node.spec.type))),
+  ]);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
   const watchdog = await startWatchdog(loaded, logSettings, logger);
   const engine = new Engine(loaded.plan, {
