@@ -6,13 +6,11 @@
  * zstd compressed with `@bokuweb/zstd-wasm` (WebAssembly) and decompressed with `fzstd` (pure JS, also frames without
  * a content size, as streaming producers write them). The codec ids Kafka leaves unassigned (5 to 7) get a codec that
  * fails with a message naming the id, so a batch in an unknown codec stops the consumer with that reason.
+ *
+ * Each codec imports its packages on its first compressed or decompressed batch (kafkajs awaits `compress` and
+ * `decompress`), so a runtime whose topics are not compressed with it never loads them (issue #19, idle RSS).
  */
-import { init as initZstd, compress as zstdCompress } from '@bokuweb/zstd-wasm';
-import { decompress as zstdDecompress } from 'fzstd';
 import kafkajs, { CompressionTypes } from 'kafkajs';
-import createSnappyCodec from 'kafkajs-snappy';
-import { compressBlock as lz4CompressBlock, compressBound as lz4CompressBound, decompress as lz4Decompress } from 'lz4js';
-import { hash as xxh32 } from 'lz4js/xxh32.js';
 
 // kafkajs (CommonJS) spreads its error classes and codec table into `module.exports`, which ESM named imports miss.
 const { CompressionCodecs, KafkaJSNotImplemented } = kafkajs;
@@ -41,6 +39,27 @@ interface KafkaCodec {
   decompress(buffer: Buffer): Promise<Buffer>;
 }
 
+/**
+ * A function that imports a module on its first call and gives the same promise afterwards. A failed import is not
+ * kept, so the next batch tries again.
+ */
+function lazyModule<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}
+
+/** lz4js's block compressor and frame reader, with its xxHash32 (for the frame header checksum). */
+const lz4js = lazyModule(() => Promise.all([import('lz4js'), import('lz4js/xxh32.js')]).then(([lz4, xxh]) => ({ ...lz4, xxh32: xxh.hash })));
+
+/** The LZ4 functions {@link lz4Frame} writes with. */
+type Lz4 = Awaited<ReturnType<typeof lz4js>>;
+
 /** A Node buffer over the same bytes as `bytes` (no copy). */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -61,18 +80,18 @@ const LZ4_UNCOMPRESSED = 0x80000000;
  * Writes `src` as one LZ4 frame of independent blocks (each compressed with a fresh match table), without content
  * size or checksums; lz4js's own frame writer leaves the independence flag unset, which Kafka brokers refuse.
  */
-function lz4Frame(src: Uint8Array): Buffer {
+function lz4Frame(lz4: Lz4, src: Uint8Array): Buffer {
   const parts: Buffer[] = [];
   const header = Buffer.alloc(7);
   header.writeUInt32LE(LZ4_MAGIC, 0);
   header[4] = LZ4_FLAGS;
   header[5] = LZ4_BLOCK_SIZE_CODE << 4;
-  header[6] = (xxh32(0, header, 4, 2) >>> 8) & 0xff;
+  header[6] = (lz4.xxh32(0, header, 4, 2) >>> 8) & 0xff;
   parts.push(header);
-  const blockOut = new Uint8Array(lz4CompressBound(LZ4_MAX_BLOCK));
+  const blockOut = new Uint8Array(lz4.compressBound(LZ4_MAX_BLOCK));
   for (let start = 0; start < src.length; start += LZ4_MAX_BLOCK) {
     const size = Math.min(LZ4_MAX_BLOCK, src.length - start);
-    const compressed = lz4CompressBlock(src, blockOut, start, size, new Uint32Array(1 << 16));
+    const compressed = lz4.compressBlock(src, blockOut, start, size, new Uint32Array(1 << 16));
     const sizeWord = Buffer.alloc(4);
     if (compressed === 0 || compressed >= size) {
       sizeWord.writeUInt32LE((LZ4_UNCOMPRESSED | size) >>> 0, 0);
@@ -88,20 +107,32 @@ function lz4Frame(src: Uint8Array): Buffer {
 
 /** LZ4 frames, as Kafka writes them since message format v1 (KIP-57). */
 const lz4Codec: KafkaCodec = {
-  compress: (encoder) => Promise.resolve(lz4Frame(encoder.buffer)),
-  decompress: (buffer) => Promise.resolve(asBuffer(lz4Decompress(buffer))),
+  compress: async (encoder) => lz4Frame(await lz4js(), encoder.buffer),
+  decompress: async (buffer) => asBuffer((await lz4js()).decompress(buffer)),
 };
 
-let zstdReady: Promise<void> | undefined;
+/** The zstd compressor, its WebAssembly module initialised (on the first compressed batch). */
+const zstdWasm = lazyModule(async () => {
+  const zstd = await import('@bokuweb/zstd-wasm');
+  await zstd.init();
+  return zstd;
+});
+/** The zstd decompressor (pure JS). */
+const fzstd = lazyModule(() => import('fzstd'));
 
-/** zstd frames; the WebAssembly module is loaded on the first compressed batch. */
+/** zstd frames. */
 const zstdCodec: KafkaCodec = {
-  async compress(encoder) {
-    zstdReady ??= initZstd();
-    await zstdReady;
-    return asBuffer(zstdCompress(encoder.buffer, ZSTD_LEVEL));
-  },
-  decompress: (buffer) => Promise.resolve(asBuffer(zstdDecompress(buffer))),
+  compress: async (encoder) => asBuffer((await zstdWasm()).compress(encoder.buffer, ZSTD_LEVEL)),
+  decompress: async (buffer) => asBuffer((await fzstd()).decompress(buffer)),
+};
+
+/** Snappy through kafkajs-snappy, whose codec is made on the first snappy batch. */
+const snappyCodecModule = lazyModule(() => import('kafkajs-snappy').then((m) => m.default()));
+
+/** Snappy (raw out; raw and xerial-framed in). */
+const snappyCodec: KafkaCodec = {
+  compress: async (encoder) => (await snappyCodecModule()).compress(encoder),
+  decompress: async (buffer) => (await snappyCodecModule()).decompress(buffer),
 };
 
 /** Codec ids of the record batch attributes (3 bits) that Kafka does not assign to any codec. */
@@ -132,7 +163,6 @@ export function registerKafkaCodecs(): void {
   if (registered) return;
   registered = true;
   const codecs = CompressionCodecs as Record<number, () => KafkaCodec>;
-  const snappyCodec = createSnappyCodec();
   codecs[CompressionTypes.Snappy] = () => snappyCodec;
   codecs[CompressionTypes.LZ4] = () => lz4Codec;
   codecs[CompressionTypes.ZSTD] = () => zstdCodec;
