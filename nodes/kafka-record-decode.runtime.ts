@@ -18,7 +18,7 @@ import { TributaryError } from '../runtime/common/errors';
 import { decodeUtf8, type InvalidUtf8 } from '../runtime/common/utf8-decode';
 import type { FlowRecord, RecordHeaders } from '../runtime/engine/types';
 import { MAGIC_BYTE, readWireHeader, WIRE_HEADER_BYTES, WireFormatError } from './confluent-wire-format.runtime';
-import { createSchemaCodec, SCHEMA_TYPE_OF_FORMAT, type ReferencedSchema, type SchemaCodec } from './registry-codecs.runtime';
+import { SCHEMA_TYPE_OF_FORMAT, type ReferencedSchema, type SchemaCodec } from './schema-codec.runtime';
 import { RegistryNotFoundError, RegistryUnavailableError, SchemaRegistryClient } from './schema-registry.runtime';
 import { isRegistryFormat, type RegistryConfig, type RegistryFormat } from './schema-registry.spec';
 import { parseJson } from '../runtime/common/json-parse';
@@ -207,6 +207,8 @@ export function createKafkaRecordDecoder(config: DecodeConfig, nodeId: string): 
             codecs.set(id, `schema id ${id} references a schema that is not in the registry: ${error.message}`);
             return;
           }
+          // The schema libraries load with the first schema (a flow without registry formats never loads them).
+          const { createSchemaCodec } = await import('./registry-codecs.runtime');
           try {
             codecs.set(id, createSchemaCodec(schema, undefined, referenced));
           } catch (error) {

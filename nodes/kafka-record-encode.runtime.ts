@@ -10,7 +10,7 @@
  * registry that does not answer is not (a retriable `TributaryError` from `open`).
  */
 import { TributaryError } from '../runtime/common/errors';
-import { createSchemaCodec, SCHEMA_TYPE_OF_FORMAT, SchemaMismatchError, type ReferencedSchema, type SchemaCodec } from './registry-codecs.runtime';
+import { SCHEMA_TYPE_OF_FORMAT, SchemaMismatchError, type ReferencedSchema, type SchemaCodec } from './schema-codec.runtime';
 import { RegistryUnavailableError, SchemaRegistryClient, type RegisteredSchema } from './schema-registry.runtime';
 import { isRegistryFormat, type RegistryConfig, type RegistryFormat } from './schema-registry.spec';
 import type { KeyFormat } from './kafka-record-decode.runtime';
@@ -132,6 +132,8 @@ export function createKafkaRecordEncoder(config: EncodeConfig, nodeId: string): 
     if (registered.schemaType !== SCHEMA_TYPE_OF_FORMAT[want]) {
       throw new TributaryError('E_SINK', `node ${nodeId}: ${field}: subject ${subject} holds a ${registered.schemaType} schema (id ${registered.id}), not ${want}`, { nodeId });
     }
+    // The schema libraries load with the first schema (a flow without registry formats never loads them).
+    const { createSchemaCodec } = await import('./registry-codecs.runtime');
     try {
       return createSchemaCodec(registered, choice?.messageType, referenced);
     } catch (error) {

@@ -6,6 +6,9 @@
  * Decoded values are what a flow can carry as JSON: Avro records as objects (unions unwrapped when unambiguous, avsc's
  * `wrapUnions: 'auto'`; bytes and fixed as base64 text, turned back into bytes on encoding), Protobuf messages as objects with their field names as in the .proto file, 64-bit integers as
  * decimal strings, enums as their names, bytes as base64, and every field present (defaults filled in).
+ *
+ * `source.kafka` and `sink.kafka` import this module on the first registry schema they use (the codec interface is in
+ * `schema-codec.runtime.ts`), so the schema libraries load only in flows with registry formats.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019';
@@ -14,27 +17,9 @@ import avro from 'avsc';
 import protobuf from 'protobufjs';
 import { readMessageIndexes, wireHeader } from './confluent-wire-format.runtime';
 import type { RegisteredSchema } from './schema-registry.runtime';
+import { SchemaMismatchError, type ReferencedSchema, type SchemaCodec } from './schema-codec.runtime';
 
-/** A record whose value does not fit the schema; `message` names the field path. */
-export class SchemaMismatchError extends Error {}
-
-/** Encodes and decodes the records of one registered schema. */
-export interface SchemaCodec {
-  readonly schemaType: RegisteredSchema['schemaType'];
-  /**
-   * Decodes `bytes` from `offset` (just after the schema id) to their end.
-   * @throws Error with the reason when the bytes do not decode with this schema
-   */
-  decode(bytes: Buffer, offset: number): unknown;
-  /**
-   * The complete wire format bytes of `value` (magic byte, schema id, Protobuf message indexes, payload).
-   * @throws SchemaMismatchError when the value does not fit the schema
-   */
-  encode(value: unknown): Buffer;
-}
-
-/** The registry's name of each schema type, as `format` names it. */
-export const SCHEMA_TYPE_OF_FORMAT = { avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON' } as const;
+export { SchemaMismatchError, type ReferencedSchema, type SchemaCodec } from './schema-codec.runtime';
 
 /**
  * Builds the codec of a registered schema.
@@ -54,9 +39,6 @@ export function createSchemaCodec(schema: RegisteredSchema, messageType?: string
       return jsonSchemaCodec(schema, referenced);
   }
 }
-
-/** A schema another one references, with the name it is referenced by (a .proto file name, a `$ref` URI). */
-export type ReferencedSchema = RegisteredSchema & { name: string };
 
 /** The Avro types inside `type` (record fields, array items, map values, union branches, logical types' underlying). */
 function avroChildren(type: avro.Type): avro.Type[] {
