@@ -35,10 +35,16 @@ const READY_TIMEOUT_MS = 60_000;
 const root = resolve(import.meta.dirname, '..');
 /** The command measured: `bin/tributary.js` of this checkout, or `STARTUP_CLI`. */
 const CLI = resolve(process.env.STARTUP_CLI ?? join(root, 'bin', 'tributary.js'));
-/** Prints the process's peak RSS (kB) and CPU time (user + system, µs) on stderr at exit. */
+/**
+ * Prints the process's peak RSS (kB) and CPU time (user + system, µs) on stderr at exit. The peak is `VmHWM` of
+ * /proc/self/status, the high-water mark of this process's own memory: `process.resourceUsage().maxRSS` (getrusage's
+ * ru_maxrss) is kept across execve on Linux (getrusage(2)), so a child of the bench's Node process would report the
+ * parent's peak at fork (61 MB for `node -e ''`, against 40 MB by /usr/bin/time).
+ */
 const USAGE_PROBE =
-  'data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();' +
-  'process.stderr.write("\\nUSAGE "+u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+"\\n")})';
+  'data:text/javascript,import{readFileSync}from"node:fs";process.on("exit",()=>{const u=process.resourceUsage();' +
+  'const hwm=/VmHWM:\\s+(\\d+)/.exec(readFileSync("/proc/self/status","utf8"))[1];' +
+  'process.stderr.write("\\nUSAGE "+hwm+" "+(u.userCPUTime+u.systemCPUTime)+"\\n")})';
 
 /** What {@link measureStartup} returns. */
 export interface StartupFigures {
