@@ -10,10 +10,13 @@ export const BATCH_DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025,
 
 /**
  * Bucket upper bounds (s) for end-to-end latency (record timestamp to sink acknowledgement): 1 ms to 1 h, finer below
- * 100 ms, where a healthy pipeline's latency lies.
+ * 100 ms, where a healthy pipeline's latency lies: 5 ms steps from 15 to 40 ms, so a p99 near a 25 ms objective is read
+ * to within 5 ms (`histogram_quantile` interpolates inside a bucket; with one bucket from 25 to 50 ms a p99 of 30 ms read
+ * as 44).
  */
 export const END_TO_END_BUCKETS: readonly number[] = [
-  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600,
+  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5,
+  10, 30, 60, 300, 900, 3600,
 ];
 
 /** A histogram's state: `counts[i]` observations at most `bounds[i]` s (not cumulative), then those above the last bound. */
