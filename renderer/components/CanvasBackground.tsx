@@ -2,8 +2,10 @@
  * The canvas' dot grid, cheap to pan: one layer one grid cell larger than the pane on each side, its dots a CSS
  * background, composited (`will-change: transform`) and moved by a transform written straight from React Flow's store
  * (no React render). A pan therefore repaints nothing: the compositor moves the layer. Only a zoom changes the cell
- * size (a repaint of this layer). Replaces React Flow's `<Background>`, whose SVG pattern moves with every pan step
- * and repaints the whole pane (about 100,000 sub-pixel dots at the fitted view of 500 nodes).
+ * size (a repaint of this layer). Zoomed out (the simple level of detail) the grid is not shown (styles.css): it cannot
+ * be a composited layer under hundreds of nodes there, and repainting it at every pan step cost as much as the nodes.
+ * Replaces React Flow's `<Background>`, whose SVG pattern moves with every pan step and repaints the whole pane (about
+ * 100,000 sub-pixel dots at the fitted view of 500 nodes).
  */
 import { useStoreApi as useFlowStoreApi } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
