@@ -23,21 +23,22 @@ afterAll(() => {
 
 /**
  * Writes a module probe: `--import <probe>` records every module the process resolves through the ESM loader and
- * every CommonJS module in the require cache, and writes them, one URL or path a line, to `$PROBE_OUT` at exit.
+ * every CommonJS module in the require cache, one URL or path a line, in `$PROBE_OUT`. The loader hook appends each
+ * URL itself as it resolves it: posted to the main thread instead, the URLs of the last imports before a quick
+ * `process.exit` (as `--help` makes) never arrived on Node 24, whose main thread did not turn its event loop again.
  */
 function writeProbe(dir: string): string {
   writeFileSync(
     join(dir, 'probe-hooks.mjs'),
-    'let port;\nexport function initialize(data) { port = data.port; }\n' +
-      'export async function resolve(specifier, context, next) { const result = await next(specifier, context); port.postMessage(result.url); return result; }\n',
+    "import { appendFileSync } from 'node:fs';\nlet out;\nexport function initialize(data) { out = data.out; }\n" +
+      'export async function resolve(specifier, context, next) { const result = await next(specifier, context); appendFileSync(out, result.url + "\\n"); return result; }\n',
   );
   const probe = join(dir, 'probe.mjs');
   writeFileSync(
     probe,
-    "import { createRequire, register } from 'node:module';\nimport { writeFileSync } from 'node:fs';\nimport { MessageChannel } from 'node:worker_threads';\n" +
-      'const seen = [];\nconst { port1, port2 } = new MessageChannel();\nport1.on("message", (url) => seen.push(url));\nport1.unref();\n' +
-      "register(new URL('./probe-hooks.mjs', import.meta.url), { data: { port: port2 }, transferList: [port2] });\n" +
-      'process.on("exit", () => writeFileSync(process.env.PROBE_OUT, [...seen, ...Object.keys(createRequire(import.meta.url).cache)].join("\\n")));\n',
+    "import { appendFileSync } from 'node:fs';\nimport { createRequire, register } from 'node:module';\n" +
+      "register(new URL('./probe-hooks.mjs', import.meta.url), { data: { out: process.env.PROBE_OUT } });\n" +
+      'process.on("exit", () => appendFileSync(process.env.PROBE_OUT, Object.keys(createRequire(import.meta.url).cache).join("\\n")));\n',
   );
   return probe;
 }
