@@ -38,12 +38,10 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { stringify } from 'yaml';
-import { FLOW_EXPRESSIONS, expectedKeys, keep, makeRecordJson, mapValue, procCpuUs, procPeakRss, redisKey, type BenchRecord } from './lib';
+import { BENCH_BROKERS as BROKERS, BENCH_REDIS_URL as REDIS_URL, writeFlow } from './flow-file';
+import { expectedKeys, keep, makeRecordJson, mapValue, procCpuUs, procPeakRss, redisKey, type BenchRecord } from './lib';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BROKERS = [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'];
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const NODE_RED_DIR = resolve(process.env.NODE_RED_DIR ?? '/tmp/nodered');
 /** Parent's poll interval (ms). */
 const POLL_MS = 50;
@@ -238,27 +236,6 @@ function writeNodeRedRun(dir: string, name: string, topic: string, groupId: stri
   return { userDir, settings, flow: flowFile };
 }
 
-/** The tributary flow of bench/run.ts (`writeFlow`): source.kafka → transform.map → transform.filter → sink.redis. */
-function writeTributaryFlow(dir: string, name: string, topic: string, groupId: string): string {
-  const flow = {
-    version: 1,
-    name: 'bench',
-    nodes: [
-      { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, topic, groupId, fromBeginning: true, format: 'json' } },
-      { id: 'map', type: 'transform.map', config: { expression: FLOW_EXPRESSIONS.map } },
-      { id: 'filter', type: 'transform.filter', config: { expression: FLOW_EXPRESSIONS.filter } },
-      { id: 'store', type: 'sink.redis', config: { url: REDIS_URL, command: 'set', key: FLOW_EXPRESSIONS.key } },
-    ],
-    edges: [
-      { from: 'source', to: 'map' },
-      { from: 'map', to: 'filter' },
-      { from: 'filter', to: 'store' },
-    ],
-  };
-  const file = join(dir, `${name}.flow.yaml`);
-  writeFileSync(file, stringify(flow));
-  return file;
-}
 
 async function committedTotal(admin: Admin, groupId: string, topic: string): Promise<number> {
   const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -303,7 +280,7 @@ async function runOnce(c: Context, system: string, rep: number, tributaryNode: M
     args = [join(NODE_RED_DIR, 'node_modules', 'node-red', 'red.js'), '-u', files.userDir, '-s', files.settings, '--no-telemetry', files.flow];
   } else {
     command = tributaryNode.get(system)!;
-    args = [join(ROOT, 'bin', 'tributary.js'), 'run', writeTributaryFlow(c.dir, name, c.topic, groupId)];
+    args = [join(ROOT, 'bin', 'tributary.js'), 'run', writeFlow(c.dir, name, c.topic, groupId, true)];
   }
   const t0 = performance.now();
   const run = start(command, args, { LOG_LEVEL: 'warn' });

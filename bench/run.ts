@@ -41,9 +41,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { stringify } from 'yaml';
 import {
-  FLOW_EXPRESSIONS,
   RESULT_PREFIX,
   expectedKeys,
   keep,
@@ -56,12 +54,10 @@ import {
   type VariantConfig,
   type VariantReport,
 } from './lib';
+import { BENCH_BROKERS as BROKERS, BENCH_REDIS_URL as REDIS_URL, writeKafkaFlow, writeFlow } from './flow-file';
 import { summariseProfile, type ProfileSummary } from './profile';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BROKERS = [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'];
-/** A Redis database of its own, flushed before every run that writes. */
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const PARTITIONS = 4;
 const LATENCY_TOPIC = 'tributary-bench-latency';
 const LATENCY_RATE = 5_000;
@@ -300,63 +296,6 @@ async function seed(kafka: Kafka, admin: Admin, topic: string, n: number): Promi
   log(`data: produced ${n} records into ${topic} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** The sink node of a benchmark flow (id `store`). */
-interface BenchSink {
-  type: 'sink.redis' | 'sink.kafka';
-  config: Record<string, unknown>;
-}
-
-/**
- * Writes a benchmark flow file, `<dir>/<name>.flow.yaml`: source.kafka (reading `topic` as `groupId`) ->
- * transform.map -> transform.filter -> `store`, with `settings` when given.
- */
-function writeBenchFlow(
-  dir: string,
-  name: string,
-  flowName: string,
-  settings: Record<string, unknown> | undefined,
-  source: { topic: string; groupId: string; fromBeginning: boolean },
-  store: BenchSink,
-): string {
-  const flow = {
-    version: 1,
-    name: flowName,
-    ...(settings === undefined ? {} : { settings }),
-    nodes: [
-      { id: 'source', type: 'source.kafka', config: { brokers: BROKERS, ...source, format: 'json' } },
-      { id: 'map', type: 'transform.map', config: { expression: FLOW_EXPRESSIONS.map } },
-      { id: 'filter', type: 'transform.filter', config: { expression: FLOW_EXPRESSIONS.filter } },
-      { id: 'store', ...store },
-    ],
-    edges: [
-      { from: 'source', to: 'map' },
-      { from: 'map', to: 'filter' },
-      { from: 'filter', to: 'store' },
-    ],
-  };
-  const file = join(dir, `${name}.flow.yaml`);
-  writeFileSync(file, stringify(flow));
-  return file;
-}
-
-/** Writes the benchmark flow file: source.kafka -> transform.map -> transform.filter -> sink.redis. */
-function writeFlow(dir: string, name: string, topic: string, groupId: string, fromBeginning: boolean, traceSampleRate?: number): string {
-  return writeBenchFlow(dir, name, 'bench', traceSampleRate === undefined ? undefined : { traceSampleRate }, { topic, groupId, fromBeginning }, {
-    type: 'sink.redis',
-    config: { url: REDIS_URL, command: 'set', key: FLOW_EXPRESSIONS.key },
-  });
-}
-
-/**
- * Writes the Kafka-to-Kafka flow file: the benchmark flow with `sink.kafka` into `output` instead of Redis, with
- * `settings.delivery` `delivery`.
- */
-function writeKafkaFlow(dir: string, name: string, topic: string, groupId: string, output: string, delivery: 'at-least-once' | 'exactly-once'): string {
-  return writeBenchFlow(dir, name, 'bench-kafka', { delivery }, { topic, groupId, fromBeginning: true }, {
-    type: 'sink.kafka',
-    config: { brokers: BROKERS, topic: output, key: FLOW_EXPRESSIONS.key },
-  });
-}
 
 /** Records of `topic` a read_committed reader sees (kcat, one byte per record). */
 function committedRecords(topic: string): number {
