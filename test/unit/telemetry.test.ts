@@ -72,6 +72,18 @@ describe('samples', () => {
     expect(t.samples('nope')).toBeUndefined();
   });
 
+  it('keeps each sample\'s port when the ring wraps, oldest first', () => {
+    const t = new TelemetryCollector(['a'], []);
+    const batch = Array.from({ length: 25 }, (_, i) => record(i));
+    t.recordOut('a', 'out', batch.slice(0, 15));
+    t.recordOut('a', 'error', batch.slice(15, 25));
+    const out = t.samples('a')!.out.map((r) => [r.port, r.value]);
+    expect(out).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => ['out', i + 5]),
+      ...Array.from({ length: 10 }, (_, i) => ['error', i + 15]),
+    ]);
+  });
+
   it('computes lag per partition in frames', () => {
     const t = new TelemetryCollector(['k'], []);
     t.reportPartitions('k', [
