@@ -141,6 +141,8 @@ export interface VariantReport {
   peakRssBytes: number;
   /** Latency runs: end-to-end quantiles in ms. */
   latency?: { p50: number; p99: number; count: number };
+  /** Latency runs: quantiles (ms) of the records' age when the consumer received them (the Kafka path's share). */
+  received?: { p50: number; p99: number; count: number };
   /** Anything variant-specific worth keeping (e.g. a checksum). */
   extra?: Record<string, number>;
 }

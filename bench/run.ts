@@ -12,7 +12,8 @@
  * - `--only <a,b>`       throughput variants to run (default all; `tributary-before` only with `--compare-tree`;
  *                        `platformatic` and `platformatic-noop`, the @platformatic/kafka client, only when named here;
  *                        they run on the Node.js binary in `BENCH_PLATFORMATIC_NODE`, by default the bench's own)
- * - `--compare-tree <dir>`  adds the variant `tributary-before`: the same flow run by `<dir>/bin/tributary.js`, another
+ * - `--compare-tree <dir>`  adds the variant `tributary-before` (to the throughput and the latency runs): the same flow
+ *                        run by `<dir>/bin/tributary.js`, another
  *                        checkout (e.g. `git worktree add /tmp/tributary-before <commit>` with this checkout's
  *                        node_modules symlinked into it), so one run compares the code before and after a change
  * - `--before-node-options <flags>`  NODE_OPTIONS of the `tributary-before` process only (e.g. `--compare-tree .
@@ -32,6 +33,7 @@
  * CPU µs per record from `/proc/<pid>/stat`, peak RSS from `/proc/<pid>/status` VmHWM just before SIGTERM.
  */
 import { measureCanvas, type CanvasResult, type TraceBreakdown } from './canvas';
+import { gcPauses, type GcPauses } from './gc-trace';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -50,6 +52,7 @@ import {
   procCpuUs,
   procPeakRss,
   procRss,
+  quantile,
   type BenchRecord,
   type VariantConfig,
   type VariantReport,
@@ -61,6 +64,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const PARTITIONS = 4;
 const LATENCY_TOPIC = 'tributary-bench-latency';
 const LATENCY_RATE = 5_000;
+/** The variants of the latency runs, in their order within a repetition. */
+const LATENCY_VARIANTS = ['tributary', 'handwritten', 'kafkajs-noop'] as const;
 /** Records per produce request of the latency runs, at most (~260 KB). */
 const LATENCY_SEND_MAX = 1_000;
 const POLL_MS = 50;
@@ -197,10 +202,26 @@ export interface Sample {
 
 /** One latency run. */
 export interface LatencySample {
-  variant: 'tributary' | 'handwritten';
+  /**
+   * `kafkajs-noop` acknowledges without writing anything: its figures are the Kafka path's floor. `tributary-before`
+   * (with `--compare-tree`) is the other checkout's runtime.
+   */
+  variant: (typeof LATENCY_VARIANTS)[number] | 'tributary-before';
   rep: number;
+  /** End to end: record timestamp (the producer's send time) to the sink's acknowledgement (noop: to receipt). */
   p50Ms: number;
   p99Ms: number;
+  /**
+   * p99 of the records' age when the consumer received them (ms); tributary: its source's
+   * `tributary_source_record_age_seconds` in the measured window.
+   */
+  receivedP99Ms: number | null;
+  /** tributary: p99 of the Redis sink's batch acknowledgement time (ms) in the measured window; null otherwise. */
+  sinkAckP99Ms: number | null;
+  /** The bench producer's send round trips (acks=1) during the run (ms): what the broker itself added. */
+  produceRtt: { p50Ms: number; p99Ms: number; maxMs: number };
+  /** The consumer's garbage collections in the measured window, from its `--trace-gc` output. */
+  gc: GcPauses;
   /** CPU of the consumer process while records arrived at 5,000/s, % of one core. */
   cpuPercent: number;
   /** Records the quantiles are computed from (tributary: its 10–20 s window; handwritten: after the warm-up). */
@@ -508,10 +529,14 @@ async function waitStable(admin: Admin, groupId: string, run: ReturnType<typeof 
   throw new Error(`group ${groupId} did not become stable within ${timeoutMs / 1000} s (${state}); consumer stderr: ${run.err()}`);
 }
 
-/** Produces at `LATENCY_RATE` records/s for `seconds`, each record stamped with its send time. */
-async function produceSteadily(producer: Producer, seconds: number, firstId: number): Promise<number> {
+/**
+ * Produces at `LATENCY_RATE` records/s for `seconds`, each record stamped with its send time.
+ * @returns the records sent and each send's round trip (ms)
+ */
+async function produceSteadily(producer: Producer, seconds: number, firstId: number): Promise<{ sent: number; rtts: number[] }> {
   const t0 = performance.now();
   let sent = 0;
+  const rtts: number[] = [];
   for (;;) {
     const elapsed = (performance.now() - t0) / 1000;
     if (elapsed >= seconds) break;
@@ -525,40 +550,44 @@ async function produceSteadily(producer: Producer, seconds: number, firstId: num
         const id = firstId + sent + i;
         messages.push({ key: String(id), value: makeRecordJson(id), timestamp: String(now) });
       }
+      const sendAt = performance.now();
       await producer.send({ topic: LATENCY_TOPIC, acks: 1, messages });
+      rtts.push(performance.now() - sendAt);
       sent += due;
     }
     await sleep(5);
   }
-  return sent;
+  return { sent, rtts };
 }
 
 /**
- * The cumulative counts of `tributary_end_to_end_latency_seconds_bucket` in a Prometheus exposition, by upper bound
- * (s; `Infinity` for `+Inf`), summed over the sinks.
+ * The cumulative counts of the histogram `name` (e.g. `tributary_end_to_end_latency_seconds`) in a Prometheus
+ * exposition, by upper bound (s; `Infinity` for `+Inf`), summed over the sinks.
+ * @throws when the exposition has no bucket of `name`
  */
-function endToEndBuckets(text: string): Map<number, number> {
+function histogramBuckets(text: string, name: string): Map<number, number> {
   const buckets = new Map<number, number>();
-  for (const match of text.matchAll(/^tributary_end_to_end_latency_seconds_bucket\{([^}]*)\} (\S+)$/gm)) {
+  for (const match of text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
     const le = /(?:^|,)le="([^"]+)"/.exec(match[1]!)?.[1];
     if (le === undefined) continue;
     const bound = le === '+Inf' ? Infinity : Number(le);
     buckets.set(bound, (buckets.get(bound) ?? 0) + Number(match[2]));
   }
-  if (buckets.size === 0) throw new Error('no tributary_end_to_end_latency_seconds_bucket in /metrics');
+  if (buckets.size === 0) throw new Error(`no ${name}_bucket in /metrics`);
   return buckets;
 }
 
 /**
- * p50 and p99 end-to-end latency (ms) of the records acknowledged between two scrapes: the difference of the
- * cumulative buckets, interpolated linearly within a bucket as Prometheus' `histogram_quantile` does.
- * @throws when no record was acknowledged in between
+ * p50 and p99 (ms) of the histogram `name` between two scrapes (e.g. the end-to-end latency of the records
+ * acknowledged in between): the difference of the cumulative buckets, interpolated linearly within a bucket as
+ * Prometheus' `histogram_quantile` does.
+ * @throws when nothing was observed in between
  */
-function endToEndBetween(before: string, after: string): { p50: number; p99: number } {
-  const from = before === '' ? new Map<number, number>() : endToEndBuckets(before);
-  const bounds = [...endToEndBuckets(after)].map(([bound, n]) => [bound, n - (from.get(bound) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
+function histogramBetween(before: string, after: string, name: string): { p50: number; p99: number } {
+  const from = before === '' ? new Map<number, number>() : histogramBuckets(before, name);
+  const bounds = [...histogramBuckets(after, name)].map(([bound, n]) => [bound, n - (from.get(bound) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
   const total = bounds[bounds.length - 1]![1];
-  if (total <= 0) throw new Error('no record acknowledged between the two scrapes');
+  if (total <= 0) throw new Error(`nothing observed in ${name} between the two scrapes`);
   const quantile = (q: number): number => {
     const rank = q * total;
     let lower = 0;
@@ -577,6 +606,12 @@ function endToEndBetween(before: string, after: string): { p50: number; p99: num
   return { p50: quantile(0.5), p99: quantile(0.99) };
 }
 
+/**
+ * One latency run of `variant`: a fresh consumer (started with `--trace-gc`) in a fresh group, records produced at
+ * `LATENCY_RATE` for `latencySeconds`, quantiles over what was stamped after the warm-up (a third of the run, at most
+ * 10 s). The GC window is placed by the parent's clock since the spawn, so it starts the child's start-up time (some
+ * tens of ms) late.
+ */
 async function runLatency(b: Bench, producer: Producer, variant: LatencySample['variant'], rep: number, firstId: number): Promise<LatencySample> {
   const seconds = b.options.latencySeconds;
   const groupId = `bench-${b.runId}-latency-${variant}-${rep}`;
@@ -584,12 +619,19 @@ async function runLatency(b: Bench, producer: Producer, variant: LatencySample['
   await b.redis.flushdb();
   let run: ReturnType<typeof start>;
   let port = 0;
-  if (variant === 'tributary') {
+  const spawnedAt = performance.now();
+  const isTributary = variant === 'tributary' || variant === 'tributary-before';
+  if (isTributary) {
     port = await freePort();
     const flow = writeFlow(b.dir, groupId, LATENCY_TOPIC, groupId, false);
-    run = start(process.execPath, [join(ROOT, 'bin', 'tributary.js'), 'run', flow, '--metrics-port', String(port)], { LOG_LEVEL: 'warn' });
+    const tree = variant === 'tributary-before' ? b.options.compareTree! : ROOT;
+    const nodeOptions = variant === 'tributary-before' ? b.options.beforeNodeOptions : undefined;
+    run = start(process.execPath, ['--trace-gc', join(tree, 'bin', 'tributary.js'), 'run', flow, '--metrics-port', String(port)], {
+      LOG_LEVEL: 'warn',
+      ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+    });
   } else {
-    const [command, args] = nodeVariant('handwritten');
+    const [command, args] = nodeVariant(variant);
     const config: VariantConfig = {
       brokers: BROKERS,
       topic: LATENCY_TOPIC,
@@ -599,7 +641,7 @@ async function runLatency(b: Bench, producer: Producer, variant: LatencySample['
       fromBeginning: false,
       latencyFromFile: join(b.dir, `${groupId}.from`),
     };
-    run = start(command, args, { BENCH_CONFIG: JSON.stringify(config) });
+    run = start(command, ['--trace-gc', ...args], { BENCH_CONFIG: JSON.stringify(config) });
   }
   const pid = run.child.pid!;
   try {
@@ -612,26 +654,65 @@ async function runLatency(b: Bench, producer: Producer, variant: LatencySample['
     let warmMetrics: Promise<string> | undefined;
     const warm = setTimeout(() => {
       cpuFrom = { t: performance.now(), cpu: procCpuUs(pid) ?? 0 };
-      if (variant === 'tributary') warmMetrics = fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      if (isTributary) warmMetrics = fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
     }, warmupMs);
     writeFileSync(join(b.dir, `${groupId}.from`), String(t0 + warmupMs));
-    await produceSteadily(producer, seconds, firstId);
+    const { rtts } = await produceSteadily(producer, seconds, firstId);
     clearTimeout(warm);
     await sleep(1_000);
     const cpuTo = { t: performance.now(), cpu: procCpuUs(pid) ?? 0 };
     const cpuPercent = cpuFrom === undefined ? Number.NaN : ((cpuTo.cpu - cpuFrom.cpu) / 1000 / (cpuTo.t - cpuFrom.t)) * 100;
-    if (variant === 'tributary') {
+    const sortedRtts = Float64Array.from(rtts).sort();
+    const produceRtt = { p50Ms: quantile(sortedRtts, 0.5), p99Ms: quantile(sortedRtts, 0.99), maxMs: sortedRtts[sortedRtts.length - 1] ?? Number.NaN };
+    const gcWindow = (): GcPauses => gcPauses(run.out(), cpuFrom === undefined ? 0 : cpuFrom.t - spawnedAt, cpuTo.t - spawnedAt);
+    const common = { variant, rep, cpuPercent, idleRssMb, produceRtt };
+    if (isTributary) {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const { p50, p99 } = endToEndBetween((await warmMetrics) ?? '', text);
-      return { variant, rep, p50Ms: p50, p99Ms: p99, cpuPercent, count: null, idleRssMb, load1: loadavg()[0]! };
+      const before = (await warmMetrics) ?? '';
+      const { p50, p99 } = histogramBetween(before, text, 'tributary_end_to_end_latency_seconds');
+      const ack = histogramBetween(before, text, 'tributary_sink_ack_duration_seconds');
+      // A checkout from before the source's age histogram has none.
+      const received = text.includes('tributary_source_record_age_seconds_bucket') ? histogramBetween(before, text, 'tributary_source_record_age_seconds').p99 : null;
+      return { ...common, p50Ms: p50, p99Ms: p99, receivedP99Ms: received, sinkAckP99Ms: ack.p99, count: null, gc: gcWindow(), load1: loadavg()[0]! };
     }
     await stop(run.child, run.exit);
     const report = parseReport(run.out());
-    return { variant, rep, p50Ms: report.latency!.p50, p99Ms: report.latency!.p99, cpuPercent, count: report.latency!.count, idleRssMb, load1: loadavg()[0]! };
+    return {
+      ...common,
+      p50Ms: report.latency!.p50,
+      p99Ms: report.latency!.p99,
+      receivedP99Ms: report.received?.p99 ?? null,
+      sinkAckP99Ms: null,
+      count: report.latency!.count,
+      gc: gcWindow(),
+      load1: loadavg()[0]!,
+    };
   } finally {
     await stop(run.child, run.exit);
     await b.admin.deleteGroups([groupId]).catch(() => undefined);
   }
+}
+
+/**
+ * Where the latency goes, per run: the end-to-end p99 beside the p99 of the records' age at receipt (the Kafka
+ * path), the sink's acknowledgement, the broker's own produce round trips and the consumer's GC pauses.
+ */
+function latencyBreakdownMarkdown(latency: LatencySample[]): string[] {
+  const ms = (v: number | null): string => (v === null ? '–' : fmt(v, 1));
+  const lines = [
+    'Where the latency goes, per run: p99 of the age at receipt (tributary: `tributary_source_record_age_seconds`; kafkajs-noop receives and commits, nothing else, so its receipt is the floor of the Kafka path), p99 of the Redis sink acknowledgement (tributary), the bench producer\'s send round trips (acks=1), and the consumer\'s GC in the measured window (`--trace-gc`)',
+    '',
+    '| rep | variant | p99 end to end ms | p99 at receipt ms | p99 sink ack ms | produce RTT p99 / max ms | scavenges/s × mean ms | mark-compacts | GC ms/s | longest pause ms |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const l of latency) {
+    const { gc } = l;
+    lines.push(
+      `| ${l.rep} | ${l.variant} | ${ms(l.p99Ms)} | ${ms(l.receivedP99Ms)} | ${ms(l.sinkAckP99Ms)} | ${ms(l.produceRtt.p99Ms)} / ${ms(l.produceRtt.maxMs)} | ` +
+        `${fmt(gc.scavenges / gc.seconds, 1)} × ${ms(gc.meanScavengeMs)} | ${gc.markCompacts} | ${fmt(gc.totalMs / gc.seconds, 1)} | ${ms(gc.maxPauseMs)} |`,
+    );
+  }
+  return lines;
 }
 
 /** One row of the goals table. */
@@ -920,13 +1001,18 @@ async function main(): Promise<void> {
     await producer.connect();
     let firstId = 0;
     for (let rep = 1; rep <= options.latencyReps; rep++) {
-      for (const variant of ['tributary', 'handwritten'] as const) {
+      for (const variant of options.compareTree === undefined ? LATENCY_VARIANTS : [...LATENCY_VARIANTS, 'tributary-before' as const]) {
         const sample = await runLatency(b, producer, variant, rep, firstId);
         firstId += options.latencySeconds * LATENCY_RATE + LATENCY_RATE;
         latency.push(sample);
+        const { gc, produceRtt } = sample;
         log(
-          `latency rep ${rep} ${variant.padEnd(12)} p50 ${fmt(sample.p50Ms, 1)} ms  p99 ${fmt(sample.p99Ms, 1)} ms  cpu ${fmt(sample.cpuPercent)} %  ` +
-            `idle RSS ${fmt(sample.idleRssMb)} MB  load ${fmt(sample.load1, 2)}`,
+          `latency rep ${rep} ${variant.padEnd(12)} p50 ${fmt(sample.p50Ms, 1)} ms  p99 ${fmt(sample.p99Ms, 1)} ms  ` +
+            (sample.receivedP99Ms === null ? '' : `received p99 ${fmt(sample.receivedP99Ms, 1)} ms  `) +
+            (sample.sinkAckP99Ms === null ? '' : `sink ack p99 ${fmt(sample.sinkAckP99Ms, 1)} ms  `) +
+            `produce rtt p99 ${fmt(produceRtt.p99Ms, 1)} max ${fmt(produceRtt.maxMs, 1)} ms  ` +
+            `gc ${fmt(gc.scavenges / gc.seconds, 1)} scavenges/s of ${fmt(gc.meanScavengeMs, 1)} ms, ${gc.markCompacts} mark-compacts, max ${fmt(gc.maxPauseMs, 1)} ms  ` +
+            `cpu ${fmt(sample.cpuPercent)} %  idle RSS ${fmt(sample.idleRssMb)} MB  load ${fmt(sample.load1, 2)}`,
         );
       }
     }
@@ -990,13 +1076,14 @@ async function main(): Promise<void> {
     lines.push('');
     lines.push('| variant | p50 ms | p99 ms | CPU % of one core |');
     lines.push('|---|---:|---:|---:|');
-    for (const variant of ['tributary', 'handwritten'] as const) {
+    for (const variant of [...LATENCY_VARIANTS, 'tributary-before' as const]) {
       const own = latency.filter((l) => l.variant === variant);
       if (own.length === 0) continue;
       lines.push(
         `| ${variant} | ${range(stats(own.map((l) => l.p50Ms)), 1)} | ${range(stats(own.map((l) => l.p99Ms)), 1)} | ${range(stats(own.map((l) => l.cpuPercent)))} |`,
       );
     }
+    lines.push('', ...latencyBreakdownMarkdown(latency));
   }
   if (canvas !== undefined) {
     lines.push('', ...canvasMarkdown(canvas));

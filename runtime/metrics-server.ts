@@ -90,7 +90,8 @@ class TelemetryHistogram {
  *   `tributary_node_errors_total{node}`, `tributary_node_dropped_total{node}`;
  * - histograms in seconds: `tributary_node_batch_duration_seconds{node}` (a batch's time in a transform; in a sink,
  *   until acknowledged, retries included), `tributary_sink_ack_duration_seconds{node}` (a sink write until
- *   acknowledged), `tributary_end_to_end_latency_seconds{node}` (record timestamp to acknowledgement by sink `node`);
+ *   acknowledged), `tributary_end_to_end_latency_seconds{node}` (record timestamp to acknowledgement by sink `node`),
+ *   `tributary_source_record_age_seconds{node}` (record timestamp to the moment source `node` read it);
  * - gauges: `tributary_kafka_consumer_lag{node,topic,partition}` (records), `tributary_kafka_committed_offset{...}`,
  *   `tributary_kafka_partition_paused{...}` (0/1), `tributary_in_flight_records`, `tributary_up`,
  *   `tributary_build_info{version}` (1);
@@ -172,6 +173,11 @@ export function createMetricsRegistry(engine: Engine): Registry {
     'tributary_end_to_end_latency_seconds',
     'From record timestamp to acknowledgement by the sink (node), seconds.',
     () => histograms?.endToEnd,
+  ).register(registry);
+  new TelemetryHistogram(
+    'tributary_source_record_age_seconds',
+    'From record timestamp to the moment the source (node) read it, seconds.',
+    () => histograms?.sourceAge,
   ).register(registry);
   const lag = new Gauge({
     name: 'tributary_kafka_consumer_lag',

@@ -2,20 +2,21 @@
  * Variant `handwritten`: the pipeline as a competent developer writes it by hand with kafkajs + ioredis: `eachBatch`
  * over 4 partitions concurrently, parse, map, filter, one Redis pipeline per batch, resolve the offset, commit,
  * heartbeat. Runs until the parent sends SIGTERM; in latency runs it then prints end-to-end quantiles (record timestamp
- * to Redis pipeline reply) of the records stamped after the time the parent wrote into `latencyFromFile`.
+ * to Redis pipeline reply) and the quantiles of the records' age when `eachBatch` received them (the Kafka path's
+ * share) of the records stamped after the time the parent wrote into `latencyFromFile`.
  */
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { mapMessageValue, printReport, quantile, readVariantConfig, redisKey } from '../lib';
+import { mapMessageValue, printReport, readVariantConfig, redisKey } from '../lib';
+import { LatencyRecorder } from './latency-recorder';
 
 const config = readVariantConfig();
 const kafka = new Kafka({ clientId: 'bench-handwritten', brokers: config.brokers, logLevel: logLevel.WARN });
 const consumer = kafka.consumer({ groupId: config.groupId });
 const redis = new Redis(config.redisUrl);
-/** Latency runs: record timestamp and end-to-end latency (ms) of every record written. */
-const stamps: number[] = [];
-const latencies: number[] = [];
+/** Latency runs: the age of every record written (end to end), and of every record received. */
+const written = new LatencyRecorder();
+const received = new LatencyRecorder();
 const measureLatency = config.latencyFromFile !== undefined;
 
 process.once('SIGTERM', () => {
@@ -23,15 +24,8 @@ process.once('SIGTERM', () => {
     await consumer.disconnect();
     redis.disconnect();
     if (measureLatency) {
-      const from = Number(readFileSync(config.latencyFromFile!, 'utf8'));
-      const sorted = Float64Array.from(latencies.filter((_, i) => stamps[i]! >= from)).sort();
-      printReport({
-        records: sorted.length,
-        wallMs: 0,
-        cpuUs: 0,
-        peakRssBytes: 0,
-        latency: { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), count: sorted.length },
-      });
+      const latency = written.quantiles(config.latencyFromFile!);
+      printReport({ records: latency.count, wallMs: 0, cpuUs: 0, peakRssBytes: 0, latency, received: received.quantiles(config.latencyFromFile!) });
     }
     process.exit(0);
   })();
@@ -45,6 +39,7 @@ await consumer.run({
   partitionsConsumedConcurrently: 4,
   eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
     if (batch.isEmpty() || !isRunning() || isStale()) return;
+    if (measureLatency) received.recordMessages(batch.messages);
     const pipeline = redis.pipeline();
     const timestamps: number[] = [];
     for (const message of batch.messages) {
@@ -56,13 +51,7 @@ await consumer.run({
     if (pipeline.length > 0) {
       const replies = await pipeline.exec();
       for (const [error] of replies ?? []) if (error !== null) throw error;
-      if (measureLatency) {
-        const now = Date.now();
-        for (const ts of timestamps) {
-          stamps.push(ts);
-          latencies.push(now - ts);
-        }
-      }
+      if (measureLatency) written.recordStamps(timestamps);
     }
     const last = batch.lastOffset();
     resolveOffset(last);

@@ -256,6 +256,27 @@ export interface DurationHistograms {
   sinkAck: Record<string, HistogramSnapshot>;
   /** From record timestamp to acknowledgement, per sink (one observation per record). */
   endToEnd: Record<string, HistogramSnapshot>;
+  /**
+   * From record timestamp to the moment its source read it, per source (one observation per record): how long
+   * records waited upstream (producer, broker, fetch). `endToEnd` minus this is the time spent in the flow.
+   */
+  sourceAge: Record<string, HistogramSnapshot>;
+}
+
+/**
+ * Calls `observe(ageMs, count)` for each run of records of `batch` with equal timestamps, their age at `now` (epoch
+ * ms, at least 0). Records of a batch mostly share their timestamp (a producer's batch, ms resolution), so a histogram
+ * fed this way costs per run rather than per record.
+ */
+function forEachAge(batch: readonly FlowRecord[], now: number, observe: (ageMs: number, count: number) => void): void {
+  let i = 0;
+  while (i < batch.length) {
+    const timestamp = batch[i]!.timestamp;
+    let count = 1;
+    while (i + count < batch.length && batch[i + count]!.timestamp === timestamp) count++;
+    observe(Math.max(0, now - timestamp), count);
+    i += count;
+  }
 }
 
 /** A sink's acknowledgement histograms, for Prometheus. */
@@ -272,6 +293,7 @@ export class TelemetryCollector {
   private readonly sinkAck = new Map<string, WindowedLatency>();
   private readonly sinkDurations = new Map<string, SinkDurations>();
   private readonly endToEnd = new WindowedLatency();
+  private readonly sourceAge = new Map<string, DurationHistogram>();
   private readonly startedAt = Date.now();
   private totalIn = 0;
   private totalDelivered = 0;
@@ -319,8 +341,12 @@ export class TelemetryCollector {
     const s = this.stats(nodeId);
     s.in += batch.length;
     s.rateIn.add(batch.length);
-    if (isSource) this.totalIn += batch.length;
-    else s.samplesIn.pushLast(batch);
+    if (isSource) {
+      this.totalIn += batch.length;
+      let age = this.sourceAge.get(nodeId);
+      if (age === undefined) this.sourceAge.set(nodeId, (age = new DurationHistogram(END_TO_END_BUCKETS)));
+      forEachAge(batch, Date.now(), (ms, count) => age.observe(ms / 1000, count));
+    } else s.samplesIn.pushLast(batch);
   }
 
   /** A node emitted records on `port`. */
@@ -359,18 +385,10 @@ export class TelemetryCollector {
     this.sinkAck.get(nodeId)?.record(ms, 1, now);
     const durations = this.sinkDurations.get(nodeId);
     durations?.ack.observe(ms / 1000);
-    // Records of a batch mostly share their timestamp (a producer's batch, ms resolution): each run of equal
-    // timestamps is one observation with a count, so the histograms cost per run rather than per record.
-    let i = 0;
-    while (i < batch.length) {
-      const timestamp = batch[i]!.timestamp;
-      let count = 1;
-      while (i + count < batch.length && batch[i + count]!.timestamp === timestamp) count++;
-      const latency = Math.max(0, now - timestamp);
+    forEachAge(batch, now, (latency, count) => {
       this.endToEnd.record(latency, count, now);
       durations?.endToEnd.observe(latency / 1000, count);
-      i += count;
-    }
+    });
   }
 
   /** Records of a source batch were acknowledged everywhere. */
@@ -452,7 +470,9 @@ export class TelemetryCollector {
       sinkAck[id] = d.ack.snapshot();
       endToEnd[id] = d.endToEnd.snapshot();
     }
-    return { batchDuration, sinkAck, endToEnd };
+    const sourceAge: Record<string, HistogramSnapshot> = {};
+    for (const [id, h] of this.sourceAge) sourceAge[id] = h.snapshot();
+    return { batchDuration, sinkAck, endToEnd, sourceAge };
   }
 
   /** The last records in and out of `nodeId`, or undefined for an unknown node. */

@@ -116,3 +116,22 @@ describe('end-to-end latency', () => {
     expect(t.frame().endToEnd.p50).toBeGreaterThanOrEqual(7_000);
   });
 });
+
+describe('source record age', () => {
+  it('observes each record read by a source once, by its age at reading; other nodes observe none', () => {
+    const t = new TelemetryCollector(['source', 'map'], []);
+    const now = Date.now();
+    const at = (timestamp: number): FlowRecord => ({ ...record(1), timestamp });
+    t.recordIn('source', [at(now - 3_000), at(now - 3_000), at(now - 20_000)], true);
+    t.recordIn('map', [at(now - 3_000)], false);
+    const ages = t.histograms().sourceAge;
+    expect(Object.keys(ages)).toEqual(['source']);
+    const age = ages.source!;
+    expect(age.count).toBe(3);
+    expect(age.sum).toBeGreaterThanOrEqual(2 * 3 + 20);
+    expect(age.sum).toBeLessThan(2 * 3 + 20 + 3);
+    const bucket = (le: number): number => age.counts[age.bounds.indexOf(le)]!;
+    expect(bucket(5)).toBe(2);
+    expect(bucket(30)).toBe(1);
+  });
+});
