@@ -1,9 +1,14 @@
 // Telemetry building blocks: latency quantiles, per-second rates, sample truncation, frames.
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram, RateCounter, TelemetryCollector, WindowedLatency, SAMPLE_MAX_VALUE_CHARS, toSample } from '../../runtime/engine/telemetry';
+import type { HistogramSnapshot } from '../../runtime/engine/duration-histogram';
 import type { FlowRecord } from '../../runtime/engine/types';
 
 const record = (value: unknown): FlowRecord => ({ key: null, value, headers: {}, timestamp: 0, meta: { source: 's' } });
+/** A record stamped `timestamp` (epoch ms). */
+const stamped = (timestamp: number): FlowRecord => ({ ...record(1), timestamp });
+/** The count of the bucket with upper bound `le` (s) of a histogram snapshot. */
+const bucket = (h: HistogramSnapshot, le: number): number => h.counts[h.bounds.indexOf(le)]!;
 
 describe('LatencyHistogram', () => {
   it('gives quantiles within 5 % of the exact values', () => {
@@ -101,18 +106,16 @@ describe('end-to-end latency', () => {
   it('counts every acknowledged record once, also when runs of records share a timestamp', () => {
     const t = new TelemetryCollector(['sink'], ['sink']);
     const now = Date.now();
-    const at = (timestamp: number): FlowRecord => ({ ...record(1), timestamp });
     // Runs of equal timestamps (a producer batch), a lone one, and a timestamp seen again after another.
-    const batch = [at(now - 7_000), at(now - 7_000), at(now - 7_000), at(now - 45_000), at(now - 7_000), at(now - 7_000)];
+    const batch = [now - 7_000, now - 7_000, now - 7_000, now - 45_000, now - 7_000, now - 7_000].map(stamped);
     t.recordSinkAck('sink', 2, batch);
     const e2e = t.histograms().endToEnd.sink!;
     expect(e2e.count).toBe(6);
     // Five records ~7 s old, one ~45 s old (the clock moved at most a little since `now`).
     expect(e2e.sum).toBeGreaterThanOrEqual(5 * 7 + 45);
     expect(e2e.sum).toBeLessThan(5 * 7 + 45 + 6);
-    const bucket = (le: number): number => e2e.counts[e2e.bounds.indexOf(le)]!;
-    expect(bucket(10)).toBe(5);
-    expect(bucket(60)).toBe(1);
+    expect(bucket(e2e, 10)).toBe(5);
+    expect(bucket(e2e, 60)).toBe(1);
     expect(t.frame().endToEnd.p50).toBeGreaterThanOrEqual(7_000);
   });
 });
@@ -121,17 +124,15 @@ describe('source record age', () => {
   it('observes each record read by a source once, by its age at reading; other nodes observe none', () => {
     const t = new TelemetryCollector(['source', 'map'], []);
     const now = Date.now();
-    const at = (timestamp: number): FlowRecord => ({ ...record(1), timestamp });
-    t.recordIn('source', [at(now - 3_000), at(now - 3_000), at(now - 20_000)], true);
-    t.recordIn('map', [at(now - 3_000)], false);
+    t.recordIn('source', [stamped(now - 3_000), stamped(now - 3_000), stamped(now - 20_000)], true);
+    t.recordIn('map', [stamped(now - 3_000)], false);
     const ages = t.histograms().sourceAge;
     expect(Object.keys(ages)).toEqual(['source']);
     const age = ages.source!;
     expect(age.count).toBe(3);
     expect(age.sum).toBeGreaterThanOrEqual(2 * 3 + 20);
     expect(age.sum).toBeLessThan(2 * 3 + 20 + 3);
-    const bucket = (le: number): number => age.counts[age.bounds.indexOf(le)]!;
-    expect(bucket(5)).toBe(2);
-    expect(bucket(30)).toBe(1);
+    expect(bucket(age, 5)).toBe(2);
+    expect(bucket(age, 30)).toBe(1);
   });
 });
