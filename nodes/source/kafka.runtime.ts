@@ -14,8 +14,9 @@
  * records; up to {@link PIPELINE_DEPTH} chunks per partition are in the graph at once; `isRunning()` / `isStale()` stop
  * dispatching (a stop or a rebalance); a heartbeat runs every 2 s while the batch is processed; while the engine is
  * backpressured (a sink retrying, in-flight bound reached) the partition is paused and resumes by itself. Acknowledged
- * offsets are committed in the background after every batch (one commit at a time, so commits coalesce while one is
- * in flight) and every {@link COMMIT_INTERVAL_MS}; the last batch before a stop or a rebalance awaits its commit.
+ * offsets are committed in the background after every batch (one commit at a time; batches that end while one is in
+ * flight are coalesced into the next, which follows at once) and every {@link COMMIT_INTERVAL_MS}; the last batch
+ * before a stop or a rebalance awaits its commit, and a stop commits everything acknowledged before leaving the group.
  * In preview the engine stops the source after the records it previews; the source commits nothing.
  *
  * **Membership.** The source reports its group membership to the engine for `/readyz` (through
@@ -89,6 +90,9 @@ const SILENCE_CHECK_MS = 1_000;
  */
 export const MAX_TRANSACTION_ATTEMPTS = 5;
 
+/** Logged when the commit at a stop fails. */
+const LAST_COMMIT_FAILED = 'last offset commit failed: the records since the previous commit are replayed at the next start';
+
 class KafkaSource implements SourceRuntime {
   private consumer: Consumer | undefined;
   private stopping: Promise<void> | undefined;
@@ -110,6 +114,8 @@ class KafkaSource implements SourceRuntime {
   private probing = false;
   /** The background commit running now, if any (never two at once). */
   private backgroundCommit: Promise<void> | undefined;
+  /** A batch ended while a background commit was in flight: one more commit follows it, with that batch's offsets. */
+  private commitAgain = false;
   /** The last background commit error logged, so that a failing commit is logged once, not every second. */
   private commitError: string | undefined;
   /** Per `topic:partition`: the last offset kafkajs reported committed (`COMMIT_OFFSETS`). */
@@ -273,6 +279,7 @@ class KafkaSource implements SourceRuntime {
       if (this.previewIdle !== undefined) clearTimeout(this.previewIdle);
       if (this.commitTimer !== undefined) clearInterval(this.commitTimer);
       if (this.silenceCheck !== undefined) clearInterval(this.silenceCheck);
+      await this.commitBeforeLeaving();
       this.health.close();
       // disconnect() stops fetching, waits for the running eachBatch calls (each commits what was acknowledged before
       // it returns) and leaves the group.
@@ -381,7 +388,12 @@ class KafkaSource implements SourceRuntime {
    * once (until commits succeed again) and acted on: a membership error sends the member back to its group.
    */
   private commitInBackground(): void {
-    if (this.backgroundCommit !== undefined || this.health.unavailable || this.stopping !== undefined || this.failed) return;
+    if (this.health.unavailable || this.stopping !== undefined || this.failed) return;
+    if (this.backgroundCommit !== undefined) {
+      // Coalesced, not dropped: offsets acknowledged after the in-flight commit read the ledger go in the next one.
+      this.commitAgain = true;
+      return;
+    }
     const join = this.health.join;
     const startedAt = this.health.clock();
     this.backgroundCommit = this.commit()
@@ -403,7 +415,29 @@ class KafkaSource implements SourceRuntime {
           else if (isKafkaUnavailableError(error)) this.health.unavailableNow(error, startedAt);
         },
       )
-      .finally(() => (this.backgroundCommit = undefined));
+      .finally(() => {
+        this.backgroundCommit = undefined;
+        if (!this.commitAgain) return;
+        this.commitAgain = false;
+        this.commitInBackground();
+      });
+  }
+
+  /**
+   * At a stop, before the consumer leaves its group: waits for the background commits, then commits what was
+   * acknowledged since (a batch that ended while a commit was in flight left its offsets to the next one). Batches still
+   * running commit their own offsets when they end. Skipped in an outage, after a failure and under exactly-once
+   * (offsets travel in the transactions).
+   */
+  private async commitBeforeLeaving(): Promise<void> {
+    while (this.backgroundCommit !== undefined) await this.backgroundCommit;
+    if (this.transactions !== undefined || this.health.unavailable || this.failed) return;
+    try {
+      await this.commit();
+    } catch (error) {
+      const message = kafkaErrorMessage(error);
+      this.ctx.logger.warn({ err: message }, LAST_COMMIT_FAILED);
+    }
   }
 
   /** The last commit of a batch; see {@link eachBatch}. */
@@ -416,7 +450,7 @@ class KafkaSource implements SourceRuntime {
       // The consumer stops or restarted meanwhile: there is nothing to rejoin for this batch; a later commit (or the
       // replay after a restart) carries its offsets.
       if (this.stopping !== undefined) {
-        this.ctx.logger.warn({ err: message }, `last offset commit failed: the records since the previous commit are replayed at the next start`);
+        this.ctx.logger.warn({ err: message }, LAST_COMMIT_FAILED);
         return;
       }
       if (!isRunning()) return;
