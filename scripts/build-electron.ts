@@ -33,6 +33,9 @@ export async function buildElectron(): Promise<void> {
       entryPoints: [resolve(root, 'electron/main.ts')],
       outfile: resolve(root, 'dist/electron/main.cjs'),
       packages: 'external',
+      // import.meta.url in a CommonJS bundle: the bundle's own file URL (transform.validate's spec requires ajv from it).
+      banner: { js: "const __bundleImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      define: { 'import.meta.url': '__bundleImportMetaUrl' },
       external: ['electron'],
     }),
     build({

@@ -1,10 +1,12 @@
 /**
  * `transform.validate`: checks each record value against an inline JSON Schema (draft 2020-12). Browser-safe.
  *
- * Unlike other specs this one imports ajv (pure JavaScript, browser-safe, no Node modules), so that an invalid schema
- * is a problem at `config.schema` when the flow is compiled (studio, `tributary validate`) rather than when it runs.
+ * Unlike other specs this one compiles the schema with ajv, so that an invalid schema is a problem at `config.schema`
+ * when the flow is compiled (`tributary validate`, `run`, the studio's backend) rather than when it runs. ajv is
+ * loaded on the first check, not with the catalog: a runtime whose flow has no `transform.validate` never loads it,
+ * nor does the studio's renderer, where it could not compile anyway (its bundle: 3,423 → 2,992 kB).
  */
-import { Ajv2020, type Options as AjvOptions, type ValidateFunction } from 'ajv/dist/2020';
+import type { Ajv2020, Options as AjvOptions, ValidateFunction } from 'ajv/dist/2020';
 import { z } from 'zod';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, defineNodeSpec } from '../../runtime/common/node-spec';
 
@@ -34,20 +36,41 @@ export const VALIDATE_AJV_OPTIONS: AjvOptions = {
  */
 let checker: Ajv2020 | undefined;
 
+/** The part of Node's `process` this module uses; the renderer has no `process`. */
+interface NodeProcess {
+  getBuiltinModule?: (id: 'node:module') => { createRequire(from: string): (id: string) => unknown };
+}
+
+/**
+ * ajv's draft 2020-12 class, required synchronously (a zod check cannot wait for an `import()`) through Node's
+ * `process.getBuiltinModule` (Node ≥ 20.16; the project needs ≥ 20.19).
+ * @returns undefined outside Node (the studio's renderer, whose Content-Security-Policy forbids the code generation ajv
+ *   compiles with)
+ */
+function loadAjv2020(): (new (options: AjvOptions) => Ajv2020) | undefined {
+  const nodeModule = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('node:module');
+  if (nodeModule === undefined) return undefined;
+  return (nodeModule.createRequire(import.meta.url)('ajv/dist/2020') as { Ajv2020: new (options: AjvOptions) => Ajv2020 }).Ajv2020;
+}
+
 /**
  * Compiles a JSON Schema (draft 2020-12) with {@link VALIDATE_AJV_OPTIONS}, leaving nothing registered.
  * @returns undefined when it compiles, otherwise ajv's message (e.g. `strict mode: unknown keyword: "requried"`)
  */
 export function checkJsonSchema(schema: Record<string, unknown>): string | undefined {
-  const ajv = (checker ??= new Ajv2020(VALIDATE_AJV_OPTIONS));
+  if (checker === undefined) {
+    const Ajv = loadAjv2020();
+    if (Ajv === undefined) return undefined;
+    checker = new Ajv(VALIDATE_AJV_OPTIONS);
+  }
+  const ajv = checker;
   let validate: ValidateFunction;
   try {
     validate = ajv.compile(schema);
   } catch (error) {
     checker = undefined;
-    // The studio's renderer forbids generating code (its Content-Security-Policy has no 'unsafe-eval'), which ajv
-    // needs to compile anything: there the schema cannot be checked, and is not reported as wrong. `tributary
-    // validate` and the runtime (also the one the studio's Run starts) compile it in Node.
+    // A page whose Content-Security-Policy has no 'unsafe-eval' forbids the code generation ajv compiles with: there
+    // the schema cannot be checked, and is not reported as wrong.
     if (error instanceof EvalError || /unsafe-eval|Content Security Policy/i.test(String(error))) return undefined;
     return error instanceof Error ? error.message : String(error);
   }
