@@ -1,10 +1,10 @@
 // A graceful stop commits every offset whose record was delivered, on the real Kafka and Redis. A flow source.kafka ->
-// sink.redis (INCRBY 1 per record id) on a topic of three partitions is started, fed a burst of records, and stopped
-// with SIGTERM as soon as Redis shows every record. Records come in small sends, as from a live producer: the three
-// partitions' small batches end within a millisecond of each other, so batches end while a commit is in flight, and
-// the stop comes before the commit timer's next turn. After
-// each stop the group's committed offsets reach the end of every partition; after all rounds every id was counted
-// exactly once (a stop that left offsets uncommitted shows as duplicates at the next start).
+// sink.redis (INCRBY 1 per record id) on a topic of three partitions is started, fed records in small sends as from
+// a live producer, and stopped with SIGTERM as soon as Redis shows every record. The three partitions' small batches
+// end within a millisecond of each other, so batches end while a commit is in flight, and the stop comes before the
+// commit timer's next turn. After each stop the group's committed offsets reach the end of every partition; after
+// all rounds every id was counted exactly once (a stop that left offsets uncommitted shows as duplicates at the next
+// start).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, deleteKeys, kafkaBrokers, redisUrl, testKafka, testRedis, uniqueName } from '../support/services';
