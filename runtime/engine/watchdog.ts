@@ -8,24 +8,26 @@
  * buffer (once per batch per node: {@link Watchdog.enter} before a transform's `process` or a sink's write, and
  * {@link Watchdog.leave} when that call returns). A `worker_threads` Worker polls the counter; when it has not moved
  * for `maxBlockMs`, the worker
- * 1. writes ONE line to stderr with `fs.writeSync(2, ...)` (JSON at level `fatal` like the pino logs with
- *    `--log-format json`, else text): `node <id> (<type>) blocked the event loop for <n> ms (settings.maxBlockMs <m>):
- *    <expression> — stopping the runtime; the records in flight are replayed on restart`;
- * 2. ends the process with exit code {@link WATCHDOG_EXIT_CODE}. A worker's `process.exit` (and `process.reallyExit`)
+ * 1. makes ONE line for stderr (JSON at level `fatal` like the pino logs with `--log-format json`, else text):
+ *    `node <id> (<type>) blocked the event loop for <n> ms (settings.maxBlockMs <m>): <expression> — stopping the
+ *    runtime; the records in flight are replayed on restart`;
+ * 2. ends the process with exit code {@link WATCHDOG_EXIT_CODE}, the line written last. A worker's `process.exit` (and `process.reallyExit`)
  *    ends only the worker, and `process.kill(process.pid, 'SIGKILL')` only gives 137, the code of any kill. So the
  *    worker opens an inspector session to the main thread (`inspector.Session.connectToMainThread()`) and evaluates
  *    the main thread's exit function there (`process.exit(4)`, kept under a `Symbol.for` key): V8 runs inspector messages as interrupts of the running JavaScript, a busy regular
  *    expression included, the way a debugger pauses an endless loop (`Runtime.terminateExecution` was tried and
  *    rejected: terminating a timer callback corrupts Node's async-hook stack and aborts with a native stack trace).
- *    The process's `exit` listeners run (pino flushes); stderr is closed last, because Node prints "Waiting for the
- *    debugger to disconnect..." at exit while such a session is open (src/inspector_agent.cc, `WaitForDisconnect`).
- *    When the main thread is blocked in native code that takes no interrupt (a synchronous read of a pipe, say), the
- *    worker sends SIGKILL {@link KILL_GRACE_MS} later.
+ *    The process's `exit` listeners run (pino flushes what it buffered before the block), then the last one writes the
+ *    line (so it is the last line, the one the studio shows as the run's error) and closes stderr, because Node
+ *    prints "Waiting for the debugger to disconnect..." at exit while such a session is open (src/inspector_agent.cc,
+ *    `WaitForDisconnect`). When the main thread is blocked in native code that takes no interrupt (a synchronous read
+ *    of a pipe, say), the worker writes the line itself with `fs.writeSync(2, ...)` and sends SIGKILL
+ *    {@link KILL_GRACE_MS} later.
  *
  * Nothing is committed past the blocked batch, so a supervisor's restart replays it (at-least-once). A paused debugger
  * also stops the heartbeat: set `maxBlockMs: 0` (off) to debug a flow with breakpoints.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { expressionFields } from '../common/compile';
 import type { Plan } from '../common/flow';
@@ -123,7 +125,8 @@ function lineFields(node: WatchedNode | undefined, maxBlockMs: number): Record<s
 
 /**
  * The worker's program (CommonJS, run with `eval: true` so that it needs no TypeScript loader). `workerData`: `cells`
- * (Int32Array on a SharedArrayBuffer: [0] heartbeat, [1] running node index or -1), `maxBlockMs`, `pollMs`, `lines`
+ * (Int32Array on a SharedArrayBuffer: [0] heartbeat, [1] running node index or -1, [2] 1 once the main thread wrote
+ * the line), `maxBlockMs`, `pollMs`, `lines`
  * (per node index, then one for "no node": message head and tail around the blocked ms, and the JSON fields), `json`,
  * `exitKey`, `killGraceMs`.
  */
@@ -149,16 +152,23 @@ const timer = setInterval(() => {
   const blockedMs = Math.round(now - seenAt);
   const msg = line.head + blockedMs + line.tail;
   const text = json ? JSON.stringify({ level: 'fatal', time: Date.now(), ...line.fields, blockedMs, msg }) : msg;
-  try {
-    writeSync(2, text + '\\n');
-  } catch {}
-  setTimeout(() => process.kill(process.pid, 'SIGKILL'), killGraceMs);
+  const kill = () => {
+    if (Atomics.load(cells, 2) === 0) {
+      try {
+        writeSync(2, text + '\\n');
+      } catch {}
+    }
+    process.kill(process.pid, 'SIGKILL');
+  };
   try {
     const { Session } = require('node:inspector');
     const session = new Session();
     session.connectToMainThread();
-    session.post('Runtime.evaluate', { expression: 'globalThis[Symbol.for(' + JSON.stringify(exitKey) + ')]()' });
-  } catch {}
+    session.post('Runtime.evaluate', { expression: 'globalThis[Symbol.for(' + JSON.stringify(exitKey) + ')](' + JSON.stringify(text) + ')' });
+  } catch {
+    kill();
+  }
+  setTimeout(kill, killGraceMs);
 }, pollMs);
 `;
 
@@ -185,9 +195,18 @@ export interface RunningNodeMark {
   leave(previous: number): void;
 }
 
-/** The main thread's exit when the watchdog fired: `exit` listeners run, then stderr is closed (see the module doc). */
-function exitBlocked(): void {
+/**
+ * The main thread's exit when the watchdog fired: the other `exit` listeners run (pino flushes), then `line` is written
+ * to stderr, `cells[2]` set (so the worker does not write it again) and stderr closed (see the module doc).
+ */
+function exitBlocked(line: string, cells: Int32Array): void {
   process.once('exit', () => {
+    try {
+      writeSync(2, `${line}\n`);
+    } catch {
+      // stderr is gone: nothing to tell.
+    }
+    Atomics.store(cells, 2, 1);
     try {
       closeSync(2);
     } catch {
@@ -204,14 +223,14 @@ export class Watchdog implements RunningNodeMark {
   private readonly heartbeat: NodeJS.Timeout;
 
   private constructor(options: WatchdogOptions) {
-    this.cells = new Int32Array(new SharedArrayBuffer(8));
+    this.cells = new Int32Array(new SharedArrayBuffer(12));
     this.cells[1] = -1;
     const sources = options.nodes.filter((node) => node.type.startsWith('source.'));
     const lines = [...options.nodes, undefined].map((node) => ({
       ...blockedMessageParts(node, options.maxBlockMs, sources),
       fields: lineFields(node, options.maxBlockMs),
     }));
-    (globalThis as Record<symbol, unknown>)[Symbol.for(EXIT_KEY)] = exitBlocked;
+    (globalThis as Record<symbol, unknown>)[Symbol.for(EXIT_KEY)] = (line: string): void => exitBlocked(line, this.cells);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       name: 'tributary-watchdog',
