@@ -90,6 +90,8 @@ const SILENCE_CHECK_MS = 1_000;
  */
 export const MAX_TRANSACTION_ATTEMPTS = 5;
 
+/** Longest a stop waits for its commit before leaving the group (ms); a commit still pending then is abandoned. */
+const STOP_COMMIT_WAIT_MS = 5_000;
 /** Logged when the commit at a stop fails. */
 const LAST_COMMIT_FAILED = 'last offset commit failed: the records since the previous commit are replayed at the next start';
 
@@ -430,6 +432,14 @@ class KafkaSource implements SourceRuntime {
    * (offsets travel in the transactions).
    */
   private async commitBeforeLeaving(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_COMMIT_WAIT_MS)));
+    await Promise.race([this.finalCommit(), bounded]);
+    clearTimeout(timer);
+  }
+
+  /** {@link commitBeforeLeaving} without its bound. */
+  private async finalCommit(): Promise<void> {
     while (this.backgroundCommit !== undefined) await this.backgroundCommit;
     if (this.transactions !== undefined || this.health.unavailable || this.failed) return;
     try {
