@@ -30,6 +30,8 @@ trap cleanup EXIT INT TERM
 
 bash scripts/services.sh up
 bash scripts/registry.sh up
+# Confluent's Python serializer for the registry test, installed from PyPI once, before any test's clock starts.
+bash scripts/registry.sh serdes >/dev/null
 
 step() { echo; echo "== $*"; }
 step "type-check"; npx tsc -b
