@@ -112,7 +112,9 @@ describe('studio Apply (browser mode, real Kafka + Redis)', () => {
     const totalBefore = await count('status-in');
     expect(inBefore).toBeGreaterThan(0);
     await page.getByTestId('apply').click();
-    await expect.poll(() => page.getByTestId('status-applied').textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/^Applied: 1 node changed \(keep\) at \d\d:\d\d:\d\d$/);
+    // The whole status bar is polled, so a failure shows what it said instead (an "Apply failed: …" with its reason).
+    await expect.poll(() => page.getByTestId('status-bar').textContent(), { timeout: 60_000 }).toMatch(/Applied: 1 node changed \(keep\) at \d\d:\d\d:\d\d/);
+    expect(await page.getByTestId('status-applied').textContent()).toMatch(/^Applied: 1 node changed \(keep\) at \d\d:\d\d:\d\d$/);
     await expect.poll(runStateText, { timeout: 30_000 }).toMatch(/^Running \(pid \d+\)/);
     expect(await runStateText()).not.toBe(firstRun);
     // The live figures carry on: the source's count and the run's total grow past where they were (no reset).
