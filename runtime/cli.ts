@@ -145,12 +145,13 @@ async function runCommand(file: string, options: RunOptions): Promise<never> {
   const logSettings = logSettingsOrExit(options);
   const loaded = await loadOrExit(file, options.set);
   // Only the runtimes of the flow's node types are imported (an idle kafka -> console runtime loads no ioredis, ajv...).
-  const [{ createLogger }, { Engine }, nodeRuntimes] = await Promise.all([
+  const [{ createLogger, logProcessWarnings }, { Engine }, nodeRuntimes] = await Promise.all([
     import('./logger'),
     import('./engine/engine'),
     import('../nodes/runtime-loaders').then((m) => m.loadNodeRuntimes(loaded.plan.nodes.map((node) => node.spec.type))),
   ]);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
+  logProcessWarnings(logger);
   const watchdog = await startWatchdog(loaded, logSettings, logger);
   const traces = await (await import('./run-tracing'))
     .runTracing(loaded.plan, logger, { otlpEndpoint: options.otlpEndpoint, studio: process.send !== undefined })
@@ -288,12 +289,13 @@ async function previewCommand(file: string, options: { records: number; json: bo
   const logSettings = logSettingsOrExit(options, options.json ? 'warn' : undefined);
   const loaded = await loadOrExit(file, options.set);
   // Only the runtimes of the flow's node types are imported (an idle kafka -> console runtime loads no ioredis, ajv...).
-  const [{ createLogger }, { Engine }, nodeRuntimes] = await Promise.all([
+  const [{ createLogger, logProcessWarnings }, { Engine }, nodeRuntimes] = await Promise.all([
     import('./logger'),
     import('./engine/engine'),
     import('../nodes/runtime-loaders').then((m) => m.loadNodeRuntimes(loaded.plan.nodes.map((node) => node.spec.type))),
   ]);
   const logger = createLogger(logSettings.level, logSettings.format === 'pretty');
+  logProcessWarnings(logger);
   const watchdog = await startWatchdog(loaded, logSettings, logger);
   const engine = new Engine(loaded.plan, {
     runtimes: nodeRuntimes,

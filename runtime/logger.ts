@@ -94,3 +94,24 @@ export function createLogger(level?: LevelWithSilent, pretty?: boolean): Logger 
   }
   return pino(options, pino.destination({ fd: 2, sync: false }));
 }
+
+/**
+ * Sends the process's warnings (`process.emitWarning`: a `MaxListenersExceededWarning` from a library's emitter, seen
+ * from kafkajs while brokers restart; a deprecation) through `logger` at level `warn`, one
+ * line each in the log's own format (`"event":"process-warning"`, `warning`: the warning's name, `code` when it has
+ * one, `stack` with `--trace-warnings`). Node.js would print them as bare `(node:PID) Warning: …` lines on stderr,
+ * which break a JSON log and which the studio cannot attribute; its own printer is removed. With `--no-warnings` or
+ * `NODE_NO_WARNINGS=1` nothing is logged, as Node.js prints nothing then.
+ * @param logger the process logger ({@link createLogger})
+ */
+export function logProcessWarnings(logger: Logger): void {
+  if (process.execArgv.includes('--no-warnings') || process.env.NODE_NO_WARNINGS === '1') return;
+  // Node.js's printer is the only `warning` listener at start-up (lib/internal/bootstrap/node.js adds it).
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: unknown }) => {
+    const fields: Record<string, unknown> = { event: 'process-warning', warning: warning.name };
+    if (typeof warning.code === 'string') fields.code = warning.code;
+    if (process.traceProcessWarnings) fields.stack = warning.stack;
+    logger.warn(fields, `${warning.name}: ${warning.message}`);
+  });
+}

@@ -238,24 +238,14 @@ class KafkaSource implements SourceRuntime {
     // From the start: a broker that is down when the run starts is an outage too.
     this.silenceCheck = setInterval(() => this.checkSilence(), SILENCE_CHECK_MS);
     this.silenceCheck.unref();
+    const setUp = this.setUp(kafka, consumer, groupId, topics);
+    setUp.catch(() => undefined); // a step abandoned at a stop may fail later: nothing to report then
     try {
-      await consumer.connect();
-      // startFrom: a partition without a committed offset begins where it says (preview: from the beginning).
-      const start = ctx.preview
-        ? { fromBeginning: true }
-        : await applyStartPosition({ kafka, groupId, topics, position: resolveStartFrom(config), logger: ctx.logger, nodeId: ctx.nodeId });
-      await consumer.subscribe({ topics, fromBeginning: start.fromBeginning });
-      if (!ctx.preview && this.transactions === undefined) {
-        this.commitTimer = setInterval(() => this.commitInBackground(), COMMIT_INTERVAL_MS);
-        this.commitTimer.unref();
-      }
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.eachBatch(payload),
-      });
+      // A stop while a step still retries through an outage (a broker down at the start) ends the run at once.
+      await Promise.race([setUp, this.finished]);
     } catch (error) {
+      // A step that failed because the stop disconnected the consumer: the stop ends the run, not this error.
+      if (this.stopping !== undefined) return this.finished;
       if (this.silenceCheck !== undefined) clearInterval(this.silenceCheck);
       this.health.close();
       await consumer.disconnect().catch(() => undefined);
@@ -270,6 +260,40 @@ class KafkaSource implements SourceRuntime {
       });
     }
     await this.finished;
+  }
+
+  /**
+   * Connects, positions a new group (`startFrom`), subscribes and starts the consumer; each step retries for as long
+   * as an outage may last. After a stop it goes no further: a consumer whose connect ends after the stop's disconnect
+   * is disconnected again.
+   * @throws the step's error (kafkajs), when it gives up before a stop
+   */
+  private async setUp(kafka: Kafka, consumer: Consumer, groupId: string, topics: string[]): Promise<void> {
+    const { config, ctx } = this;
+    const stopped = async (): Promise<boolean> => {
+      if (this.stopping === undefined) return false;
+      await consumer.disconnect().catch(() => undefined);
+      return true;
+    };
+    await consumer.connect();
+    if (await stopped()) return;
+    // startFrom: a partition without a committed offset begins where it says (preview: from the beginning).
+    const start = ctx.preview
+      ? { fromBeginning: true }
+      : await applyStartPosition({ kafka, groupId, topics, position: resolveStartFrom(config), logger: ctx.logger, nodeId: ctx.nodeId });
+    if (await stopped()) return;
+    await consumer.subscribe({ topics, fromBeginning: start.fromBeginning });
+    if (await stopped()) return;
+    if (!ctx.preview && this.transactions === undefined) {
+      this.commitTimer = setInterval(() => this.commitInBackground(), COMMIT_INTERVAL_MS);
+      this.commitTimer.unref();
+    }
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
   }
 
   membership(): GroupMembership | undefined {

@@ -269,7 +269,12 @@ export class Engine {
         { event: 'started', flow: this.plan.flow.name, nodes: this.plan.nodes.map((n) => ({ id: n.id, type: n.spec.type })) },
         `flow ${this.plan.flow.name} started: ${this.plan.nodes.length} nodes`,
       );
-      await this.openSinks();
+      // A stop (or a failure) while a sink still retries its open, its service down at the start, ends the run at
+      // once: no record was read yet, so nothing drains. The open is abandoned (the sink is closed by the stop).
+      const opened = this.openSinks();
+      opened.catch(() => undefined);
+      await Promise.race([opened, this.stopRequested()]);
+      if (this.abort.signal.aborted) return;
       const sources = [...this.instances.values()].filter((i) => i.kind === 'source');
       const runs = Promise.all(
         sources.map(async (i) => {
@@ -457,6 +462,15 @@ export class Engine {
   }
 
   /** Opens every sink, retrying retriable failures with backoff until the run stops. */
+  /** Resolves when a stop or a failure is requested (at once when it was). */
+  private stopRequested(): Promise<void> {
+    const { signal } = this.abort;
+    return new Promise((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
   private async openSinks(): Promise<void> {
     await Promise.all(
       [...this.instances.values()].map(async (instance) => {
